@@ -1,0 +1,177 @@
+// Package configs holds berth's own, validated form of an OCI bundle's config.json.
+//
+// specconv turns a runtime-spec document into a Config once, in the parent, so that every
+// error names the config.json field at fault before anything is created on the host. The
+// Config is then sent as JSON to `berth init`, which acts on it without parsing strings again.
+package configs
+
+import specs "github.com/opencontainers/runtime-spec/specs-go"
+
+// Config is everything berth needs to build one container.
+type Config struct {
+	// OCIVersion is config.json's ociVersion, reported by `berth state`.
+	OCIVersion string `json:"oci_version"`
+	// Rootfs is the absolute, symlink-free host path of the container's root.
+	Rootfs string `json:"rootfs"`
+	// Readonly makes the root read-only after all mounts are done.
+	Readonly bool `json:"readonly,omitempty"`
+
+	Hostname   string `json:"hostname,omitempty"`
+	Domainname string `json:"domainname,omitempty"`
+
+	// Namespaces in config.json order; Path set means join, empty means create.
+	Namespaces  []Namespace `json:"namespaces,omitempty"`
+	UIDMappings []IDMap     `json:"uid_mappings,omitempty"`
+	GIDMappings []IDMap     `json:"gid_mappings,omitempty"`
+
+	Mounts []Mount `json:"mounts,omitempty"`
+	// RootPropagation is the MS_* propagation applied to "/" of the new mount namespace
+	// (linux.rootfsPropagation); 0 means the default, MS_SLAVE|MS_REC.
+	RootPropagation uintptr  `json:"root_propagation,omitempty"`
+	Devices         []Device `json:"devices,omitempty"`
+	MaskedPaths     []string `json:"masked_paths,omitempty"`
+	ReadonlyPaths   []string `json:"readonly_paths,omitempty"`
+	// Sysctl holds only keys that are namespaced (checked by specconv).
+	Sysctl map[string]string `json:"sysctl,omitempty"`
+
+	Process Process `json:"process"`
+	// Hooks are kept in runtime-spec form: they are run as written.
+	Hooks *specs.Hooks `json:"hooks,omitempty"`
+
+	// CgroupsPath is linux.cgroupsPath, or "" for the default (berth/<id>).
+	CgroupsPath string `json:"cgroups_path,omitempty"`
+	// Resources is linux.resources, applied by the cgroups package.
+	Resources *specs.LinuxResources `json:"resources,omitempty"`
+
+	// NoPivot uses MS_MOVE + chroot instead of pivot_root (the --no-pivot flag).
+	NoPivot bool `json:"no_pivot,omitempty"`
+	// NoNewKeyring keeps the caller's session keyring (the --no-new-keyring flag).
+	NoNewKeyring bool `json:"no_new_keyring,omitempty"`
+
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// NamespaceType is a namespace kind as runtime-spec names it ("network", "user", ...).
+type NamespaceType string
+
+// The namespace kinds of runtime-spec.
+const (
+	NEWNET    NamespaceType = "network"
+	NEWPID    NamespaceType = "pid"
+	NEWNS     NamespaceType = "mount"
+	NEWIPC    NamespaceType = "ipc"
+	NEWUTS    NamespaceType = "uts"
+	NEWUSER   NamespaceType = "user"
+	NEWCGROUP NamespaceType = "cgroup"
+	NEWTIME   NamespaceType = "time"
+)
+
+// Namespace is one entry of linux.namespaces.
+type Namespace struct {
+	Type NamespaceType `json:"type"`
+	// Path, when set, is an existing namespace file to join (e.g. /proc/123/ns/net).
+	Path string `json:"path,omitempty"`
+}
+
+// IDMap is one line of a uid_map or gid_map.
+type IDMap struct {
+	ContainerID uint32 `json:"container_id"`
+	HostID      uint32 `json:"host_id"`
+	Size        uint32 `json:"size"`
+}
+
+// Mount is one entry of config.json's mounts, with its options already parsed.
+type Mount struct {
+	// Source is the host path for binds (absolute; relative ones are resolved against
+	// the bundle by specconv), or the device/fs name for other types.
+	Source      string `json:"source"`
+	Destination string `json:"destination"`
+	// Type is the filesystem type; "bind" for bind mounts, whatever the spec said.
+	Type string `json:"type"`
+	// Flags are MS_* flags for mount(2) (MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, ...).
+	Flags uintptr `json:"flags,omitempty"`
+	// ClearedFlags are MS_* flags the options explicitly turned off ("rw", "suid", ...):
+	// for a bind mount they matter when remounting over inherited ones.
+	ClearedFlags uintptr `json:"cleared_flags,omitempty"`
+	// PropagationFlags are applied one by one after the mount (MS_PRIVATE, MS_SLAVE|MS_REC...).
+	PropagationFlags []uintptr `json:"propagation_flags,omitempty"`
+	// Data is the comma-joined filesystem-specific options (e.g. "mode=755,size=65536k").
+	Data string `json:"data,omitempty"`
+	// RecAttrSet / RecAttrClr are MOUNT_ATTR_* bits for mount_setattr(AT_RECURSIVE)
+	// from the recursive options ("rro", "rnosuid", ...).
+	RecAttrSet uint64 `json:"rec_attr_set,omitempty"`
+	RecAttrClr uint64 `json:"rec_attr_clr,omitempty"`
+}
+
+// IsBind reports whether m is a bind mount.
+func (m *Mount) IsBind() bool { return m.Flags&msBind != 0 }
+
+const msBind = 0x1000 // unix.MS_BIND, without importing x/sys into a types package
+
+// Device is one entry of linux.devices (or a default device berth adds).
+type Device struct {
+	// Type is 'c', 'b', 'u' (unbuffered char) or 'p' (fifo).
+	Type     rune   `json:"type"`
+	Path     string `json:"path"`
+	Major    int64  `json:"major"`
+	Minor    int64  `json:"minor"`
+	FileMode uint32 `json:"file_mode"`
+	UID      uint32 `json:"uid"`
+	GID      uint32 `json:"gid"`
+}
+
+// Process is the container's user process, with names already turned into numbers.
+type Process struct {
+	Args     []string `json:"args"`
+	Env      []string `json:"env,omitempty"`
+	Cwd      string   `json:"cwd"`
+	Terminal bool     `json:"terminal,omitempty"`
+
+	UID            uint32   `json:"uid"`
+	GID            uint32   `json:"gid"`
+	AdditionalGids []uint32 `json:"additional_gids,omitempty"`
+	Umask          *uint32  `json:"umask,omitempty"`
+
+	// Capabilities is nil when config.json has no capabilities object: then the process
+	// keeps none (as every runtime does for an absent object).
+	Capabilities    *Capabilities `json:"capabilities,omitempty"`
+	NoNewPrivileges bool          `json:"no_new_privileges,omitempty"`
+	Rlimits         []Rlimit      `json:"rlimits,omitempty"`
+	OOMScoreAdj     *int          `json:"oom_score_adj,omitempty"`
+}
+
+// Capabilities holds the five capability sets as capability numbers (CAP_CHOWN = 0, ...).
+type Capabilities struct {
+	Bounding    []int `json:"bounding,omitempty"`
+	Effective   []int `json:"effective,omitempty"`
+	Inheritable []int `json:"inheritable,omitempty"`
+	Permitted   []int `json:"permitted,omitempty"`
+	Ambient     []int `json:"ambient,omitempty"`
+}
+
+// Rlimit is one process.rlimits entry; Type is the RLIMIT_* number.
+type Rlimit struct {
+	Type int    `json:"type"`
+	Hard uint64 `json:"hard"`
+	Soft uint64 `json:"soft"`
+}
+
+// HasNamespace reports whether the config asks for namespace t (new or joined).
+func (c *Config) HasNamespace(t NamespaceType) bool {
+	for _, ns := range c.Namespaces {
+		if ns.Type == t {
+			return true
+		}
+	}
+	return false
+}
+
+// NamespacePath returns the path to join for t, or "" when t is new or absent.
+func (c *Config) NamespacePath(t NamespaceType) string {
+	for _, ns := range c.Namespaces {
+		if ns.Type == t {
+			return ns.Path
+		}
+	}
+	return ""
+}
