@@ -1,0 +1,90 @@
+package nsenter
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"syscall"
+)
+
+// A record is the fixed-size message the raw stages write on the sync socket. Raw code
+// cannot marshal anything, so a record is a plain struct written with one write(2).
+// The first byte is recordMagic, which can never start a JSON message: the reader can
+// tell a late raw error from the first message of `berth init`.
+type record struct {
+	Magic uint8
+	Kind  uint8
+	Step  uint16
+	Errno uint32
+	Value int64
+}
+
+const (
+	recordMagic = 0xb5
+	recordSize  = 16
+)
+
+// Record kinds.
+const (
+	kindReady   = 1 // stage 1 is in its user namespace and waits for id maps and cgroup
+	kindInitPid = 2 // Value: pid of the last stage, in the caller's pid namespace
+	kindError   = 3 // Step failed with Errno
+)
+
+// Steps, for error messages; Value carries the index into Config.Join where it applies.
+const (
+	stepJoin = iota + 1
+	stepUnshareUser
+	stepWaitMaps
+	stepSetID
+	stepUnshare
+	stepClone
+	stepWriteRecord
+	stepDupFiles
+	stepExec
+	stepDumpable
+)
+
+var stepNames = map[uint16]string{
+	stepJoin:        "join namespace",
+	stepUnshareUser: "create user namespace",
+	stepWaitMaps:    "wait for id mappings",
+	stepSetID:       "become root in the user namespace",
+	stepUnshare:     "create namespaces",
+	stepClone:       "fork into the new namespaces",
+	stepWriteRecord: "report to the parent",
+	stepDupFiles:    "set up file descriptors",
+	stepExec:        "execute init",
+	stepDumpable:    "make process non-dumpable",
+}
+
+func readRecord(r io.Reader) (record, error) {
+	var buf [recordSize]byte
+	if _, err := io.ReadFull(r, buf[:]); err != nil {
+		return record{}, err
+	}
+	rec := record{
+		Magic: buf[0],
+		Kind:  buf[1],
+		Step:  binary.NativeEndian.Uint16(buf[2:]),
+		Errno: binary.NativeEndian.Uint32(buf[4:]),
+		Value: int64(binary.NativeEndian.Uint64(buf[8:])),
+	}
+	if rec.Magic != recordMagic {
+		return rec, fmt.Errorf("nsenter: unexpected data on sync socket (0x%02x)", rec.Magic)
+	}
+	return rec, nil
+}
+
+// err turns an error record into an error naming the step (and namespace path for joins).
+func (r record) err(cfg *Config) error {
+	what := stepNames[r.Step]
+	if what == "" {
+		what = fmt.Sprintf("step %d", r.Step)
+	}
+	if r.Step == stepJoin && r.Value >= 0 && int(r.Value) < len(cfg.Join) {
+		j := cfg.Join[r.Value]
+		what = fmt.Sprintf("join %s namespace %s", NamespaceName(j.Type), j.Path)
+	}
+	return fmt.Errorf("nsenter: %s: %w", what, syscall.Errno(r.Errno))
+}

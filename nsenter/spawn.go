@@ -1,0 +1,218 @@
+package nsenter
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Join is an existing namespace to enter.
+type Join struct {
+	Type uintptr // CLONE_NEW*
+	Path string
+}
+
+// IDMap is one line of a uid_map or gid_map.
+type IDMap struct {
+	ContainerID, HostID, Size uint32
+}
+
+// Config describes the process to start.
+type Config struct {
+	// ExecFD is the executable run by the last stage (execveat with AT_EMPTY_PATH), so
+	// no path the container could control is resolved.
+	ExecFD int
+	Args   []string
+	Env    []string
+	// Files: fd i of the new process is Files[i] (-1: closed).
+	Files []int
+	// Join lists namespaces to enter; NewFlags the CLONE_NEW* flags of namespaces to
+	// create. A type may not be in both.
+	Join     []Join
+	NewFlags uintptr
+	// UIDMappings and GIDMappings are written for a new user namespace.
+	UIDMappings, GIDMappings []IDMap
+	// OnReady runs in the parent while stage 1 (pid) waits in its final user namespace,
+	// before any other namespace is created: the place to put it into its cgroup.
+	OnReady func(pid int) error
+}
+
+// Spawn starts the process and returns its pid once it has executed ExecFD. The process
+// is a child of the caller. On error nothing Spawn started is left running.
+func Spawn(cfg *Config) (int, error) {
+	if len(cfg.Args) == 0 {
+		return -1, errors.New("nsenter: no arguments")
+	}
+	a := &stageArgs{userJoin: -1, execFd: cfg.ExecFD}
+	var err error
+	if a.argv, err = syscall.SlicePtrFromStrings(cfg.Args); err != nil {
+		return -1, err
+	}
+	if a.envv, err = syscall.SlicePtrFromStrings(cfg.Env); err != nil {
+		return -1, err
+	}
+	a.emptyPath = &[]byte{0}[0]
+	a.files = append([]int(nil), cfg.Files...)
+	a.newUser = cfg.NewFlags&unix.CLONE_NEWUSER != 0
+	a.newFlags = cfg.NewFlags &^ unix.CLONE_NEWUSER
+
+	for i, j := range cfg.Join {
+		if j.Type&cfg.NewFlags != 0 {
+			closeAll(a.joinFds)
+			return -1, fmt.Errorf("nsenter: %s namespace both joined and created", NamespaceName(j.Type))
+		}
+		fd, err := unix.Open(j.Path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			closeAll(a.joinFds)
+			return -1, fmt.Errorf("open %s namespace %s: %w", NamespaceName(j.Type), j.Path, err)
+		}
+		a.joinFds = append(a.joinFds, fd)
+		a.joinTypes = append(a.joinTypes, j.Type)
+		if j.Type == unix.CLONE_NEWUSER {
+			a.userJoin = i
+		}
+	}
+	defer closeAll(a.joinFds)
+	a.deferred = make([]bool, len(a.joinFds))
+	a.anyUser = a.newUser || a.userJoin >= 0
+
+	var report, gopipe [2]int
+	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {
+		return -1, fmt.Errorf("nsenter: pipe: %w", err)
+	}
+	defer unix.Close(report[0])
+	if err := syscall.Pipe2(gopipe[:], syscall.O_CLOEXEC); err != nil {
+		unix.Close(report[1])
+		return -1, fmt.Errorf("nsenter: pipe: %w", err)
+	}
+	defer unix.Close(gopipe[1])
+	a.reportFd, a.goFd = report[1], gopipe[0]
+
+	// ForkLock: no other goroutine may be between creating an fd and setting
+	// close-on-exec on it while we fork, or that fd would leak into the container.
+	syscall.ForkLock.Lock()
+	pid1, errno := forkStages(a)
+	syscall.ForkLock.Unlock()
+	unix.Close(report[1])
+	unix.Close(gopipe[0])
+	if errno != 0 {
+		return -1, fmt.Errorf("nsenter: clone: %w", errno)
+	}
+
+	p := &parent{cfg: cfg, report: os.NewFile(uintptr(report[0]), "nsenter-report"), stage1: int(pid1), last: -1}
+	pid, err := p.run(gopipe[1], a.newUser)
+	if err != nil {
+		p.kill()
+		return -1, err
+	}
+	return pid, nil
+}
+
+// parent follows the stages through their records.
+type parent struct {
+	cfg    *Config
+	report *os.File
+	stage1 int
+	last   int
+}
+
+func (p *parent) run(goFd int, newUser bool) (int, error) {
+	rec, err := p.next()
+	if err != nil {
+		return -1, err
+	}
+	if rec.Kind != kindReady {
+		return -1, fmt.Errorf("nsenter: unexpected record %d, want ready", rec.Kind)
+	}
+	if newUser {
+		if err := writeIDMaps(p.stage1, p.cfg.UIDMappings, p.cfg.GIDMappings); err != nil {
+			return -1, err
+		}
+	}
+	if p.cfg.OnReady != nil {
+		if err := p.cfg.OnReady(p.stage1); err != nil {
+			return -1, err
+		}
+	}
+	if _, err := unix.Write(goFd, []byte{1}); err != nil {
+		return -1, fmt.Errorf("nsenter: release stage 1: %w", err)
+	}
+	if rec, err = p.next(); err != nil {
+		return -1, err
+	}
+	if rec.Kind != kindInitPid {
+		return -1, fmt.Errorf("nsenter: unexpected record %d, want init pid", rec.Kind)
+	}
+	p.last = int(rec.Value)
+	if err := waitExit(p.stage1); err != nil {
+		return -1, fmt.Errorf("nsenter: stage 1: %w", err)
+	}
+	p.stage1 = -1
+	// The report pipe is close-on-exec: end of file means the last stage executed.
+	rec, err = p.next()
+	if err == nil {
+		return -1, fmt.Errorf("nsenter: unexpected record %d after init pid", rec.Kind)
+	}
+	if errors.Is(err, errEOF) {
+		return p.last, nil
+	}
+	return -1, err
+}
+
+var errEOF = errors.New("nsenter: report pipe closed")
+
+// next reads one record; an error record becomes the error it reports.
+func (p *parent) next() (record, error) {
+	rec, err := readRecord(p.report)
+	if errors.Is(err, io.EOF) {
+		return rec, errEOF
+	}
+	if err != nil {
+		return rec, fmt.Errorf("nsenter: read record: %w", err)
+	}
+	if rec.Kind == kindError {
+		return rec, rec.err(p.cfg)
+	}
+	return rec, nil
+}
+
+// kill stops whatever stages are still alive and reaps them.
+func (p *parent) kill() {
+	for _, pid := range []int{p.stage1, p.last} {
+		if pid > 0 {
+			unix.Kill(pid, unix.SIGKILL)
+			waitExit(pid)
+		}
+	}
+}
+
+func waitExit(pid int) error {
+	var ws unix.WaitStatus
+	for {
+		_, err := unix.Wait4(pid, &ws, 0, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		break
+	}
+	if ws.Exited() && ws.ExitStatus() == 0 {
+		return nil
+	}
+	if ws.Signaled() {
+		return fmt.Errorf("killed by %v", ws.Signal())
+	}
+	return fmt.Errorf("exit status %d", ws.ExitStatus())
+}
+
+func closeAll(fds []int) {
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
+}

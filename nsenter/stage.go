@@ -1,0 +1,225 @@
+package nsenter
+
+import (
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// stageArgs is everything the raw stages need, prepared by the parent before the fork:
+// the child may only read it (its copy of the parent's memory), never allocate.
+type stageArgs struct {
+	joinFds   []int
+	joinTypes []uintptr
+	deferred  []bool // scratch: joins that need the user namespace first
+	userJoin  int    // index into joinFds of a user namespace to join, or -1
+	newUser   bool
+	anyUser   bool    // new or joined user namespace: become uid 0 in it before exec
+	newFlags  uintptr // CLONE_NEW* to unshare after the user namespace (CLONE_NEWUSER excluded)
+	reportFd  int     // write end: records to the parent (close-on-exec)
+	goFd      int     // read end: the parent's go-ahead after id maps and cgroup
+	files     []int   // fd i of the final process is files[i]
+	execFd    int
+	argv      []*byte
+	envv      []*byte
+	emptyPath *byte
+}
+
+// forkStages forks stage 1 and returns its pid in the parent. The child never returns:
+// it joins and creates namespaces, forks the last stage (CLONE_PARENT, so the caller is
+// its parent) and exits; the last stage sets up its fds and executes ExecFD.
+//
+// After runtimeBeforeFork nothing here may allocate, take a lock, or call a Go function
+// that is not assembly (RawSyscall is nosplit), exactly as in package syscall's child.
+// All variables are declared first for the same reason.
+//
+//go:noinline
+//go:norace
+//go:nocheckptr
+func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
+	var (
+		r1     uintptr
+		err1   syscall.Errno
+		i      int
+		nextfd int
+		step   uint16
+		val    int64
+		rec    record
+		goByte [1]byte
+	)
+	val = -1
+
+	runtimeBeforeFork()
+	r1, _, err1 = syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+	if err1 != 0 || r1 != 0 {
+		runtimeAfterFork()
+		return r1, err1
+	}
+
+	// ---- stage 1: a single-threaded copy of the parent ------------------------------
+	runtimeAfterForkInChild()
+
+	// Non-dumpable first: while it joins a container's namespaces nothing in there may
+	// ptrace it or open its /proc files (and through them the host's fds).
+	step = stepDumpable
+	if _, _, err1 = syscall.RawSyscall(syscall.SYS_PRCTL, unix.PR_SET_DUMPABLE, 0, 0); err1 != 0 {
+		goto fail
+	}
+
+	// Namespaces owned by the host's user namespace first: once in another user
+	// namespace the process has no privilege over them. A join refused with EPERM is
+	// retried after the user namespace (it may be owned by it, e.g. for rootless).
+	step = stepJoin
+	for i = 0; i < len(a.joinFds); i++ {
+		if a.joinTypes[i] == unix.CLONE_NEWUSER {
+			continue
+		}
+		_, _, err1 = syscall.RawSyscall(unix.SYS_SETNS, uintptr(a.joinFds[i]), a.joinTypes[i], 0)
+		if err1 == syscall.EPERM && a.anyUser {
+			a.deferred[i] = true
+			continue
+		}
+		if err1 != 0 {
+			val = int64(i)
+			goto fail
+		}
+	}
+	if a.userJoin >= 0 {
+		_, _, err1 = syscall.RawSyscall(unix.SYS_SETNS, uintptr(a.joinFds[a.userJoin]), unix.CLONE_NEWUSER, 0)
+		if err1 != 0 {
+			val = int64(a.userJoin)
+			goto fail
+		}
+	} else if a.newUser {
+		step = stepUnshareUser
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_UNSHARE, unix.CLONE_NEWUSER, 0, 0); err1 != 0 {
+			goto fail
+		}
+	}
+
+	// Tell the parent we are in our final user namespace and wait: it writes the id
+	// maps and moves us into the container's cgroup (before any new cgroup namespace,
+	// so that cgroup becomes the namespace's root).
+	step = stepWriteRecord
+	rec = record{Magic: recordMagic, Kind: kindReady}
+	if _, _, err1 = syscall.RawSyscall(syscall.SYS_WRITE, uintptr(a.reportFd), uintptr(unsafe.Pointer(&rec)), recordSize); err1 != 0 {
+		goto fail
+	}
+	step = stepWaitMaps
+	r1, _, err1 = syscall.RawSyscall(syscall.SYS_READ, uintptr(a.goFd), uintptr(unsafe.Pointer(&goByte[0])), 1)
+	if err1 != 0 || r1 != 1 {
+		// The parent gave up (its error is its own to report).
+		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 1, 0, 0)
+	}
+
+	if a.anyUser {
+		// Become root of the user namespace: execve recomputes capabilities from the
+		// uid, and an unmapped (overflow) uid would start init with none.
+		step = stepSetID
+		syscall.RawSyscall(syscall.SYS_SETGROUPS, 0, 0, 0) // refused when setgroups is "deny": fine
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_SETRESGID, 0, 0, 0); err1 != 0 {
+			goto fail
+		}
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_SETRESUID, 0, 0, 0); err1 != 0 {
+			goto fail
+		}
+	}
+
+	step = stepJoin
+	for i = 0; i < len(a.joinFds); i++ {
+		if !a.deferred[i] {
+			continue
+		}
+		if _, _, err1 = syscall.RawSyscall(unix.SYS_SETNS, uintptr(a.joinFds[i]), a.joinTypes[i], 0); err1 != 0 {
+			val = int64(i)
+			goto fail
+		}
+	}
+
+	step = stepUnshare
+	if a.newFlags != 0 {
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_UNSHARE, a.newFlags, 0, 0); err1 != 0 {
+			goto fail
+		}
+	}
+
+	// New pid and time namespaces apply to children only: fork the last stage. With
+	// CLONE_PARENT it is the caller's child, so `berth run` can wait for it directly.
+	step = stepClone
+	r1, _, err1 = syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD)|unix.CLONE_PARENT, 0, 0, 0, 0, 0)
+	if err1 != 0 {
+		goto fail
+	}
+	if r1 != 0 {
+		rec = record{Magic: recordMagic, Kind: kindInitPid, Value: int64(r1)}
+		_, _, err1 = syscall.RawSyscall(syscall.SYS_WRITE, uintptr(a.reportFd), uintptr(unsafe.Pointer(&rec)), recordSize)
+		if err1 != 0 {
+			step = stepWriteRecord
+			goto fail
+		}
+		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 0, 0, 0)
+	}
+
+	// ---- last stage: inside every namespace ------------------------------------------
+	// A new session: the container must not share the caller's controlling terminal.
+	syscall.RawSyscall(syscall.SYS_SETSID, 0, 0, 0)
+
+	// Place files[i] at fd i. Fds we still need and fds that pass 2 would overwrite
+	// before using them are first moved above every target.
+	step = stepDupFiles
+	nextfd = len(a.files)
+	for _, fd := range a.files {
+		if fd >= nextfd {
+			nextfd = fd + 1
+		}
+	}
+	if a.reportFd < nextfd {
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_DUP3, uintptr(a.reportFd), uintptr(nextfd), syscall.O_CLOEXEC); err1 != 0 {
+			goto fail
+		}
+		a.reportFd = nextfd
+		nextfd++
+	}
+	if a.execFd < nextfd {
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_DUP3, uintptr(a.execFd), uintptr(nextfd), syscall.O_CLOEXEC); err1 != 0 {
+			goto fail
+		}
+		a.execFd = nextfd
+		nextfd++
+	}
+	for i = 0; i < len(a.files); i++ {
+		if a.files[i] >= 0 && a.files[i] < i {
+			if _, _, err1 = syscall.RawSyscall(syscall.SYS_DUP3, uintptr(a.files[i]), uintptr(nextfd), syscall.O_CLOEXEC); err1 != 0 {
+				goto fail
+			}
+			a.files[i] = nextfd
+			nextfd++
+		}
+	}
+	for i = 0; i < len(a.files); i++ {
+		if a.files[i] < 0 {
+			syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(i), 0, 0)
+			continue
+		}
+		if a.files[i] == i {
+			_, _, err1 = syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(i), syscall.F_SETFD, 0)
+		} else {
+			_, _, err1 = syscall.RawSyscall(syscall.SYS_DUP3, uintptr(a.files[i]), uintptr(i), 0)
+		}
+		if err1 != 0 {
+			goto fail
+		}
+	}
+
+	step = stepExec
+	_, _, err1 = syscall.RawSyscall6(unix.SYS_EXECVEAT, uintptr(a.execFd), uintptr(unsafe.Pointer(a.emptyPath)),
+		uintptr(unsafe.Pointer(&a.argv[0])), uintptr(unsafe.Pointer(&a.envv[0])), unix.AT_EMPTY_PATH, 0)
+
+fail:
+	rec = record{Magic: recordMagic, Kind: kindError, Step: step, Errno: uint32(err1), Value: val}
+	syscall.RawSyscall(syscall.SYS_WRITE, uintptr(a.reportFd), uintptr(unsafe.Pointer(&rec)), recordSize)
+	for {
+		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 253, 0, 0)
+	}
+}
