@@ -1,0 +1,205 @@
+package cgroups
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Manager places one container's processes in its cgroups and removes those cgroups again.
+type Manager interface {
+	// Apply creates the cgroup directories (parents too) in every hierarchy and moves pid into them.
+	// On error the caller should still call Destroy: dirs made so far are tracked.
+	Apply(pid int) error
+	// Pids lists the processes in the container's cgroup (for kill --all); none once the cgroup is gone.
+	Pids() ([]int, error)
+	// Destroy removes the container's cgroups deepest-first, plus the parents this manager created,
+	// never a parent that existed before Apply or that still holds another container's cgroup.
+	Destroy() error
+	// Paths maps controller name to absolute directory; "" is the cgroup2 directory.
+	Paths() map[string]string
+	// State is what Load needs to rebuild the manager in a later process. Take it after Apply.
+	State() State
+}
+
+// New computes the cgroup directories for cgroupsPath (linux.cgroupsPath) and container id. It only reads
+// /proc/self/{mountinfo,cgroup}; nothing is created until Apply. An empty cgroupsPath means /berth/<id>.
+func New(cgroupsPath, id string) (Manager, error) {
+	return newManager(sysFS, DetectMode(), cgroupsPath, id)
+}
+
+func newManager(f fsOps, mode Mode, cgroupsPath, id string) (*manager, error) {
+	p, err := effectivePath(cgroupsPath, id)
+	if err != nil {
+		return nil, err
+	}
+	hs, err := findHierarchies(f, mode)
+	if err != nil {
+		return nil, err
+	}
+	m := &manager{fs: f}
+	for _, h := range hs {
+		dir, err := containerDir(h, p)
+		if err != nil {
+			return nil, err
+		}
+		pl := placement{mount: h.mountpoint, dir: dir}
+		if h.unified() {
+			m.v2 = &v2Driver{placement: pl}
+			continue
+		}
+		if m.v1 == nil {
+			m.v1 = &v1Driver{}
+		}
+		m.v1.hierarchies = append(m.v1.hierarchies, v1Hierarchy{controllers: h.controllers, placement: pl})
+	}
+	return m, nil
+}
+
+// manager drives v1 (Legacy, Hybrid) and/or v2 (Hybrid, Unified). On Hybrid the cgroup2 hierarchy has
+// no controllers, so a later Set(resources) belongs to v1 when it is present and to v2 otherwise.
+type manager struct {
+	fs      fsOps
+	v1      *v1Driver
+	v2      *v2Driver
+	created []string // parents that Apply made, in creation order; the leaves are in the drivers
+}
+
+// placement is the container's directory in one hierarchy.
+type placement struct {
+	// mount is the hierarchy's mountpoint: nothing at or above it is ever made or removed. It is empty
+	// for a manager rebuilt by Load, which can remove and list but not Apply.
+	mount string
+	dir   string
+}
+
+func (m *manager) Apply(pid int) error {
+	if pid <= 0 {
+		return fmt.Errorf("cgroup apply: invalid pid %d", pid)
+	}
+	if m.v1 == nil && m.v2 == nil {
+		return errors.New("cgroup apply: manager has no cgroup directories")
+	}
+	if m.v1 != nil {
+		if err := m.v1.apply(m, pid); err != nil {
+			return err
+		}
+	}
+	if m.v2 != nil {
+		if err := m.v2.apply(m, pid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// makeDirs creates p.dir and any missing parents below p.mount, remembering which parents it made.
+func (m *manager) makeDirs(p placement) error {
+	if p.mount == "" {
+		return fmt.Errorf("cgroup %s: a manager rebuilt from saved state cannot create cgroups", p.dir)
+	}
+	rel, err := filepath.Rel(p.mount, p.dir)
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return fmt.Errorf("cgroup %s is not below its hierarchy %s", p.dir, p.mount)
+	}
+	// A parent may vanish between our mkdirs when another container's Destroy removes it; start over.
+	const attempts = 3
+	for try := 1; ; try++ {
+		err := m.makeChain(p.mount, strings.Split(rel, "/"), p.dir)
+		if err == nil || try == attempts || !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+}
+
+func (m *manager) makeChain(mount string, comps []string, leaf string) error {
+	cur := mount
+	for _, c := range comps {
+		cur = filepath.Join(cur, c)
+		err := m.fs.Mkdir(cur)
+		switch {
+		case err == nil:
+			if cur != leaf {
+				m.created = append(m.created, cur)
+			}
+		case errors.Is(err, fs.ErrExist):
+		default:
+			return fmt.Errorf("create cgroup %s: %w", cur, err)
+		}
+	}
+	return nil
+}
+
+// addProc moves pid (its whole thread group) into dir.
+func (m *manager) addProc(dir string, pid int) error {
+	procs := filepath.Join(dir, "cgroup.procs")
+	if err := m.fs.WriteFile(procs, []byte(strconv.Itoa(pid))); err != nil {
+		return fmt.Errorf("move pid %d into cgroup %s: %w", pid, dir, err)
+	}
+	return nil
+}
+
+func (m *manager) Paths() map[string]string {
+	out := map[string]string{}
+	if m.v1 != nil {
+		for _, h := range m.v1.hierarchies {
+			for _, c := range h.controllers {
+				out[c] = h.dir
+			}
+		}
+	}
+	if m.v2 != nil {
+		out[""] = m.v2.dir
+	}
+	return out
+}
+
+// Pids reads cgroup.procs of one directory: cgroup2's on pure v2, otherwise the first of the pids,
+// devices, freezer hierarchies (every container is in them), else the first by name.
+func (m *manager) Pids() ([]int, error) {
+	dir := m.pidsDir()
+	if dir == "" {
+		return nil, errors.New("cgroup pids: manager has no cgroup directories")
+	}
+	procs := filepath.Join(dir, "cgroup.procs")
+	data, err := m.fs.ReadFile(procs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // the cgroup is gone, so no process is left in it
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", procs, err)
+	}
+	var pids []int
+	for _, f := range strings.Fields(string(data)) {
+		pid, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: bad pid %q", procs, f)
+		}
+		pids = append(pids, pid)
+	}
+	return pids, nil
+}
+
+func (m *manager) pidsDir() string {
+	paths := m.Paths()
+	for _, c := range []string{"pids", "devices", "freezer"} {
+		if d := paths[c]; d != "" {
+			return d
+		}
+	}
+	keys := make([]string, 0, len(paths))
+	for k := range paths {
+		if k != "" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	if len(keys) > 0 {
+		return paths[keys[0]]
+	}
+	return paths[""]
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/berth-runtime/berth/libcontainer"
+	"github.com/urfave/cli/v2"
+)
+
+// Flags shared by create and run.
+var createFlags = []cli.Flag{
+	&cli.StringFlag{Name: "bundle", Aliases: []string{"b"}, Value: ".", Usage: "path to the bundle directory"},
+	&cli.StringFlag{Name: "pid-file", Usage: "file to write the container's init pid to"},
+	&cli.StringFlag{Name: "console-socket", Usage: "unix socket to receive the pty master (process.terminal)"},
+	&cli.BoolFlag{Name: "no-pivot", Usage: "use MS_MOVE and chroot instead of pivot_root (for ramdisk roots)"},
+	&cli.BoolFlag{Name: "no-new-keyring", Usage: "keep the caller's session keyring"},
+	&cli.IntFlag{Name: "preserve-fds", Usage: "pass this many fds after stdio (3, 4, ...) to the container"},
+}
+
+var createCommand = &cli.Command{
+	Name:      "create",
+	Usage:     "create a container; it waits for `start`",
+	ArgsUsage: "<container-id>",
+	Flags:     createFlags,
+	Action: func(c *cli.Context) error {
+		_, err := createContainer(c)
+		return err
+	},
+}
+
+func createContainer(c *cli.Context) (*libcontainer.State, error) {
+	id, err := containerID(c)
+	if err != nil {
+		return nil, err
+	}
+	if c.String("console-socket") != "" {
+		return nil, fmt.Errorf("--console-socket: terminals are not supported yet")
+	}
+	bundle, err := filepath.Abs(c.String("bundle"))
+	if err != nil {
+		return nil, fmt.Errorf("--bundle: %w", err)
+	}
+	pidFile := c.String("pid-file")
+	if pidFile != "" {
+		if pidFile, err = filepath.Abs(pidFile); err != nil {
+			return nil, fmt.Errorf("--pid-file: %w", err)
+		}
+	}
+	if n := c.Int("preserve-fds"); n < 0 {
+		return nil, fmt.Errorf("--preserve-fds: %d is negative", n)
+	}
+	return store(c).Create(libcontainer.CreateOpts{
+		ID: id, Bundle: bundle, PidFile: pidFile,
+		NoPivot: c.Bool("no-pivot"), NoNewKeyring: c.Bool("no-new-keyring"),
+		PreserveFDs: c.Int("preserve-fds"),
+	})
+}

@@ -1,0 +1,21 @@
+package main
+
+import "github.com/urfave/cli/v2"
+
+var deleteCommand = &cli.Command{
+	Name:      "delete",
+	Usage:     "delete a stopped container (--force: any container)",
+	ArgsUsage: "<container-id>",
+	Flags: []cli.Flag{
+		&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill the container first if it is not stopped"},
+	},
+	Action: func(c *cli.Context) error {
+		id, err := containerID(c)
+		if err != nil {
+			return err
+		}
+		warning, err := store(c).Delete(id, c.Bool("force"))
+		warn(warning)
+		return err
+	},
+}

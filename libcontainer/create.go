@@ -1,0 +1,257 @@
+package libcontainer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"strconv"
+	"time"
+
+	"github.com/berth-runtime/berth/cgroups"
+	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/nsenter"
+	"github.com/berth-runtime/berth/specconv"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// CreateOpts are the inputs of `berth create` (and the create half of `berth run`).
+type CreateOpts struct {
+	ID           string
+	Bundle       string // absolute
+	PidFile      string
+	NoPivot      bool
+	NoNewKeyring bool
+	// PreserveFDs passes the caller's fds 3..3+N-1 to the user process.
+	PreserveFDs int
+	// Stdio for the container; nil entries mean the caller's own.
+	Stdin, Stdout, Stderr *os.File
+}
+
+// Create builds the container up to the point where its init waits for `berth start`.
+// Any failure undoes everything: no state dir, cgroup, mount or process is left.
+func (s Store) Create(o CreateOpts) (*State, error) {
+	if err := ValidateID(o.ID); err != nil {
+		return nil, err
+	}
+	spec, err := specconv.LoadSpec(o.Bundle)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := specconv.Convert(spec, specconv.Options{ID: o.ID, Bundle: o.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring})
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSupported(cfg); err != nil {
+		return nil, err
+	}
+	cg, err := cgroups.New(cfg.CgroupsPath, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := s.reserve(o.ID)
+	if err != nil {
+		return nil, err
+	}
+	c := &creation{store: s, opts: o, cfg: cfg, dir: dir, cg: cg}
+	st, err := c.run()
+	if err != nil {
+		c.undo()
+		return nil, err
+	}
+	return st, nil
+}
+
+// checkSupported refuses configs berth cannot build faithfully.
+func checkSupported(cfg *configs.Config) error {
+	if !cfg.HasNamespace(configs.NEWNS) {
+		return errors.New("linux.namespaces: a mount namespace is required (berth never changes the host's mounts)")
+	}
+	if cfg.NamespacePath(configs.NEWNS) != "" {
+		return errors.New("linux.namespaces: joining an existing mount namespace is not supported; the container needs its own")
+	}
+	return nil
+}
+
+// creation tracks what Create has made, so undo can remove exactly that.
+type creation struct {
+	store    Store
+	opts     CreateOpts
+	cfg      *configs.Config
+	dir      string
+	cg       cgroups.Manager
+	cgPlaced bool
+	pid      int
+}
+
+func (c *creation) run() (*State, error) {
+	lis, err := listenExecSock(c.dir)
+	if err != nil {
+		return nil, err
+	}
+	defer lis.Close()
+	exe, err := sealedSelf()
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(exe)
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("socketpair: %w", err)
+	}
+	parentEnd := os.NewFile(uintptr(pair[0]), "init-sync")
+	defer parentEnd.Close()
+	childEnd := os.NewFile(uintptr(pair[1]), "init-sync-child")
+
+	files := []int{fdOf(c.opts.Stdin, os.Stdin), fdOf(c.opts.Stdout, os.Stdout), fdOf(c.opts.Stderr, os.Stderr)}
+	nListen := listenFDs()
+	extra := nListen + c.opts.PreserveFDs
+	for i := 0; i < extra; i++ {
+		files = append(files, 3+i)
+	}
+	syncIdx, execIdx := len(files), len(files)+1
+	files = append(files, int(childEnd.Fd()), int(lis.Fd()))
+
+	ns := namespacesFor(c.cfg)
+	spawn := &nsenter.Config{
+		ExecFD:      exe,
+		Args:        []string{"berth", "init"},
+		Env:         []string{initSyncEnv + "=" + strconv.Itoa(syncIdx), initExecEnv + "=" + strconv.Itoa(execIdx), "PATH=/usr/sbin:/usr/bin:/sbin:/bin"},
+		Files:       files,
+		Join:        ns.join,
+		NewFlags:    ns.newFlags,
+		UIDMappings: idMaps(c.cfg.UIDMappings),
+		GIDMappings: idMaps(c.cfg.GIDMappings),
+		OnReady: func(pid int) error {
+			c.cgPlaced = true
+			return c.cg.Apply(pid)
+		},
+	}
+	pid, err := nsenter.Spawn(spawn)
+	childEnd.Close()
+	if err != nil {
+		return nil, err
+	}
+	c.pid = pid
+	stat, err := readProcStat(pid)
+	if err != nil {
+		return nil, fmt.Errorf("read init stat: %w", err)
+	}
+	if adj := c.cfg.Process.OOMScoreAdj; adj != nil {
+		// Written from the host's /proc: init could only do it through the
+		// container's, and lowering the score needs privileges init may not keep.
+		p := fmt.Sprintf("/proc/%d/oom_score_adj", pid)
+		if err := os.WriteFile(p, []byte(strconv.Itoa(*adj)), 0); err != nil {
+			return nil, fmt.Errorf("process.oomScoreAdj: write %s: %w", p, err)
+		}
+	}
+
+	st := &State{
+		ID: c.opts.ID, Bundle: c.opts.Bundle, Rootfs: c.cfg.Rootfs, Created: time.Now().UTC(),
+		Owner: ownerName(), InitPid: pid, InitStartTime: stat.StartTime, Config: c.cfg, Cgroup: c.cg.State(),
+	}
+	ch := newChannel(parentEnd)
+	if err := ch.send(message{Type: msgConfig, Config: &initConfig{
+		ID: c.opts.ID, Bundle: c.opts.Bundle, Config: c.cfg, Pid: pid,
+		PreserveFDs: extra, ExtraEnv: listenEnv(nListen),
+	}}); err != nil {
+		return nil, fmt.Errorf("send config to init: %w", err)
+	}
+	if _, err := ch.expect(msgMountsDone); err != nil {
+		return nil, err
+	}
+	creating := c.store.OCIState(st)
+	creating.Status = specs.StateCreating
+	creating.Pid = pid
+	if err := runHooks("prestart", hookList(c.cfg.Hooks, "prestart"), creating); err != nil {
+		return nil, err
+	}
+	if err := runHooks("createRuntime", hookList(c.cfg.Hooks, "createRuntime"), creating); err != nil {
+		return nil, err
+	}
+	if err := ch.send(message{Type: msgHooksDone}); err != nil {
+		return nil, fmt.Errorf("tell init hooks are done: %w", err)
+	}
+	if _, err := ch.expect(msgReady); err != nil {
+		return nil, err
+	}
+	if err := c.store.Save(st); err != nil {
+		return nil, err
+	}
+	if c.opts.PidFile != "" {
+		if err := writePidFile(c.opts.PidFile, pid); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// undo removes whatever run made; it runs only on failure.
+func (c *creation) undo() {
+	if c.pid > 0 {
+		unix.Kill(c.pid, unix.SIGKILL)
+		var ws unix.WaitStatus
+		unix.Wait4(c.pid, &ws, 0, nil)
+	}
+	if c.cgPlaced {
+		c.cg.Destroy()
+	}
+	os.RemoveAll(c.dir)
+}
+
+func fdOf(f, def *os.File) int {
+	if f == nil {
+		f = def
+	}
+	return int(f.Fd())
+}
+
+// listenFDs is the number of socket-activation fds (sd_listen_fds) berth was started
+// with: they sit at fd 3 on, and are passed to the container before --preserve-fds.
+func listenFDs() int {
+	n, err := strconv.Atoi(os.Getenv("LISTEN_FDS"))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	if p := os.Getenv("LISTEN_PID"); p != "" && p != strconv.Itoa(os.Getpid()) {
+		return 0 // meant for another process
+	}
+	return n
+}
+
+// listenEnv tells the container about its activation fds; init adds LISTEN_PID, its
+// own pid in the container, right before exec.
+func listenEnv(n int) []string {
+	if n == 0 {
+		return nil
+	}
+	return []string{"LISTEN_FDS=" + strconv.Itoa(n)}
+}
+
+func ownerName() string {
+	u, err := user.LookupId(strconv.Itoa(os.Geteuid()))
+	if err != nil {
+		return strconv.Itoa(os.Geteuid())
+	}
+	return u.Username
+}
+
+// writePidFile writes atomically so a watcher never reads a partial pid.
+func writePidFile(path string, pid int) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(strconv.Itoa(pid)), 0o644); err != nil {
+		return fmt.Errorf("write pid file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write pid file: %w", err)
+	}
+	return nil
+}
+
+// Environment variables naming init's fds.
+const (
+	initSyncEnv = "_BERTH_INIT_SYNC"
+	initExecEnv = "_BERTH_INIT_EXEC"
+)

@@ -1,0 +1,65 @@
+package libcontainer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// listenExecSock creates <dir>/exec.sock, on which init waits for `berth start`.
+// The address is given through /proc/self/fd/<dirfd> so that long --root paths never
+// hit the 108-byte limit of a unix socket address.
+func listenExecSock(dir string) (*os.File, error) {
+	dfd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open state dir: %w", err)
+	}
+	defer unix.Close(dfd)
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("exec socket: %w", err)
+	}
+	addr := &unix.SockaddrUnix{Name: fmt.Sprintf("/proc/self/fd/%d/%s", dfd, execSock)}
+	if err := unix.Bind(fd, addr); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("bind %s: %w", filepath.Join(dir, execSock), err)
+	}
+	if err := unix.Listen(fd, 1); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("listen %s: %w", filepath.Join(dir, execSock), err)
+	}
+	return os.NewFile(uintptr(fd), execSock), nil
+}
+
+// signalStart connects to the exec socket and waits for init's byte, which it sends
+// once it is past every check and about to run the startContainer hooks and exec.
+func signalStart(dir string, timeout time.Duration) error {
+	dfd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open state dir: %w", err)
+	}
+	defer unix.Close(dfd)
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: fmt.Sprintf("/proc/self/fd/%d/%s", dfd, execSock)}); err != nil {
+		return fmt.Errorf("connect to init: %w", err)
+	}
+	tv := unix.NsecToTimeval(timeout.Nanoseconds())
+	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+	var b [1]byte
+	n, err := unix.Read(fd, b[:])
+	if err != nil {
+		return fmt.Errorf("wait for init: %w", err)
+	}
+	if n != 1 {
+		return errors.New("init exited before starting the process")
+	}
+	return nil
+}

@@ -1,0 +1,86 @@
+package libcontainer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// runHooks runs hooks in order with the state on stdin; the first failure stops them.
+// kind names the hook list in errors ("hooks.prestart[1]").
+func runHooks(kind string, hooks []specs.Hook, state specs.State) error {
+	if len(hooks) == 0 {
+		return nil
+	}
+	data, err := json.Marshal(state)
+	if err != nil {
+		return err
+	}
+	for i, h := range hooks {
+		if err := runHook(h, data); err != nil {
+			return fmt.Errorf("hooks.%s[%d] (%s): %w", kind, i, h.Path, err)
+		}
+	}
+	return nil
+}
+
+func runHook(h specs.Hook, stdin []byte) error {
+	ctx := context.Background()
+	if h.Timeout != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(*h.Timeout)*time.Second)
+		defer cancel()
+	}
+	cmd := exec.CommandContext(ctx, h.Path)
+	// args[0] is the hook's argv[0] as written, which may differ from its path.
+	if len(h.Args) > 0 {
+		cmd.Args = h.Args
+	} else {
+		cmd.Args = []string{h.Path}
+	}
+	cmd.Env = h.Env
+	cmd.Stdin = bytes.NewReader(stdin)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	// Don't wait for grandchildren holding the output pipe after a timeout kill.
+	cmd.WaitDelay = time.Second
+	err := cmd.Run()
+	if ctx.Err() == context.DeadlineExceeded {
+		return fmt.Errorf("timed out after %ds", *h.Timeout)
+	}
+	if err != nil {
+		if msg := strings.TrimSpace(out.String()); msg != "" {
+			return fmt.Errorf("%w: %s", err, msg)
+		}
+		return err
+	}
+	return nil
+}
+
+// hookList picks one kind of hook from a possibly nil Hooks.
+func hookList(h *specs.Hooks, kind string) []specs.Hook {
+	if h == nil {
+		return nil
+	}
+	switch kind {
+	case "prestart":
+		return h.Prestart //nolint:staticcheck // deprecated by the spec but still honoured
+	case "createRuntime":
+		return h.CreateRuntime
+	case "createContainer":
+		return h.CreateContainer
+	case "startContainer":
+		return h.StartContainer
+	case "poststart":
+		return h.Poststart
+	case "poststop":
+		return h.Poststop
+	}
+	return nil
+}

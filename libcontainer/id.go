@@ -1,0 +1,24 @@
+package libcontainer
+
+import (
+	"fmt"
+	"regexp"
+)
+
+// Ids become directory names under --root and cgroup names: keep them to a safe
+// alphabet so no id can climb out of its directory ("..", "/").
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_+.-]*$`)
+
+// ValidateID rejects ids that are empty, too long, or could be read as a path.
+func ValidateID(id string) error {
+	if id == "" {
+		return fmt.Errorf("invalid container id: empty")
+	}
+	if len(id) > 1024 {
+		return fmt.Errorf("invalid container id %q: longer than 1024 bytes", id[:32]+"...")
+	}
+	if id == "." || id == ".." || !idPattern.MatchString(id) {
+		return fmt.Errorf("invalid container id %q: use letters, digits and _+.- only, not starting with a symbol", id)
+	}
+	return nil
+}

@@ -1,0 +1,129 @@
+package libcontainer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/rootfs"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// Init is `berth init`: it runs inside every namespace of the container, started by
+// nsenter from a sealed copy of berth, on the OS thread that will exec the user
+// process (the caller locked it: credentials and capabilities are per thread).
+// It only returns on failure, after telling the parent.
+func Init() error {
+	syncFd, err1 := strconv.Atoi(os.Getenv(initSyncEnv))
+	execFd, err2 := strconv.Atoi(os.Getenv(initExecEnv))
+	if err := errors.Join(err1, err2); err != nil {
+		return fmt.Errorf("berth init is started by berth create, not by hand: %w", err)
+	}
+	os.Clearenv()
+	sync := os.NewFile(uintptr(syncFd), "init-sync")
+	ch := newChannel(sync)
+	m, err := ch.expect(msgConfig)
+	if err == nil && m.Config == nil {
+		err = errors.New("protocol: config message without config")
+	}
+	if err == nil {
+		err = initContainer(ch, m.Config, execFd)
+	}
+	// Reached only on failure: the parent reports the error and cleans up.
+	ch.send(message{Type: msgError, Error: err.Error()})
+	return err
+}
+
+func initContainer(ch *channel, ic *initConfig, execFd int) error {
+	cfg := ic.Config
+	if !cfg.NoNewKeyring {
+		// A fresh session keyring: the host's keys are none of the container's business.
+		if _, err := unix.KeyctlJoinSessionKeyring("_ses." + ic.ID); err != nil && err != unix.ENOSYS {
+			return fmt.Errorf("join session keyring: %w", err)
+		}
+	}
+	if err := rootfs.Prepare(cfg); err != nil {
+		return err
+	}
+	if err := ch.send(message{Type: msgMountsDone}); err != nil {
+		return err
+	}
+	if _, err := ch.expect(msgHooksDone); err != nil {
+		return err
+	}
+	state := specs.State{
+		Version: specs.Version, ID: ic.ID, Status: specs.StateCreating, Pid: ic.Pid,
+		Bundle: ic.Bundle, Annotations: cfg.Annotations,
+	}
+	// Before pivot_root: the hook's path resolves in the runtime's filesystem, it runs
+	// in the container's namespaces (runtime-spec createContainer).
+	if err := runHooks("createContainer", hookList(cfg.Hooks, "createContainer"), state); err != nil {
+		return err
+	}
+	if err := rootfs.Finish(cfg); err != nil {
+		return err
+	}
+	if err := setNames(cfg); err != nil {
+		return err
+	}
+	if err := rootfs.WriteSysctls(cfg.Sysctl); err != nil {
+		return err
+	}
+	proc, err := prepareProcess(&cfg.Process, ic.ExtraEnv)
+	if err != nil {
+		return err
+	}
+	if err := ch.send(message{Type: msgReady}); err != nil {
+		return err
+	}
+	if err := waitForStart(execFd); err != nil {
+		return err
+	}
+	// From here on nobody reads the sync socket: report on stderr, as the process would.
+	state.Status = specs.StateRunning
+	if err := runHooks("startContainer", hookList(cfg.Hooks, "startContainer"), state); err != nil {
+		fmt.Fprintf(os.Stderr, "berth init: %v\n", err)
+		os.Exit(1)
+	}
+	err = proc.exec(ic.PreserveFDs)
+	fmt.Fprintf(os.Stderr, "berth init: %v\n", err)
+	os.Exit(127)
+	return nil
+}
+
+func setNames(cfg *configs.Config) error {
+	if cfg.Hostname != "" {
+		if err := unix.Sethostname([]byte(cfg.Hostname)); err != nil {
+			return fmt.Errorf("hostname %q: %w", cfg.Hostname, err)
+		}
+	}
+	if cfg.Domainname != "" {
+		if err := unix.Setdomainname([]byte(cfg.Domainname)); err != nil {
+			return fmt.Errorf("domainname %q: %w", cfg.Domainname, err)
+		}
+	}
+	return nil
+}
+
+// waitForStart blocks until `berth start` connects to exec.sock, then acknowledges.
+func waitForStart(lfd int) error {
+	for {
+		cfd, _, err := unix.Accept4(lfd, unix.SOCK_CLOEXEC)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("wait for start: %w", err)
+		}
+		unix.Close(lfd)
+		_, err = unix.Write(cfd, []byte{0})
+		unix.Close(cfd)
+		if err != nil {
+			return fmt.Errorf("acknowledge start: %w", err)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,170 @@
+package libcontainer
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/berth-runtime/berth/libcontainer/caps"
+	"github.com/berth-runtime/berth/libcontainer/configs"
+	"golang.org/x/sys/unix"
+)
+
+// userProcess is the user process, prepared and waiting for exec.
+type userProcess struct {
+	path string
+	args []string
+	env  []string
+}
+
+// prepareProcess does everything before exec that can fail, so that failures are
+// reported by `berth create`, not lost after `berth start`: rlimits, the binary
+// lookup, cwd, user, capabilities, no_new_privs, umask.
+func prepareProcess(p *configs.Process, extraEnv []string) (*userProcess, error) {
+	up := &userProcess{args: p.Args, env: append(append([]string(nil), p.Env...), extraEnv...)}
+	for i, rl := range p.Rlimits {
+		// syscall.Setrlimit, not unix's: it also stops the Go runtime from restoring its
+		// saved RLIMIT_NOFILE at exec.
+		if err := syscall.Setrlimit(rl.Type, &syscall.Rlimit{Cur: rl.Soft, Max: rl.Hard}); err != nil {
+			return nil, fmt.Errorf("process.rlimits[%d]: %w", i, err)
+		}
+	}
+	path, err := lookPath(p.Args[0], envValue(up.env, "PATH"))
+	if err != nil {
+		return nil, err
+	}
+	up.path = path
+	// Try the cwd as root first (the user may lack search permission on a parent that
+	// root has); again after the switch if that failed.
+	cwdDone := unix.Chdir(p.Cwd) == nil
+	if err := switchUser(p); err != nil {
+		return nil, err
+	}
+	if !cwdDone {
+		if err := unix.Chdir(p.Cwd); err != nil {
+			return nil, fmt.Errorf("process.cwd %s: %w", p.Cwd, err)
+		}
+	}
+	if err := checkCwdInRoot(); err != nil {
+		return nil, err
+	}
+	if p.NoNewPrivileges {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return nil, fmt.Errorf("process.noNewPrivileges: %w", err)
+		}
+	}
+	if p.Umask != nil {
+		unix.Umask(int(*p.Umask))
+	}
+	return up, nil
+}
+
+// switchUser sets groups and ids, keeping the permitted capabilities across the uid
+// change so that caps.Apply can then set exactly the configured sets.
+func switchUser(p *configs.Process) error {
+	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("keep capabilities: %w", err)
+	}
+	gids := make([]int, len(p.AdditionalGids))
+	for i, g := range p.AdditionalGids {
+		gids[i] = int(g)
+	}
+	// EPERM with no groups asked: a user namespace with setgroups denied, fine.
+	if err := syscall.Setgroups(gids); err != nil && !(errors.Is(err, unix.EPERM) && len(gids) == 0) {
+		return fmt.Errorf("process.user.additionalGids: %w", err)
+	}
+	if err := syscall.Setresgid(int(p.GID), int(p.GID), int(p.GID)); err != nil {
+		return fmt.Errorf("process.user.gid %d: %w", p.GID, err)
+	}
+	if err := syscall.Setresuid(int(p.UID), int(p.UID), int(p.UID)); err != nil {
+		return fmt.Errorf("process.user.uid %d: %w", p.UID, err)
+	}
+	if err := caps.Apply(p.Capabilities); err != nil {
+		return fmt.Errorf("process.capabilities: %w", err)
+	}
+	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("clear keep capabilities: %w", err)
+	}
+	return nil
+}
+
+// checkCwdInRoot refuses a working directory outside the container's root, e.g. one
+// reached through a leaked host fd as /proc/self/fd/N (CVE-2024-21626): the kernel
+// reports such a cwd as "(unreachable)/...".
+func checkCwdInRoot() error {
+	buf := make([]byte, unix.PathMax)
+	n, err := unix.Getcwd(buf)
+	if err != nil {
+		return fmt.Errorf("process.cwd: current directory is outside the container: %w", err)
+	}
+	if n == 0 || buf[0] != '/' {
+		return errors.New("process.cwd: current directory is outside the container")
+	}
+	return nil
+}
+
+// exec replaces init with the user process. Every fd above the preserved ones is
+// marked close-on-exec first, so nothing of the runtime's reaches the container.
+func (up *userProcess) exec(preserve int) error {
+	if envValue(up.env, "LISTEN_FDS") != "" {
+		up.env = append(up.env, "LISTEN_PID="+strconv.Itoa(os.Getpid()))
+	}
+	if err := unix.CloseRange(uint(3+preserve), math.MaxUint32, unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		return fmt.Errorf("mark fds close-on-exec: %w", err)
+	}
+	if err := syscall.Exec(up.path, up.args, up.env); err != nil {
+		return fmt.Errorf("exec %s: %w", up.path, err)
+	}
+	return nil
+}
+
+// lookPath finds the executable as a shell would, in the container's own PATH.
+func lookPath(file, pathEnv string) (string, error) {
+	if strings.Contains(file, "/") {
+		if err := isExecutable(file); err != nil {
+			return "", fmt.Errorf("process.args[0] %s: %w", file, err)
+		}
+		return file, nil
+	}
+	if pathEnv == "" {
+		pathEnv = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	}
+	for _, dir := range filepath.SplitList(pathEnv) {
+		if dir == "" {
+			dir = "."
+		}
+		p := filepath.Join(dir, file)
+		if isExecutable(p) == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("process.args[0]: exec: %q: executable file not found in $PATH", file)
+}
+
+func isExecutable(p string) error {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return err
+	}
+	if fi.IsDir() {
+		return errors.New("is a directory")
+	}
+	if fi.Mode()&0o111 == 0 {
+		return errors.New("permission denied")
+	}
+	return nil
+}
+
+func envValue(env []string, key string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,157 @@
+package libcontainer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/berth-runtime/berth/cgroups"
+	"github.com/berth-runtime/berth/libcontainer/configs"
+	"golang.org/x/sys/unix"
+)
+
+const (
+	stateFile = "state.json"
+	// execSock is where `berth start` tells the waiting init to run the user process.
+	// Its presence (with a live init) is what makes a container "created".
+	execSock = "exec.sock"
+)
+
+// State is what berth keeps about a container in <root>/<id>/state.json.
+type State struct {
+	ID      string    `json:"id"`
+	Bundle  string    `json:"bundle"`
+	Rootfs  string    `json:"rootfs"`
+	Created time.Time `json:"created"`
+	Owner   string    `json:"owner"`
+	// InitPid and InitStartTime identify the init process for good: a pid alone may be
+	// reused by a stranger after the container died.
+	InitPid       int             `json:"init_pid"`
+	InitStartTime uint64          `json:"init_start_time"`
+	Config        *configs.Config `json:"config"`
+	Cgroup        cgroups.State   `json:"cgroup"`
+}
+
+// Store is the --root directory.
+type Store struct {
+	Root string
+}
+
+func (s Store) dir(id string) string { return filepath.Join(s.Root, id) }
+
+// ErrNotExist is returned for an unknown id; its text is what containerd matches on.
+var ErrNotExist = errors.New("does not exist")
+
+func notExist(id string) error { return fmt.Errorf("container %q %w", id, ErrNotExist) }
+
+// reserve creates the container's directory; it fails if the id is taken, which makes
+// duplicate detection atomic.
+func (s Store) reserve(id string) (string, error) {
+	if err := os.MkdirAll(s.Root, 0o700); err != nil {
+		return "", fmt.Errorf("create root %s: %w", s.Root, err)
+	}
+	d := s.dir(id)
+	if err := os.Mkdir(d, 0o700); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return "", fmt.Errorf("container %q already exists", id)
+		}
+		return "", fmt.Errorf("create state dir %s: %w", d, err)
+	}
+	return d, nil
+}
+
+// Lock takes an exclusive flock on the container's directory, so two commands on one
+// id cannot interleave their reads and writes. The returned func releases it.
+func (s Store) Lock(id string) (func(), error) {
+	fd, err := unix.Open(s.dir(id), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return nil, notExist(id)
+		}
+		return nil, fmt.Errorf("open state dir: %w", err)
+	}
+	for {
+		err = unix.Flock(fd, unix.LOCK_EX)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("lock state dir: %w", err)
+	}
+	return func() { unix.Close(fd) }, nil
+}
+
+// Save writes state.json atomically: a reader sees the old or the new file, never half.
+func (s Store) Save(st *State) error {
+	data, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	d := s.dir(st.ID)
+	tmp, err := os.CreateTemp(d, ".state-*")
+	if err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	_, werr := tmp.Write(data)
+	serr := tmp.Sync()
+	cerr := tmp.Close()
+	if err := errors.Join(werr, serr, cerr); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write state: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(d, stateFile)); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write state: %w", err)
+	}
+	return nil
+}
+
+// Load reads a container's state.
+func (s Store) Load(id string) (*State, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(filepath.Join(s.dir(id), stateFile))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, notExist(id)
+		}
+		return nil, fmt.Errorf("read state of %q: %w", id, err)
+	}
+	st := &State{}
+	if err := json.Unmarshal(data, st); err != nil {
+		return nil, fmt.Errorf("read state of %q: %w", id, err)
+	}
+	return st, nil
+}
+
+// IDs lists the containers with a state file, in directory order.
+func (s Store) IDs() ([]string, error) {
+	ents, err := os.ReadDir(s.Root)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(s.Root, e.Name(), stateFile)); err == nil {
+			ids = append(ids, e.Name())
+		}
+	}
+	return ids, nil
+}
+
+// remove deletes the container's directory.
+func (s Store) remove(id string) error {
+	return os.RemoveAll(s.dir(id))
+}

@@ -1,0 +1,99 @@
+// Command berth is an OCI container runtime with runc's command line.
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+
+	"github.com/berth-runtime/berth/libcontainer"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
+)
+
+// Set by the Makefile.
+var (
+	version   = "dev"
+	gitCommit = ""
+)
+
+func init() {
+	// `berth init` runs inside the container: make it non-dumpable before anything else
+	// so nothing in there can ptrace it or open its /proc files, and pin it to the main
+	// thread, whose credentials and capabilities are the ones exec passes on.
+	if len(os.Args) > 1 && os.Args[1] == "init" {
+		unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+		runtime.GOMAXPROCS(1)
+		runtime.LockOSThread()
+	}
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "init" {
+		// Fast path: no flag parsing, and its errors go to the parent over the sync socket.
+		if err := libcontainer.Init(); err != nil {
+			os.Exit(1)
+		}
+		return
+	}
+	app := newApp()
+	if err := app.Run(os.Args); err != nil {
+		fatal(err)
+	}
+}
+
+func newApp() *cli.App {
+	cli.VersionPrinter = func(c *cli.Context) {
+		fmt.Printf("berth version %s\n", version)
+		if gitCommit != "" {
+			fmt.Printf("commit: %s\n", gitCommit)
+		}
+		fmt.Printf("spec: %s\ngo: %s\n", specs.Version, runtime.Version())
+	}
+	return &cli.App{
+		Name:                   "berth",
+		Usage:                  "run OCI containers (runc-compatible command line)",
+		Version:                version,
+		UseShortOptionHandling: true,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "root", Value: defaultRoot(), Usage: "directory for container state"},
+			&cli.StringFlag{Name: "log", Usage: "log file (default: stderr)"},
+			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format: text or json"},
+			&cli.BoolFlag{Name: "debug", Usage: "log debug messages"},
+			&cli.BoolFlag{Name: "systemd-cgroup", Usage: "use systemd to manage cgroups (cgroupsPath slice:prefix:name)"},
+			&cli.StringFlag{Name: "criu", Hidden: true, Usage: "accepted for runc compatibility; unused"},
+			&cli.StringFlag{Name: "rootless", Value: "auto", Hidden: true, Usage: "accepted for runc compatibility"},
+		},
+		Before: setupLogging,
+		Commands: []*cli.Command{
+			createCommand, startCommand, runCommand, stateCommand, listCommand,
+			killCommand, deleteCommand, specCommand, featuresCommand,
+		},
+	}
+}
+
+func defaultRoot() string {
+	return "/run/berth"
+}
+
+func store(c *cli.Context) libcontainer.Store {
+	return libcontainer.Store{Root: c.String("root")}
+}
+
+// containerID returns the single id argument of a command.
+func containerID(c *cli.Context) (string, error) {
+	if c.NArg() < 1 {
+		return "", fmt.Errorf("%s: container id required", c.Command.Name)
+	}
+	id := c.Args().First()
+	if err := libcontainer.ValidateID(id); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// exitError carries an exit code without an error message (run's container status).
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }

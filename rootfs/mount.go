@@ -1,0 +1,212 @@
+package rootfs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/berth-runtime/berth/libcontainer/configs"
+	"golang.org/x/sys/unix"
+)
+
+// mounter applies config.json mounts inside one rootfs.
+type mounter struct {
+	root *root
+	// userNS: the init runs in a user namespace, so mknod is refused, sysfs needs a
+	// network namespace of its own, and inherited mount flags are locked.
+	userNS bool
+	// newNetNS: the container has a network namespace it created (sysfs may be mounted).
+	newNetNS bool
+	// cgroupNS: the container has its own cgroup namespace (cgroupfs may be mounted).
+	cgroupNS bool
+	// cgroups describes the host's cgroup hierarchies; read on first cgroup mount.
+	cgroups *cgroupLayout
+}
+
+// mountEntry mounts c.Mounts[i] and names the entry in any error.
+func (mt *mounter) mountEntry(i int, m configs.Mount) error {
+	if err := mt.mount(m); err != nil {
+		return fmt.Errorf("mounts[%d] (%s): %w", i, m.Destination, err)
+	}
+	return nil
+}
+
+func (mt *mounter) mount(m configs.Mount) error {
+	m.Destination = cleanDest(m.Destination)
+	if m.Destination == "/" {
+		return errors.New("cannot mount over the container's root")
+	}
+	switch {
+	case m.IsBind():
+		return mt.mountBind(m)
+	case m.Type == "cgroup":
+		return mt.mountCgroup(m)
+	case m.Type == "sysfs" && sysfsNeedsBind(mt.userNS, mt.newNetNS):
+		return mt.mountBind(sysfsAsBind(m))
+	default:
+		return mt.mountFilesystem(m)
+	}
+}
+
+// sysfsNeedsBind: sysfs can be mounted in a user namespace only by the owner of the
+// network namespace, so a userns container sharing the host's netns binds /sys instead.
+func sysfsNeedsBind(userNS, newNetNS bool) bool { return userNS && !newNetNS }
+
+// sysfsAsBind turns a sysfs entry into the recursive bind of the host's /sys that
+// replaces it, keeping its flags (ro, nosuid...) for the remount pass.
+func sysfsAsBind(m configs.Mount) configs.Mount {
+	m.Source = "/sys"
+	m.Type = "bind"
+	m.Flags |= unix.MS_BIND | unix.MS_REC
+	m.Data = ""
+	return m
+}
+
+// mountFilesystem mounts a new instance of m.Type (tmpfs, proc, devpts, mqueue...).
+func (mt *mounter) mountFilesystem(m configs.Mount) error {
+	target, err := mt.root.mkdirAll(m.Destination)
+	if err != nil {
+		return err
+	}
+	defer target.Close()
+	if err := mt.checkTarget(m.Destination, target); err != nil {
+		return err
+	}
+	source := m.Source
+	if source == "" {
+		source = m.Type
+	}
+	flags := m.Flags &^ propagationFlags
+	err = sys.Mount(source, fdPath(target), m.Type, flags, m.Data)
+	if err != nil && m.Type == "devpts" && errors.Is(err, unix.EINVAL) {
+		// In a user namespace the gid= of a default devpts (tty, 5) may be unmapped.
+		if data, ok := withoutOption(m.Data, "gid"); ok {
+			err = sys.Mount(source, fdPath(target), m.Type, flags, data)
+		}
+	}
+	if err != nil && m.Type == "sysfs" && mt.userNS && errors.Is(err, unix.EPERM) {
+		return mt.mountBind(sysfsAsBind(m))
+	}
+	if err != nil {
+		return fmt.Errorf("mount %s: %w", m.Type, err)
+	}
+	return mt.afterMount(m, target)
+}
+
+// mountBind binds the host path m.Source, then remounts it for per-mount flags.
+func (mt *mounter) mountBind(m configs.Mount) error {
+	src, err := os.OpenFile(m.Source, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open bind source: %w", err)
+	}
+	defer src.Close()
+	isDir, err := isDirectory(src)
+	if err != nil {
+		return err
+	}
+	var target *os.File
+	if isDir {
+		target, err = mt.root.mkdirAll(m.Destination)
+	} else {
+		target, err = mt.root.fileTarget(m.Destination)
+	}
+	if err != nil {
+		return err
+	}
+	defer target.Close()
+	if err := mt.checkTarget(m.Destination, target); err != nil {
+		return err
+	}
+	if err := sys.Mount(fdPath(src), fdPath(target), "", bindFlags(m.Flags), ""); err != nil {
+		return fmt.Errorf("bind %s: %w", m.Source, err)
+	}
+	return mt.afterMount(m, target)
+}
+
+// bindFlags keeps only what the first bind call may carry; the rest needs a remount.
+func bindFlags(flags uintptr) uintptr { return unix.MS_BIND | flags&unix.MS_REC }
+
+// afterMount reopens the destination (now the new mount's root) and applies what
+// cannot be given in the first call: bind flags, propagation, recursive attributes.
+func (mt *mounter) afterMount(m configs.Mount, before *os.File) error {
+	mnt, err := mt.root.open(m.Destination)
+	if err != nil {
+		return fmt.Errorf("reopen after mount: %w", err)
+	}
+	defer mnt.Close()
+	if err := mt.checkSamePlace(before, mnt); err != nil {
+		return err
+	}
+	if m.IsBind() {
+		if err := remountBind(mnt, m.Flags&^unix.MS_BIND&^unix.MS_REC, m.ClearedFlags); err != nil {
+			return err
+		}
+	}
+	return applyPropagationAndAttrs(mnt, m)
+}
+
+func applyPropagationAndAttrs(mnt *os.File, m configs.Mount) error {
+	for _, p := range m.PropagationFlags {
+		if err := sys.Mount("", fdPath(mnt), "", p, ""); err != nil {
+			return fmt.Errorf("set propagation %#x: %w", p, err)
+		}
+	}
+	if m.RecAttrSet != 0 || m.RecAttrClr != 0 {
+		attr := &unix.MountAttr{Attr_set: m.RecAttrSet, Attr_clr: m.RecAttrClr}
+		if err := sys.MountSetattr(int(mnt.Fd()), unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, attr); err != nil {
+			return fmt.Errorf("mount_setattr(AT_RECURSIVE, set %#x, clear %#x): %w", m.RecAttrSet, m.RecAttrClr, err)
+		}
+	}
+	return nil
+}
+
+// checkTarget verifies where a resolved destination really is before mounting on it.
+func (mt *mounter) checkTarget(dest string, target *os.File) error {
+	resolved, err := mt.root.containerPathOf(target)
+	if err != nil {
+		return err
+	}
+	return checkResolved(dest, resolved)
+}
+
+// checkSamePlace makes sure the reopened mount sits where the target was: nothing
+// swapped the path between the mount and the reopen.
+func (mt *mounter) checkSamePlace(before, after *os.File) error {
+	a, err := mt.root.containerPathOf(before)
+	if err != nil {
+		return err
+	}
+	b, err := mt.root.containerPathOf(after)
+	if err != nil {
+		return err
+	}
+	if a != b {
+		return fmt.Errorf("mount point moved from %s to %s", a, b)
+	}
+	return nil
+}
+
+func isDirectory(f *os.File) (bool, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return false, fmt.Errorf("stat %s: %w", f.Name(), err)
+	}
+	return st.Mode&unix.S_IFMT == unix.S_IFDIR, nil
+}
+
+// withoutOption drops key=value from comma-joined mount data; ok is false when absent.
+func withoutOption(data, key string) (string, bool) {
+	var kept []string
+	found := false
+	for _, opt := range strings.Split(data, ",") {
+		if opt == key || strings.HasPrefix(opt, key+"=") {
+			found = true
+			continue
+		}
+		if opt != "" {
+			kept = append(kept, opt)
+		}
+	}
+	return strings.Join(kept, ","), found
+}

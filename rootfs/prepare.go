@@ -1,0 +1,104 @@
+package rootfs
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/moby/sys/mountinfo"
+	"golang.org/x/sys/unix"
+)
+
+// Prepare builds the container's filesystem under c.Rootfs without pivoting: root
+// propagation, the rootfs self-bind pivot_root needs, c.Mounts in order, then devices
+// and /dev links.
+func Prepare(c *configs.Config) error {
+	if c.Rootfs == "" || !filepath.IsAbs(c.Rootfs) {
+		return fmt.Errorf("rootfs %q: must be an absolute path", c.Rootfs)
+	}
+	rootfs := filepath.Clean(c.Rootfs)
+	if err := sys.Mount("", "/", "", rootPropagation(c.RootPropagation), ""); err != nil {
+		return fmt.Errorf("set propagation of / to %#x: %w", rootPropagation(c.RootPropagation), err)
+	}
+	if err := makeParentPrivate(rootfs); err != nil {
+		return err
+	}
+	if err := sys.Mount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind rootfs %s onto itself: %w", rootfs, err)
+	}
+	// Opened after the self-bind, so the handle is on the new mount.
+	r, err := openRoot(rootfs)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	userNS := inUserNS(c)
+	mt := &mounter{
+		root:     r,
+		userNS:   userNS,
+		newNetNS: hasNewNamespace(c, configs.NEWNET),
+		cgroupNS: c.HasNamespace(configs.NEWCGROUP),
+	}
+	for i, m := range c.Mounts {
+		if err := mt.mountEntry(i, m); err != nil {
+			return err
+		}
+	}
+	return setupDev(r, c, userNS)
+}
+
+// rootPropagation is linux.rootfsPropagation, defaulting to rslave so that no mount
+// made for the container shows up on the host while host mounts still reach it.
+func rootPropagation(p uintptr) uintptr {
+	if p == 0 {
+		return unix.MS_SLAVE | unix.MS_REC
+	}
+	return p
+}
+
+// makeParentPrivate makes the mount holding the rootfs private when it is shared:
+// pivot_root refuses a new root whose parent mount is shared, and the self-bind must
+// not propagate to the host.
+func makeParentPrivate(rootfs string) error {
+	infos, err := mountinfo.GetMounts(mountinfo.ParentsFilter(rootfs))
+	if err != nil {
+		return fmt.Errorf("read mountinfo: %w", err)
+	}
+	mp, shared := parentMount(infos)
+	if mp == "" {
+		return errors.New("no mount holds the rootfs " + rootfs)
+	}
+	if !shared {
+		return nil
+	}
+	if err := sys.Mount("", mp, "", unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("make %s private: %w", mp, err)
+	}
+	return nil
+}
+
+// parentMount picks, among the mounts above a path, the one the path is on: the
+// deepest mount point, and of several stacked there the last (topmost) one.
+func parentMount(infos []*mountinfo.Info) (mountpoint string, shared bool) {
+	var best *mountinfo.Info
+	for _, mi := range infos {
+		if best == nil || len(mi.Mountpoint) >= len(best.Mountpoint) {
+			best = mi
+		}
+	}
+	if best == nil {
+		return "", false
+	}
+	return best.Mountpoint, hasOptionalTag(best.Optional, "shared")
+}
+
+func hasOptionalTag(optional, tag string) bool {
+	for _, f := range strings.Fields(optional) {
+		if f == tag || strings.HasPrefix(f, tag+":") {
+			return true
+		}
+	}
+	return false
+}

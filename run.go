@@ -1,0 +1,83 @@
+package main
+
+import (
+	"os"
+	"os/signal"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
+)
+
+var runCommand = &cli.Command{
+	Name:      "run",
+	Usage:     "create and start a container, then wait for it (unless --detach)",
+	ArgsUsage: "<container-id>",
+	Flags: append([]cli.Flag{
+		&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "return once the container started"},
+		&cli.BoolFlag{Name: "keep", Usage: "do not delete the container after it exits"},
+	}, createFlags...),
+	Action: func(c *cli.Context) error {
+		// Catch signals from the start, so a Ctrl-C during create cannot leave half a
+		// container behind; once it runs they are forwarded to it.
+		sigs := make(chan os.Signal, 64)
+		if !c.Bool("detach") {
+			signal.Notify(sigs)
+		}
+		st, err := createContainer(c)
+		if err != nil {
+			return err
+		}
+		s := store(c)
+		warning, err := s.Start(st.ID)
+		warn(warning)
+		if err != nil {
+			s.Delete(st.ID, true)
+			return err
+		}
+		if c.Bool("detach") {
+			return nil
+		}
+		code := waitForwarding(st.InitPid, sigs)
+		if !c.Bool("keep") {
+			warning, err := s.Delete(st.ID, true)
+			warn(warning)
+			if err != nil {
+				logf("error", "delete %s: %v", st.ID, err)
+			}
+		}
+		return exitError{code}
+	},
+}
+
+// waitForwarding relays signals to pid, a child of ours (nsenter forks init with
+// CLONE_PARENT), until it exits, and returns its exit code (128+N when killed by N).
+func waitForwarding(pid int, sigs chan os.Signal) int {
+	done := make(chan unix.WaitStatus, 1)
+	go func() {
+		var ws unix.WaitStatus
+		for {
+			_, err := unix.Wait4(pid, &ws, 0, nil)
+			if err != unix.EINTR {
+				break
+			}
+		}
+		done <- ws
+	}()
+	for {
+		select {
+		case sig := <-sigs:
+			s := sig.(unix.Signal)
+			// SIGCHLD is about our own children; SIGURG is the Go runtime's preemption.
+			if s == unix.SIGCHLD || s == unix.SIGURG {
+				continue
+			}
+			unix.Kill(pid, s)
+		case ws := <-done:
+			signal.Reset()
+			if ws.Signaled() {
+				return 128 + int(ws.Signal())
+			}
+			return ws.ExitStatus()
+		}
+	}
+}

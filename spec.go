@@ -1,0 +1,38 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/berth-runtime/berth/specconv"
+	"github.com/urfave/cli/v2"
+)
+
+var specCommand = &cli.Command{
+	Name:  "spec",
+	Usage: "write a template config.json into the bundle directory",
+	Flags: []cli.Flag{
+		&cli.StringFlag{Name: "bundle", Aliases: []string{"b"}, Value: ".", Usage: "bundle directory"},
+		&cli.BoolFlag{Name: "rootless", Usage: "a template for a container run by an unprivileged user"},
+	},
+	Action: func(c *cli.Context) error {
+		s := specconv.Example()
+		if c.Bool("rootless") {
+			specconv.ToRootless(s)
+		}
+		path := filepath.Join(c.String("bundle"), "config.json")
+		if _, err := os.Stat(path); err == nil {
+			return fmt.Errorf("%s exists: remove it first", path)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		data, err := json.MarshalIndent(s, "", "\t")
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(path, append(data, '\n'), 0o666)
+	},
+}

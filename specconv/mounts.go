@@ -1,0 +1,110 @@
+package specconv
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/libcontainer/configs"
+)
+
+// convertMounts converts mounts in config.json order (later mounts may stack on earlier).
+func convertMounts(mounts []specs.Mount, bundle string) ([]configs.Mount, error) {
+	var out []configs.Mount
+	for i, m := range mounts {
+		cm, err := convertMount(index("mounts", i), m, bundle)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cm)
+	}
+	return out, nil
+}
+
+func convertMount(field string, m specs.Mount, bundle string) (configs.Mount, error) {
+	var out configs.Mount
+	dest, err := mountDestination(field+".destination", m.Destination)
+	if err != nil {
+		return out, err
+	}
+	if len(m.UIDMappings) > 0 {
+		return out, fieldErrorf(field+".uidMappings", "idmapped mounts are not supported yet")
+	}
+	if len(m.GIDMappings) > 0 {
+		return out, fieldErrorf(field+".gidMappings", "idmapped mounts are not supported yet")
+	}
+	opts, err := parseMountOptions(field+".options", m.Options)
+	if err != nil {
+		return out, err
+	}
+	out = configs.Mount{
+		Source:           m.Source,
+		Destination:      dest,
+		Type:             m.Type,
+		Flags:            opts.flags,
+		ClearedFlags:     opts.cleared,
+		PropagationFlags: opts.propagation,
+		Data:             strings.Join(opts.data, ","),
+		RecAttrSet:       opts.recSet,
+		RecAttrClr:       opts.recClr,
+	}
+	// A "bind" type without bind/rbind is still a (non-recursive) bind, as in runc.
+	if m.Type == "bind" || opts.flags&unix.MS_BIND != 0 {
+		out.Flags |= unix.MS_BIND
+		out.Type = "bind"
+		out.Source, err = bindSource(field+".source", m.Source, bundle)
+		return out, err
+	}
+	if m.Type == "" {
+		return out, fieldErrorf(field+".type", "missing (and no bind or rbind option)")
+	}
+	ok, err := filesystemSupported(m.Type)
+	if err != nil {
+		return out, fieldErrorf(field+".type", "cannot list the kernel's filesystems: %w", err)
+	}
+	if !ok {
+		return out, fieldErrorf(field+".type", "unknown filesystem type %q", m.Type)
+	}
+	if out.Source == "" {
+		out.Source = m.Type // mount(2) wants some name; this is what shows in /proc/mounts
+	}
+	return out, nil
+}
+
+// mountDestination returns the clean absolute destination. Relative destinations are
+// deprecated but allowed by runtime-spec, which says they are relative to "/".
+func mountDestination(field, dest string) (string, error) {
+	if dest == "" {
+		return "", fieldErrorf(field, "missing")
+	}
+	if strings.IndexByte(dest, 0) >= 0 {
+		return "", fieldErrorf(field, "contains a NUL byte")
+	}
+	clean := filepath.Clean("/" + dest)
+	if clean == "/" {
+		return "", fieldErrorf(field, "cannot mount over the container's root directory")
+	}
+	return clean, nil
+}
+
+// bindSource resolves a relative source against the bundle and checks it exists, so a
+// typo is reported here rather than as a failed mount inside the half-built container.
+func bindSource(field, src, bundle string) (string, error) {
+	if src == "" {
+		return "", fieldErrorf(field, "missing for a bind mount")
+	}
+	if strings.IndexByte(src, 0) >= 0 {
+		return "", fieldErrorf(field, "contains a NUL byte")
+	}
+	if !filepath.IsAbs(src) {
+		src = filepath.Join(bundle, src)
+	}
+	src = filepath.Clean(src)
+	if _, err := os.Stat(src); err != nil {
+		return "", fieldErrorf(field, "%w", err)
+	}
+	return src, nil
+}

@@ -1,0 +1,137 @@
+package specconv
+
+import (
+	"path/filepath"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-runtime/berth/libcontainer/configs"
+)
+
+// knownNamespaces maps runtime-spec names to berth's (they are spelled the same).
+var knownNamespaces = map[specs.LinuxNamespaceType]configs.NamespaceType{
+	specs.PIDNamespace: configs.NEWPID, specs.NetworkNamespace: configs.NEWNET,
+	specs.MountNamespace: configs.NEWNS, specs.IPCNamespace: configs.NEWIPC,
+	specs.UTSNamespace: configs.NEWUTS, specs.UserNamespace: configs.NEWUSER,
+	specs.CgroupNamespace: configs.NEWCGROUP, specs.TimeNamespace: configs.NEWTIME,
+}
+
+// maxIDMapLines is the kernel's limit on lines in uid_map/gid_map (since Linux 4.15).
+const maxIDMapLines = 340
+
+// convertNamespaces fills c.Namespaces (config.json order) and the user namespace maps.
+func convertNamespaces(linux *specs.Linux, c *configs.Config) error {
+	where := map[configs.NamespaceType]int{}
+	for i, ns := range linux.Namespaces {
+		field := index("linux.namespaces", i)
+		t, ok := knownNamespaces[ns.Type]
+		if !ok {
+			return fieldErrorf(field+".type", "unknown namespace type %q", ns.Type)
+		}
+		if j, dup := where[t]; dup {
+			return fieldErrorf(field+".type", "duplicate namespace %q (already linux.namespaces[%d])", t, j)
+		}
+		where[t] = i
+		if ns.Path != "" {
+			if err := checkNamespacePath(field+".path", ns.Path, t); err != nil {
+				return err
+			}
+		}
+		c.Namespaces = append(c.Namespaces, configs.Namespace{Type: t, Path: ns.Path})
+	}
+
+	// Every mount berth makes goes into the container's own mount namespace; without one
+	// they would land on the host, and joining someone else's would change theirs.
+	if i, ok := where[configs.NEWNS]; !ok {
+		return fieldErrorf("linux.namespaces", "a new mount namespace is required")
+	} else if linux.Namespaces[i].Path != "" {
+		return fieldErrorf(index("linux.namespaces", i)+".path", "joining an existing mount namespace is not supported")
+	}
+	return convertUserMappings(linux, c, where)
+}
+
+func checkNamespacePath(field, path string, t configs.NamespaceType) error {
+	if !filepath.IsAbs(path) {
+		return fieldErrorf(field, "%q is not an absolute path", path)
+	}
+	kind, err := nsfs.Kind(path)
+	if err != nil {
+		return fieldErrorf(field, "%s: %w", path, err)
+	}
+	if kind != "" && kind != t {
+		return fieldErrorf(field, "%s is a %s namespace, not %s", path, kind, t)
+	}
+	return nil
+}
+
+func convertUserMappings(linux *specs.Linux, c *configs.Config, where map[configs.NamespaceType]int) error {
+	i, hasUser := where[configs.NEWUSER]
+	hasMaps := len(linux.UIDMappings) > 0 || len(linux.GIDMappings) > 0
+	switch {
+	case !hasUser && hasMaps:
+		f := "linux.uidMappings"
+		if len(linux.UIDMappings) == 0 {
+			f = "linux.gidMappings"
+		}
+		return fieldErrorf(f, "set, but linux.namespaces has no user namespace")
+	case hasUser && linux.Namespaces[i].Path != "":
+		// A joined namespace already has its maps; berth cannot write or verify new ones.
+		if hasMaps {
+			f := "linux.uidMappings"
+			if len(linux.UIDMappings) == 0 {
+				f = "linux.gidMappings"
+			}
+			return fieldErrorf(f, "must be empty when joining an existing user namespace (linux.namespaces[%d].path)", i)
+		}
+		return nil
+	case hasUser:
+		if len(linux.UIDMappings) == 0 {
+			return fieldErrorf("linux.uidMappings", "required for a new user namespace")
+		}
+		if len(linux.GIDMappings) == 0 {
+			return fieldErrorf("linux.gidMappings", "required for a new user namespace")
+		}
+	}
+	var err error
+	if c.UIDMappings, err = convertIDMaps("linux.uidMappings", linux.UIDMappings); err != nil {
+		return err
+	}
+	c.GIDMappings, err = convertIDMaps("linux.gidMappings", linux.GIDMappings)
+	return err
+}
+
+// convertIDMaps checks what the kernel would refuse when the map is written, so the
+// error names config.json instead of a bare EINVAL from uid_map.
+func convertIDMaps(field string, maps []specs.LinuxIDMapping) ([]configs.IDMap, error) {
+	if len(maps) > maxIDMapLines {
+		return nil, fieldErrorf(field, "%d entries, the kernel allows at most %d", len(maps), maxIDMapLines)
+	}
+	var out []configs.IDMap
+	for i, m := range maps {
+		f := index(field, i)
+		if m.Size == 0 {
+			return nil, fieldErrorf(f+".size", "must be greater than zero")
+		}
+		if uint64(m.ContainerID)+uint64(m.Size) > 1<<32 {
+			return nil, fieldErrorf(f, "containerID %d + size %d is past the last id", m.ContainerID, m.Size)
+		}
+		if uint64(m.HostID)+uint64(m.Size) > 1<<32 {
+			return nil, fieldErrorf(f, "hostID %d + size %d is past the last id", m.HostID, m.Size)
+		}
+		for j := range i {
+			p := maps[j]
+			if overlaps(p.ContainerID, p.Size, m.ContainerID, m.Size) {
+				return nil, fieldErrorf(f, "container ids overlap %s", index(field, j))
+			}
+			if overlaps(p.HostID, p.Size, m.HostID, m.Size) {
+				return nil, fieldErrorf(f, "host ids overlap %s", index(field, j))
+			}
+		}
+		out = append(out, configs.IDMap{ContainerID: m.ContainerID, HostID: m.HostID, Size: m.Size})
+	}
+	return out, nil
+}
+
+func overlaps(a, asz, b, bsz uint32) bool {
+	return uint64(a) < uint64(b)+uint64(bsz) && uint64(b) < uint64(a)+uint64(asz)
+}
