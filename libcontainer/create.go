@@ -35,6 +35,7 @@ func (s Store) Create(o CreateOpts) (*State, error) {
 	if err := ValidateID(o.ID); err != nil {
 		return nil, err
 	}
+	cgroups.Prewarm()
 	spec, err := specconv.LoadSpec(o.Bundle)
 	if err != nil {
 		return nil, err
@@ -91,7 +92,7 @@ func (c *creation) run() (*State, error) {
 		return nil, err
 	}
 	defer lis.Close()
-	exe, err := sealedSelf()
+	exe, err := protectedSelf()
 	if err != nil {
 		return nil, err
 	}

@@ -352,3 +352,42 @@ func TestSysfsFallbackDecision(t *testing.T) {
 		t.Fatalf("got %+v", m)
 	}
 }
+
+func TestWriteSysctlsNamesTheKey(t *testing.T) {
+	err := WriteSysctls(map[string]string{"kernel.berth_no_such_sysctl": "1"})
+	if err == nil || !strings.HasPrefix(err.Error(), "sysctl kernel.berth_no_such_sysctl: ") {
+		t.Fatalf("err = %v", err)
+	}
+	err = WriteSysctls(map[string]string{"../../etc/passwd": "x"})
+	if err == nil || !strings.Contains(err.Error(), "invalid sysctl key") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestOpenSysctlProcIsVerifiedRoot(t *testing.T) {
+	fd, err := openSysctlProc()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if err := checkProcRoot(fd); err != nil {
+		t.Fatal(err)
+	}
+	// A directory that is not a procfs root is refused.
+	dir, err := unix.Open(t.TempDir(), unix.O_PATH|unix.O_DIRECTORY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(dir)
+	if checkProcRoot(dir) == nil {
+		t.Fatal("a tmp directory passed as procfs")
+	}
+	sys, err := unix.Open("/proc/sys", unix.O_PATH|unix.O_DIRECTORY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(sys)
+	if checkProcRoot(sys) == nil {
+		t.Fatal("/proc/sys passed as the procfs root")
+	}
+}

@@ -70,6 +70,9 @@ func Convert(spec *specs.Spec, opts Options) (*configs.Config, error) {
 	if c.Process, err = convertProcess(spec.Process); err != nil {
 		return nil, err
 	}
+	if err := checkProcessIDsMapped(c); err != nil {
+		return nil, err
+	}
 	if err := convertNames(spec, c); err != nil {
 		return nil, err
 	}

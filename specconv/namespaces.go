@@ -135,3 +135,33 @@ func convertIDMaps(field string, maps []specs.LinuxIDMapping) ([]configs.IDMap, 
 func overlaps(a, asz, b, bsz uint32) bool {
 	return uint64(a) < uint64(b)+uint64(bsz) && uint64(b) < uint64(a)+uint64(asz)
 }
+
+// checkProcessIDsMapped catches a process user that a new user namespace does not map:
+// setresuid/setgroups in init would fail with a bare EINVAL after everything was built.
+func checkProcessIDsMapped(c *configs.Config) error {
+	if !c.HasNamespace(configs.NEWUSER) || c.NamespacePath(configs.NEWUSER) != "" {
+		return nil
+	}
+	p := c.Process
+	if !idMapped(c.UIDMappings, p.UID) {
+		return fieldErrorf("process.user.uid", "%d is not mapped by linux.uidMappings", p.UID)
+	}
+	if !idMapped(c.GIDMappings, p.GID) {
+		return fieldErrorf("process.user.gid", "%d is not mapped by linux.gidMappings", p.GID)
+	}
+	for i, g := range p.AdditionalGids {
+		if !idMapped(c.GIDMappings, g) {
+			return fieldErrorf(index("process.user.additionalGids", i), "%d is not mapped by linux.gidMappings", g)
+		}
+	}
+	return nil
+}
+
+func idMapped(maps []configs.IDMap, id uint32) bool {
+	for _, m := range maps {
+		if id >= m.ContainerID && uint64(id) < uint64(m.ContainerID)+uint64(m.Size) {
+			return true
+		}
+	}
+	return false
+}

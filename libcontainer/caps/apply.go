@@ -41,11 +41,27 @@ func Apply(c *configs.Capabilities) error {
 		permitted:   maskOf(c.Permitted, last),
 		inheritable: maskOf(c.Inheritable, last),
 	}
+	if err := explainImpossible(want, cur.permitted); err != nil {
+		return err
+	}
 	if err := setSets(want); err != nil {
 		return fmt.Errorf("set capabilities (effective %s, permitted %s, inheritable %s): %w",
 			describe(want.effective), describe(want.permitted), describe(want.inheritable), err)
 	}
 	return applyAmbient(c.Ambient, last)
+}
+
+// explainImpossible names the capabilities the kernel would refuse in capset, which
+// otherwise only says EPERM: the permitted set can only shrink, and effective must be
+// a subset of it.
+func explainImpossible(want sets, held uint64) error {
+	if extra := want.permitted &^ held; extra != 0 {
+		return fmt.Errorf("set capabilities: permitted %s not held by berth itself, so they cannot be granted", describe(extra))
+	}
+	if extra := want.effective &^ want.permitted; extra != 0 {
+		return fmt.Errorf("set capabilities: effective %s not in the permitted set", describe(extra))
+	}
+	return nil
 }
 
 // sets holds three capability sets as bit masks (bit n = capability n).

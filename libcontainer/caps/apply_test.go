@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,7 +31,9 @@ const (
 var scenarios = map[string]struct {
 	caps      *configs.Capabilities
 	switchUID bool
+	dropFirst int // if > 0, this capability is dropped from the permitted set first
 }{
+	"not-held": {dropFirst: capKill, caps: &configs.Capabilities{Permitted: []int{capKill}}},
 	"root": {caps: &configs.Capabilities{
 		// 63 is past any kernel's last capability: it must be skipped, not fail.
 		Bounding:    []int{capChown, capKill, capNetBind, 63},
@@ -54,6 +57,18 @@ func TestApplyChild(t *testing.T) {
 		t.Skip("only runs re-executed by TestApply")
 	}
 	sc := scenarios[name]
+	if sc.dropFirst > 0 {
+		runtime.LockOSThread()
+		cur, err := getSets()
+		if err == nil {
+			bit := uint64(1) << uint(sc.dropFirst)
+			err = setSets(sets{effective: cur.effective &^ bit, permitted: cur.permitted &^ bit, inheritable: cur.inheritable &^ bit})
+		}
+		if err != nil {
+			fmt.Println("RESULT error setup:", err)
+			return
+		}
+	}
 	if sc.switchUID {
 		// Per-thread switch, as a raw syscall: Go's own Setresuid would change all threads.
 		unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0)
@@ -155,7 +170,8 @@ func TestApply(t *testing.T) {
 		}},
 		{name: "nil", want: map[string]uint64{"CapBnd": 0, "CapEff": 0, "CapPrm": 0, "CapInh": 0, "CapAmb": 0}},
 		// Effective must be a subset of permitted: the kernel refuses, Apply must say so.
-		{name: "effective-extra", wantErr: "set capabilities"},
+		{name: "not-held", wantErr: "permitted [CAP_KILL] not held by berth itself"},
+		{name: "effective-extra", wantErr: "set capabilities: effective [CAP_KILL] not in the permitted set"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
