@@ -43,6 +43,7 @@ const (
 	stepDupFiles
 	stepExec
 	stepDumpable
+	stepJoinPid
 )
 
 var stepNames = map[uint16]string{
@@ -56,6 +57,7 @@ var stepNames = map[uint16]string{
 	stepDupFiles:    "set up file descriptors",
 	stepExec:        "execute init",
 	stepDumpable:    "make process non-dumpable",
+	stepJoinPid:     "enter the namespaces of the container's init",
 }
 
 func readRecord(r io.Reader) (record, error) {

@@ -34,6 +34,10 @@ type Config struct {
 	// create. A type may not be in both.
 	Join     []Join
 	NewFlags uintptr
+	// JoinPidFD, when >= 0, is a pidfd whose namespaces of types JoinPidFlags are
+	// entered first, in one atomic setns (Linux 5.8). Used to exec into a container.
+	JoinPidFD    int
+	JoinPidFlags uintptr
 	// UIDMappings and GIDMappings are written for a new user namespace.
 	UIDMappings, GIDMappings []IDMap
 	// OnReady runs in the parent while stage 1 (pid) waits in its final user namespace,
@@ -47,7 +51,10 @@ func Spawn(cfg *Config) (int, error) {
 	if len(cfg.Args) == 0 {
 		return -1, errors.New("nsenter: no arguments")
 	}
-	a := &stageArgs{userJoin: -1, execFd: cfg.ExecFD}
+	a := &stageArgs{userJoin: -1, execFd: cfg.ExecFD, pidFd: -1}
+	if cfg.JoinPidFlags != 0 {
+		a.pidFd, a.pidFlags = cfg.JoinPidFD, cfg.JoinPidFlags
+	}
 	var err error
 	if a.argv, err = syscall.SlicePtrFromStrings(cfg.Args); err != nil {
 		return -1, err
@@ -78,7 +85,7 @@ func Spawn(cfg *Config) (int, error) {
 	}
 	defer closeAll(a.joinFds)
 	a.deferred = make([]bool, len(a.joinFds))
-	a.anyUser = a.newUser || a.userJoin >= 0
+	a.anyUser = a.newUser || a.userJoin >= 0 || a.pidFlags&unix.CLONE_NEWUSER != 0
 
 	var report, gopipe [2]int
 	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {

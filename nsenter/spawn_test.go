@@ -187,3 +187,40 @@ func TestSpawnErrors(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// Entering a running process's namespaces through its pidfd, user and pid included:
+// the exec case.
+func TestSpawnJoinPidfd(t *testing.T) {
+	requireRoot(t)
+	holder := exec.Command("sleep", "60")
+	holder.SysProcAttr = &syscall.SysProcAttr{
+		Cloneflags:  unix.CLONE_NEWUSER | unix.CLONE_NEWPID | unix.CLONE_NEWNS | unix.CLONE_NEWUTS | unix.CLONE_NEWNET,
+		UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: 400000, Size: 1000}},
+		GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: 400000, Size: 1000}},
+	}
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { holder.Process.Kill(); holder.Wait() }()
+	pidfd, err := unix.PidfdOpen(holder.Process.Pid, 0)
+	if err != nil {
+		t.Skipf("pidfd_open: %v", err)
+	}
+	defer unix.Close(pidfd)
+	base := "/proc/" + itoa(holder.Process.Pid) + "/ns/"
+	flags := uintptr(unix.CLONE_NEWUSER | unix.CLONE_NEWPID | unix.CLONE_NEWNS | unix.CLONE_NEWUTS | unix.CLONE_NEWNET)
+	out, code := spawnShell(t, Config{JoinPidFD: pidfd, JoinPidFlags: flags},
+		`for n in user net uts pid; do readlink /proc/self/ns/$n; done; cat /proc/self/uid_map`)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	for _, n := range []string{"user", "net", "uts", "pid"} {
+		want, _ := os.Readlink(base + n)
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("not in the holder's %s namespace (%s): %q", n, want, out)
+		}
+	}
+	if !strings.Contains(out, "400000") {
+		t.Errorf("uid map not the holder's: %q", out)
+	}
+}

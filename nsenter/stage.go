@@ -14,6 +14,8 @@ type stageArgs struct {
 	joinTypes []uintptr
 	deferred  []bool // scratch: joins that need the user namespace first
 	userJoin  int    // index into joinFds of a user namespace to join, or -1
+	pidFd     int    // a pidfd whose namespaces (pidFlags) to enter in one setns, or -1
+	pidFlags  uintptr
 	newUser   bool
 	anyUser   bool    // new or joined user namespace: become uid 0 in it before exec
 	newFlags  uintptr // CLONE_NEW* to unshare after the user namespace (CLONE_NEWUSER excluded)
@@ -65,6 +67,15 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 	step = stepDumpable
 	if _, _, err1 = syscall.RawSyscall(syscall.SYS_PRCTL, unix.PR_SET_DUMPABLE, 0, 0); err1 != 0 {
 		goto fail
+	}
+
+	// Entering another process's namespaces through its pidfd is one atomic setns:
+	// the kernel orders the user namespace right and nothing can be swapped between.
+	if a.pidFd >= 0 {
+		step = stepJoinPid
+		if _, _, err1 = syscall.RawSyscall(unix.SYS_SETNS, uintptr(a.pidFd), a.pidFlags, 0); err1 != 0 {
+			goto fail
+		}
 	}
 
 	// Namespaces owned by the host's user namespace first: once in another user
