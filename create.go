@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/berth-runtime/berth/libcontainer"
@@ -24,35 +25,37 @@ var createCommand = &cli.Command{
 	ArgsUsage: "<container-id>",
 	Flags:     createFlags,
 	Action: func(c *cli.Context) error {
-		_, err := createContainer(c)
+		_, master, err := createContainer(c)
+		if master != nil {
+			// Only `run` keeps a terminal in the foreground; create needs a receiver.
+			master.Close()
+		}
 		return err
 	},
 }
 
-func createContainer(c *cli.Context) (*libcontainer.State, error) {
+func createContainer(c *cli.Context) (*libcontainer.State, *os.File, error) {
 	id, err := containerID(c)
 	if err != nil {
-		return nil, err
-	}
-	if c.String("console-socket") != "" {
-		return nil, fmt.Errorf("--console-socket: terminals are not supported yet")
+		return nil, nil, err
 	}
 	bundle, err := filepath.Abs(c.String("bundle"))
 	if err != nil {
-		return nil, fmt.Errorf("--bundle: %w", err)
+		return nil, nil, fmt.Errorf("--bundle: %w", err)
 	}
 	pidFile := c.String("pid-file")
 	if pidFile != "" {
 		if pidFile, err = filepath.Abs(pidFile); err != nil {
-			return nil, fmt.Errorf("--pid-file: %w", err)
+			return nil, nil, fmt.Errorf("--pid-file: %w", err)
 		}
 	}
 	if n := c.Int("preserve-fds"); n < 0 {
-		return nil, fmt.Errorf("--preserve-fds: %d is negative", n)
+		return nil, nil, fmt.Errorf("--preserve-fds: %d is negative", n)
 	}
 	return store(c).Create(libcontainer.CreateOpts{
 		ID: id, Bundle: bundle, PidFile: pidFile,
 		NoPivot: c.Bool("no-pivot"), NoNewKeyring: c.Bool("no-new-keyring"),
-		PreserveFDs: c.Int("preserve-fds"),
+		PreserveFDs: c.Int("preserve-fds"), ConsoleSocket: c.String("console-socket"),
+		ForegroundTerminal: c.Command.Name == "run" && !c.Bool("detach"),
 	})
 }

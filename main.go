@@ -68,7 +68,7 @@ func newApp() *cli.App {
 		Before: setupLogging,
 		Commands: []*cli.Command{
 			createCommand, startCommand, runCommand, stateCommand, listCommand,
-			killCommand, deleteCommand, specCommand, featuresCommand,
+			killCommand, deleteCommand, execCommand, specCommand, featuresCommand,
 		},
 	}
 }

@@ -23,7 +23,7 @@ var runCommand = &cli.Command{
 		if !c.Bool("detach") {
 			signal.Notify(sigs)
 		}
-		st, err := createContainer(c)
+		st, master, err := createContainer(c)
 		if err != nil {
 			return err
 		}
@@ -37,7 +37,11 @@ var runCommand = &cli.Command{
 		if c.Bool("detach") {
 			return nil
 		}
-		code := waitForwarding(st.InitPid, sigs)
+		var tty *terminal
+		if master != nil {
+			tty = attachTerminal(master)
+		}
+		code := waitForwarding(st.InitPid, sigs, tty)
 		if !c.Bool("keep") {
 			warning, err := s.Delete(st.ID, true)
 			warn(warning)
@@ -51,7 +55,8 @@ var runCommand = &cli.Command{
 
 // waitForwarding relays signals to pid, a child of ours (nsenter forks init with
 // CLONE_PARENT), until it exits, and returns its exit code (128+N when killed by N).
-func waitForwarding(pid int, sigs chan os.Signal) int {
+// With a terminal, SIGWINCH resizes it instead, and it is detached at the end.
+func waitForwarding(pid int, sigs chan os.Signal, tty *terminal) int {
 	done := make(chan unix.WaitStatus, 1)
 	go func() {
 		var ws unix.WaitStatus
@@ -71,9 +76,16 @@ func waitForwarding(pid int, sigs chan os.Signal) int {
 			if s == unix.SIGCHLD || s == unix.SIGURG {
 				continue
 			}
+			if s == unix.SIGWINCH && tty != nil {
+				tty.resize()
+				continue
+			}
 			unix.Kill(pid, s)
 		case ws := <-done:
 			signal.Reset()
+			if tty != nil {
+				tty.detach()
+			}
 			if ws.Signaled() {
 				return 128 + int(ws.Signal())
 			}

@@ -25,43 +25,50 @@ type CreateOpts struct {
 	NoNewKeyring bool
 	// PreserveFDs passes the caller's fds 3..3+N-1 to the user process.
 	PreserveFDs int
+	// ConsoleSocket receives the pty master when process.terminal is true.
+	ConsoleSocket string
+	// ForegroundTerminal: with a terminal and no ConsoleSocket, Create returns the
+	// master for the caller to attach (foreground `run`).
+	ForegroundTerminal bool
 	// Stdio for the container; nil entries mean the caller's own.
 	Stdin, Stdout, Stderr *os.File
 }
 
 // Create builds the container up to the point where its init waits for `berth start`.
 // Any failure undoes everything: no state dir, cgroup, mount or process is left.
-func (s Store) Create(o CreateOpts) (*State, error) {
+// With process.terminal and no ConsoleSocket, the pty master is returned for the
+// caller to run the terminal in the foreground.
+func (s Store) Create(o CreateOpts) (*State, *os.File, error) {
 	if err := ValidateID(o.ID); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cgroups.Prewarm()
 	spec, err := specconv.LoadSpec(o.Bundle)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg, err := specconv.Convert(spec, specconv.Options{ID: o.ID, Bundle: o.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := checkSupported(cfg); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cg, err := cgroups.New(cfg.CgroupsPath, o.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	dir, err := s.reserve(o.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c := &creation{store: s, opts: o, cfg: cfg, dir: dir, cg: cg}
-	st, err := c.run()
+	st, master, err := c.run()
 	if err != nil {
 		c.undo()
-		return nil, err
+		return nil, nil, err
 	}
-	return st, nil
+	return st, master, nil
 }
 
 // checkSupported refuses configs berth cannot build faithfully.
@@ -84,67 +91,60 @@ type creation struct {
 	cg       cgroups.Manager
 	cgPlaced bool
 	pid      int
+	console  *consoleEnd
 }
 
-func (c *creation) run() (*State, error) {
+func (c *creation) run() (*State, *os.File, error) {
 	lis, err := listenExecSock(c.dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer lis.Close()
-	exe, err := protectedSelf()
-	if err != nil {
-		return nil, err
+	if c.cfg.Process.Terminal {
+		if c.opts.ConsoleSocket == "" && !c.opts.ForegroundTerminal {
+			return nil, nil, errors.New("process.terminal is true: --console-socket is required (or run in the foreground)")
+		}
+		if c.console, err = openConsole(c.opts.ConsoleSocket); err != nil {
+			return nil, nil, err
+		}
+		defer c.console.close()
+	} else if c.opts.ConsoleSocket != "" {
+		return nil, nil, errors.New("--console-socket given but process.terminal is false")
 	}
-	defer unix.Close(exe)
-	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("socketpair: %w", err)
-	}
-	parentEnd := os.NewFile(uintptr(pair[0]), "init-sync")
-	defer parentEnd.Close()
-	childEnd := os.NewFile(uintptr(pair[1]), "init-sync-child")
-
-	files := []int{fdOf(c.opts.Stdin, os.Stdin), fdOf(c.opts.Stdout, os.Stdout), fdOf(c.opts.Stderr, os.Stderr)}
 	nListen := listenFDs()
 	extra := nListen + c.opts.PreserveFDs
-	for i := 0; i < extra; i++ {
-		files = append(files, 3+i)
-	}
-	syncIdx, execIdx := len(files), len(files)+1
-	files = append(files, int(childEnd.Fd()), int(lis.Fd()))
-
 	ns := namespacesFor(c.cfg)
-	spawn := &nsenter.Config{
-		ExecFD:      exe,
-		Args:        []string{"berth", "init"},
-		Env:         []string{initSyncEnv + "=" + strconv.Itoa(syncIdx), initExecEnv + "=" + strconv.Itoa(execIdx), "PATH=/usr/sbin:/usr/bin:/sbin:/bin"},
-		Files:       files,
-		Join:        ns.join,
-		NewFlags:    ns.newFlags,
-		UIDMappings: idMaps(c.cfg.UIDMappings),
-		GIDMappings: idMaps(c.cfg.GIDMappings),
-		OnReady: func(pid int) error {
-			c.cgPlaced = true
-			return c.cg.Apply(pid)
+	pid, sync, err := startInit(initLaunch{
+		stdio:    [3]int{fdOf(c.opts.Stdin, os.Stdin), fdOf(c.opts.Stdout, os.Stdout), fdOf(c.opts.Stderr, os.Stderr)},
+		extraFDs: extra,
+		listener: int(lis.Fd()),
+		console:  c.console.childFD(),
+		ns: &nsenter.Config{
+			Join:        ns.join,
+			NewFlags:    ns.newFlags,
+			UIDMappings: idMaps(c.cfg.UIDMappings),
+			GIDMappings: idMaps(c.cfg.GIDMappings),
+			OnReady: func(pid int) error {
+				c.cgPlaced = true
+				return c.cg.Apply(pid)
+			},
 		},
-	}
-	pid, err := nsenter.Spawn(spawn)
-	childEnd.Close()
+	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	defer sync.Close()
 	c.pid = pid
 	stat, err := readProcStat(pid)
 	if err != nil {
-		return nil, fmt.Errorf("read init stat: %w", err)
+		return nil, nil, fmt.Errorf("read init stat: %w", err)
 	}
 	if adj := c.cfg.Process.OOMScoreAdj; adj != nil {
 		// Written from the host's /proc: init could only do it through the
 		// container's, and lowering the score needs privileges init may not keep.
 		p := fmt.Sprintf("/proc/%d/oom_score_adj", pid)
 		if err := os.WriteFile(p, []byte(strconv.Itoa(*adj)), 0); err != nil {
-			return nil, fmt.Errorf("process.oomScoreAdj: write %s: %w", p, err)
+			return nil, nil, fmt.Errorf("process.oomScoreAdj: write %s: %w", p, err)
 		}
 	}
 
@@ -152,40 +152,45 @@ func (c *creation) run() (*State, error) {
 		ID: c.opts.ID, Bundle: c.opts.Bundle, Rootfs: c.cfg.Rootfs, Created: time.Now().UTC(),
 		Owner: ownerName(), InitPid: pid, InitStartTime: stat.StartTime, Config: c.cfg, Cgroup: c.cg.State(),
 	}
-	ch := newChannel(parentEnd)
+	ch := newChannel(sync)
 	if err := ch.send(message{Type: msgConfig, Config: &initConfig{
-		ID: c.opts.ID, Bundle: c.opts.Bundle, Config: c.cfg, Pid: pid,
+		Mode: modeCreate, ID: c.opts.ID, Bundle: c.opts.Bundle, Config: c.cfg, Pid: pid,
 		PreserveFDs: extra, ExtraEnv: listenEnv(nListen),
 	}}); err != nil {
-		return nil, fmt.Errorf("send config to init: %w", err)
+		return nil, nil, fmt.Errorf("send config to init: %w", err)
 	}
 	if _, err := ch.expect(msgMountsDone); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	creating := c.store.OCIState(st)
 	creating.Status = specs.StateCreating
 	creating.Pid = pid
 	if err := runHooks("prestart", hookList(c.cfg.Hooks, "prestart"), creating); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := runHooks("createRuntime", hookList(c.cfg.Hooks, "createRuntime"), creating); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := ch.send(message{Type: msgHooksDone}); err != nil {
-		return nil, fmt.Errorf("tell init hooks are done: %w", err)
+		return nil, nil, fmt.Errorf("tell init hooks are done: %w", err)
 	}
 	if _, err := ch.expect(msgReady); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	// The master arrives before ready (foreground terminal only).
+	master, err := c.console.receiveMaster()
+	if err != nil {
+		return nil, nil, err
 	}
 	if err := c.store.Save(st); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if c.opts.PidFile != "" {
 		if err := writePidFile(c.opts.PidFile, pid); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return st, nil
+	return st, master, nil
 }
 
 // undo removes whatever run made; it runs only on failure.
@@ -250,9 +255,3 @@ func writePidFile(path string, pid int) error {
 	}
 	return nil
 }
-
-// Environment variables naming init's fds.
-const (
-	initSyncEnv = "_BERTH_INIT_SYNC"
-	initExecEnv = "_BERTH_INIT_EXEC"
-)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/rootfs"
@@ -17,10 +16,11 @@ import (
 // process (the caller locked it: credentials and capabilities are per thread).
 // It only returns on failure, after telling the parent.
 func Init() error {
-	syncFd, err1 := strconv.Atoi(os.Getenv(initSyncEnv))
-	execFd, err2 := strconv.Atoi(os.Getenv(initExecEnv))
-	if err := errors.Join(err1, err2); err != nil {
-		return fmt.Errorf("berth init is started by berth create, not by hand: %w", err)
+	syncFd, err1 := envFD(initSyncEnv)
+	execFd, err2 := envFD(initExecEnv)
+	consoleFd, err3 := envFD(initConsoleEnv)
+	if err := errors.Join(err1, err2, err3); err != nil || syncFd < 0 {
+		return fmt.Errorf("berth init is started by berth create or exec, not by hand: %v", err)
 	}
 	os.Clearenv()
 	sync := os.NewFile(uintptr(syncFd), "init-sync")
@@ -30,14 +30,21 @@ func Init() error {
 		err = errors.New("protocol: config message without config")
 	}
 	if err == nil {
-		err = initContainer(ch, m.Config, execFd)
+		switch m.Config.Mode {
+		case modeCreate:
+			err = initContainer(ch, m.Config, execFd, consoleFd)
+		case modeExec:
+			err = initExec(ch, m.Config, consoleFd)
+		default:
+			err = fmt.Errorf("protocol: unknown init mode %q", m.Config.Mode)
+		}
 	}
 	// Reached only on failure: the parent reports the error and cleans up.
 	ch.send(message{Type: msgError, Error: err.Error()})
 	return err
 }
 
-func initContainer(ch *channel, ic *initConfig, execFd int) error {
+func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	cfg := ic.Config
 	if !cfg.NoNewKeyring {
 		// A fresh session keyring: the host's keys are none of the container's business.
@@ -72,6 +79,12 @@ func initContainer(ch *channel, ic *initConfig, execFd int) error {
 	if err := rootfs.WriteSysctls(cfg.Sysctl); err != nil {
 		return err
 	}
+	if cfg.Process.Terminal {
+		if err := setupConsole(consoleFd, &cfg.Process, true); err != nil {
+			return err
+		}
+		unix.Close(consoleFd)
+	}
 	proc, err := prepareProcess(&cfg.Process, ic.ExtraEnv)
 	if err != nil {
 		return err
@@ -87,6 +100,31 @@ func initContainer(ch *channel, ic *initConfig, execFd int) error {
 	if err := runHooks("startContainer", hookList(cfg.Hooks, "startContainer"), state); err != nil {
 		fmt.Fprintf(os.Stderr, "berth init: %v\n", err)
 		os.Exit(1)
+	}
+	err = proc.exec(ic.PreserveFDs)
+	fmt.Fprintf(os.Stderr, "berth init: %v\n", err)
+	os.Exit(127)
+	return nil
+}
+
+// initExec runs another process in an existing container: nsenter already put init
+// in all of its namespaces, its cgroup, and (through the mount namespace) its root.
+func initExec(ch *channel, ic *initConfig, consoleFd int) error {
+	if ic.Process == nil {
+		return errors.New("protocol: exec without a process")
+	}
+	if ic.Process.Terminal {
+		if err := setupConsole(consoleFd, ic.Process, false); err != nil {
+			return err
+		}
+		unix.Close(consoleFd)
+	}
+	proc, err := prepareProcess(ic.Process, ic.ExtraEnv)
+	if err != nil {
+		return err
+	}
+	if err := ch.send(message{Type: msgReady}); err != nil {
+		return err
 	}
 	err = proc.exec(ic.PreserveFDs)
 	fmt.Fprintf(os.Stderr, "berth init: %v\n", err)

@@ -21,6 +21,9 @@ import (
 //	|   |        |             | init now waits on exec.sock for `berth start`                |
 //	| * | init   | error       | any step failed; init exits, the parent cleans up            |
 //
+// For `berth exec` (mode exec) init is already in the container: it answers config with
+// ready (after sending the pty master, if any) and execs the process at once.
+//
 // See docs/nsenter.md for the raw stages before init runs.
 type msgType string
 
@@ -38,11 +41,20 @@ type message struct {
 	Config *initConfig `json:"config,omitempty"`
 }
 
+// What init is started for.
+const (
+	modeCreate = "create" // build the container, wait for start, exec its process
+	modeExec   = "exec"   // already in a built container: exec another process now
+)
+
 // initConfig is everything init needs besides its fds.
 type initConfig struct {
+	Mode   string          `json:"mode"`
 	ID     string          `json:"id"`
 	Bundle string          `json:"bundle"`
-	Config *configs.Config `json:"config"`
+	Config *configs.Config `json:"config,omitempty"`
+	// Process is the process to exec (modeExec).
+	Process *configs.Process `json:"process,omitempty"`
 	// Pid is init's pid in the runtime's pid namespace (for the hooks' state).
 	Pid int `json:"pid"`
 	// PreserveFDs extra fds after stdio are passed to the user process (--preserve-fds).

@@ -88,5 +88,10 @@ func (r record) err(cfg *Config) error {
 		j := cfg.Join[r.Value]
 		what = fmt.Sprintf("join %s namespace %s", NamespaceName(j.Type), j.Path)
 	}
+	if r.Step == stepExec && syscall.Errno(r.Errno) == syscall.ENOENT {
+		// The binary is there (we hold it); its ELF interpreter is not, in the mount
+		// namespace we entered: berth must be linked statically.
+		what += " (is berth linked dynamically? its interpreter is missing in the container)"
+	}
 	return fmt.Errorf("nsenter: %s: %w", what, syscall.Errno(r.Errno))
 }

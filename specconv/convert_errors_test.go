@@ -76,7 +76,10 @@ func TestConvertRejects(t *testing.T) {
 
 		// process
 		{"no process", func(s *specs.Spec) { s.Process = nil }, nil, "process: missing"},
-		{"terminal", func(s *specs.Spec) { s.Process.Terminal = true }, nil, "process.terminal: terminals are not supported yet"},
+		{"huge console", func(s *specs.Spec) {
+			s.Process.Terminal = true
+			s.Process.ConsoleSize = &specs.Box{Height: 70000, Width: 80}
+		}, nil, "process.consoleSize:"},
 		{"no args", func(s *specs.Spec) { s.Process.Args = nil }, nil, "process.args: must not be empty"},
 		{"empty argv0", func(s *specs.Spec) { s.Process.Args = []string{""} }, nil, "process.args[0]:"},
 		{"NUL arg", func(s *specs.Spec) { s.Process.Args = []string{"sh", "a\x00b"} }, nil, "process.args[1]: contains a NUL byte"},

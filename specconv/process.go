@@ -20,9 +20,6 @@ func convertProcess(p *specs.Process) (configs.Process, error) {
 	if p == nil {
 		return out, fieldErrorf("process", "missing: config.json must say what to run")
 	}
-	if p.Terminal {
-		return out, fieldErrorf("process.terminal", "terminals are not supported yet")
-	}
 	if len(p.Args) == 0 {
 		return out, fieldErrorf("process.args", "must not be empty")
 	}
@@ -72,6 +69,13 @@ func convertProcess(p *specs.Process) (configs.Process, error) {
 		NoNewPrivileges: p.NoNewPrivileges,
 		Rlimits:         rlimits,
 		OOMScoreAdj:     copyPtr(p.OOMScoreAdj),
+		Terminal:        p.Terminal,
+	}
+	if p.ConsoleSize != nil {
+		if p.ConsoleSize.Height > 0xffff || p.ConsoleSize.Width > 0xffff {
+			return out, fieldErrorf("process.consoleSize", "%dx%d is larger than a terminal can be", p.ConsoleSize.Width, p.ConsoleSize.Height)
+		}
+		out.ConsoleHeight, out.ConsoleWidth = uint16(p.ConsoleSize.Height), uint16(p.ConsoleSize.Width)
 	}
 	return out, nil
 }

@@ -76,8 +76,13 @@ func TestToRootless(t *testing.T) {
 	}
 }
 
-func TestExampleTerminalIsRejectedForNow(t *testing.T) {
-	// Example keeps runc's terminal: true; Convert refuses it until terminals exist.
-	_, err := Convert(Example(), Options{Bundle: newBundle(t)})
-	wantErrContains(t, err, "process.terminal: terminals are not supported yet")
+func TestExampleKeepsTerminal(t *testing.T) {
+	// Example keeps runc's terminal: true, and Convert carries it through.
+	c, err := Convert(Example(), Options{Bundle: newBundle(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Process.Terminal {
+		t.Fatal("process.terminal lost")
+	}
 }

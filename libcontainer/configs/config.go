@@ -126,6 +126,9 @@ type Process struct {
 	Env      []string `json:"env,omitempty"`
 	Cwd      string   `json:"cwd"`
 	Terminal bool     `json:"terminal,omitempty"`
+	// ConsoleHeight/ConsoleWidth are process.consoleSize, applied to the pty (0: leave).
+	ConsoleHeight uint16 `json:"console_height,omitempty"`
+	ConsoleWidth  uint16 `json:"console_width,omitempty"`
 
 	UID            uint32   `json:"uid"`
 	GID            uint32   `json:"gid"`

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/berth-runtime/berth/libcontainer"
+	"github.com/berth-runtime/berth/libcontainer/caps"
+	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/specconv"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urfave/cli/v2"
+)
+
+var execCommand = &cli.Command{
+	Name:      "exec",
+	Usage:     "run another process in a running container",
+	ArgsUsage: "<container-id> <command> [args...]",
+	Flags: []cli.Flag{
+		&cli.StringFlag{Name: "process", Aliases: []string{"p"}, Usage: "runtime-spec process JSON file (replaces the command and the flags below)"},
+		&cli.StringFlag{Name: "console-socket", Usage: "unix socket to receive the pty master"},
+		&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "give the process a terminal"},
+		&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "do not wait for the process"},
+		&cli.StringFlag{Name: "pid-file", Usage: "file to write the process's pid to"},
+		&cli.StringFlag{Name: "cwd", Usage: "working directory in the container"},
+		&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "add KEY=value to the environment"},
+		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "uid[:gid]"},
+		&cli.StringSliceFlag{Name: "additional-gids", Aliases: []string{"g"}, Usage: "additional group ids"},
+		&cli.StringSliceFlag{Name: "cap", Aliases: []string{"c"}, Usage: "add a capability (CAP_NET_ADMIN)"},
+		&cli.BoolFlag{Name: "no-new-privs", Usage: "set no_new_privileges"},
+		&cli.IntFlag{Name: "preserve-fds", Usage: "pass this many fds after stdio to the process"},
+		&cli.StringFlag{Name: "process-label", Usage: "SELinux label"},
+		&cli.StringFlag{Name: "apparmor", Usage: "AppArmor profile"},
+		&cli.BoolFlag{Name: "ignore-paused", Usage: "exec even into a paused container"},
+		&cli.StringFlag{Name: "cgroup", Usage: "sub-cgroup of the container's cgroup to run in (cgroup v2)"},
+	},
+	Action: func(c *cli.Context) error {
+		id, err := containerID(c)
+		if err != nil {
+			return err
+		}
+		s := store(c)
+		st, err := s.Load(id)
+		if err != nil {
+			return err
+		}
+		proc, err := execProcess(c, st.Config)
+		if err != nil {
+			return err
+		}
+		if c.String("cgroup") != "" {
+			return fmt.Errorf("--cgroup: sub-cgroups for exec are not supported yet")
+		}
+		pidFile := c.String("pid-file")
+		if pidFile != "" {
+			if pidFile, err = filepath.Abs(pidFile); err != nil {
+				return fmt.Errorf("--pid-file: %w", err)
+			}
+		}
+		detach := c.Bool("detach")
+		sigs := make(chan os.Signal, 64)
+		if !detach {
+			signal.Notify(sigs)
+		}
+		consoleSocket := c.String("console-socket")
+		if proc.Terminal && consoleSocket == "" && detach {
+			return fmt.Errorf("--detach with a terminal needs --console-socket")
+		}
+		pid, master, err := s.Exec(libcontainer.ExecOpts{
+			ID: id, Process: proc, PidFile: pidFile, PreserveFDs: c.Int("preserve-fds"),
+			ConsoleSocket: consoleSocket, IgnorePaused: c.Bool("ignore-paused"),
+		})
+		if err != nil {
+			return err
+		}
+		if detach {
+			return nil
+		}
+		var tty *terminal
+		if master != nil {
+			tty = attachTerminal(master)
+		}
+		return exitError{waitForwarding(pid, sigs, tty)}
+	},
+}
+
+// execProcess builds the process from --process, or from the container's own process
+// changed by the command line, as runc does.
+func execProcess(c *cli.Context, cfg *configs.Config) (*configs.Process, error) {
+	if c.String("apparmor") != "" {
+		return nil, fmt.Errorf("--apparmor: AppArmor is not supported yet")
+	}
+	if c.String("process-label") != "" {
+		return nil, fmt.Errorf("--process-label: SELinux labels are not supported yet")
+	}
+	if path := c.String("process"); path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("--process: %w", err)
+		}
+		var p specs.Process
+		if err := json.Unmarshal(data, &p); err != nil {
+			return nil, fmt.Errorf("--process %s: %w", path, err)
+		}
+		proc, err := specconv.ConvertProcess(&p)
+		if err != nil {
+			return nil, fmt.Errorf("--process %s: %w", path, err)
+		}
+		return proc, nil
+	}
+	if c.NArg() < 2 {
+		return nil, fmt.Errorf("exec: a command to run is required")
+	}
+	base := cfg.Process
+	p := base // a copy: slices below are replaced, never appended to in place
+	p.Args = c.Args().Slice()[1:]
+	p.Terminal = c.Bool("tty")
+	p.ConsoleHeight, p.ConsoleWidth = 0, 0
+	p.Env = append(append([]string(nil), base.Env...), c.StringSlice("env")...)
+	if cwd := c.String("cwd"); cwd != "" {
+		p.Cwd = cwd
+	}
+	if u := c.String("user"); u != "" {
+		uid, gid, err := parseUser(u)
+		if err != nil {
+			return nil, err
+		}
+		p.UID, p.GID = uid, gid
+	}
+	if gids := c.StringSlice("additional-gids"); len(gids) > 0 {
+		p.AdditionalGids = nil
+		for _, g := range gids {
+			n, err := strconv.ParseUint(g, 10, 32)
+			if err != nil {
+				return nil, fmt.Errorf("--additional-gids %q: not a number", g)
+			}
+			p.AdditionalGids = append(p.AdditionalGids, uint32(n))
+		}
+	}
+	if added := c.StringSlice("cap"); len(added) > 0 {
+		var set configs.Capabilities
+		if base.Capabilities != nil {
+			set = *base.Capabilities
+		}
+		for _, name := range added {
+			n, err := caps.Parse(strings.ToUpper(name))
+			if err != nil {
+				return nil, fmt.Errorf("--cap: %w", err)
+			}
+			set.Bounding = append(append([]int(nil), set.Bounding...), n)
+			set.Effective = append(append([]int(nil), set.Effective...), n)
+			set.Permitted = append(append([]int(nil), set.Permitted...), n)
+		}
+		p.Capabilities = &set
+	}
+	p.NoNewPrivileges = base.NoNewPrivileges || c.Bool("no-new-privs")
+	if !filepath.IsAbs(p.Cwd) {
+		return nil, fmt.Errorf("--cwd: %q is not an absolute path", p.Cwd)
+	}
+	for _, e := range p.Env {
+		if k, _, ok := strings.Cut(e, "="); !ok || k == "" {
+			return nil, fmt.Errorf("--env: %q is not of the form KEY=value", e)
+		}
+	}
+	return &p, nil
+}
+
+// parseUser reads uid[:gid]; the gid defaults to 0, as with runc.
+func parseUser(s string) (uint32, uint32, error) {
+	us, gs, hasGid := strings.Cut(s, ":")
+	uid, err := strconv.ParseUint(us, 10, 32)
+	if err != nil {
+		return 0, 0, fmt.Errorf("--user %q: uid must be a number", s)
+	}
+	var gid uint64
+	if hasGid {
+		if gid, err = strconv.ParseUint(gs, 10, 32); err != nil {
+			return 0, 0, fmt.Errorf("--user %q: gid must be a number", s)
+		}
+	}
+	return uint32(uid), uint32(gid), nil
+}

@@ -1,0 +1,132 @@
+package libcontainer
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/berth-runtime/berth/libcontainer/configs"
+	"golang.org/x/sys/unix"
+)
+
+const devptsMagic = 0x1cd1
+
+// setupConsole runs in init, inside the container's root: it opens a new pty in the
+// container's devpts, makes the peer init's controlling terminal and stdio, optionally
+// binds it onto /dev/console, and sends the master over sock (SCM_RIGHTS).
+//
+// The peer comes from TIOCGPTPEER on the master and the /dev/console bind from that very
+// fd through open_tree/move_mount: no path under /dev/pts is ever looked up, so a symlink
+// planted there cannot redirect the bind (CVE-2025-52565).
+func setupConsole(sock int, p *configs.Process, mountConsole bool) error {
+	master, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("process.terminal: open /dev/ptmx: %w", err)
+	}
+	defer unix.Close(master)
+	if err := unix.IoctlSetPointerInt(master, unix.TIOCSPTLCK, 0); err != nil {
+		return fmt.Errorf("process.terminal: unlock pty: %w", err)
+	}
+	peer, err := ptyPeer(master)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(peer)
+	if err := checkPtyPeer(peer); err != nil {
+		return err
+	}
+	// The user owns its terminal, as after a login; the group stays devpts' tty group.
+	if err := unix.Fchown(peer, int(p.UID), -1); err != nil {
+		return fmt.Errorf("process.terminal: chown pty to uid %d: %w", p.UID, err)
+	}
+	if p.ConsoleHeight > 0 || p.ConsoleWidth > 0 {
+		ws := &unix.Winsize{Row: p.ConsoleHeight, Col: p.ConsoleWidth}
+		if err := unix.IoctlSetWinsize(master, unix.TIOCSWINSZ, ws); err != nil {
+			return fmt.Errorf("process.consoleSize: %w", err)
+		}
+	}
+	if mountConsole {
+		if err := bindConsole(peer); err != nil {
+			return err
+		}
+	}
+	// init is a session leader (nsenter's last stage called setsid): take the terminal.
+	if err := unix.IoctlSetInt(peer, unix.TIOCSCTTY, 0); err != nil {
+		return fmt.Errorf("process.terminal: set controlling terminal: %w", err)
+	}
+	for fd := 0; fd < 3; fd++ {
+		if err := unix.Dup3(peer, fd, 0); err != nil {
+			return fmt.Errorf("process.terminal: stdio: %w", err)
+		}
+	}
+	name, _ := ptyName(master)
+	if err := unix.Sendmsg(sock, []byte(name), unix.UnixRights(master), nil, 0); err != nil {
+		return fmt.Errorf("send pty master to console socket: %w", err)
+	}
+	return nil
+}
+
+// ptyPeer opens the slave side of master with TIOCGPTPEER (Linux 4.13).
+func ptyPeer(master int) (int, error) {
+	r1, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(master), unix.TIOCGPTPEER,
+		uintptr(unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC))
+	if errno != 0 {
+		return -1, fmt.Errorf("process.terminal: open pty peer: %w", errno)
+	}
+	return int(r1), nil
+}
+
+// checkPtyPeer makes sure the peer is a pty slave on a devpts, not whatever a container
+// might have made /dev/ptmx point at.
+func checkPtyPeer(fd int) error {
+	var st unix.Stat_t
+	var sfs unix.Statfs_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return err
+	}
+	if err := unix.Fstatfs(fd, &sfs); err != nil {
+		return err
+	}
+	major := unix.Major(st.Rdev)
+	if st.Mode&unix.S_IFMT != unix.S_IFCHR || major < 136 || major > 143 || sfs.Type != devptsMagic {
+		return errors.New("process.terminal: /dev/ptmx did not give a devpts terminal")
+	}
+	return nil
+}
+
+// bindConsole bind-mounts the pty peer onto /dev/console, creating the target file.
+func bindConsole(peer int) error {
+	dev, err := unix.Open("/dev", unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("/dev/console: open /dev: %w", err)
+	}
+	defer unix.Close(dev)
+	f, err := unix.Openat(dev, "console", unix.O_CREAT|unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NOCTTY, 0o600)
+	if err != nil && !errors.Is(err, unix.ELOOP) && !errors.Is(err, unix.ENXIO) {
+		return fmt.Errorf("/dev/console: create: %w", err)
+	}
+	if err == nil {
+		unix.Close(f)
+	}
+	target, err := unix.Openat(dev, "console", unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("/dev/console: %w", err)
+	}
+	defer unix.Close(target)
+	tree, err := unix.OpenTree(peer, "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH)
+	if err != nil {
+		return fmt.Errorf("/dev/console: clone pty mount: %w", err)
+	}
+	defer unix.Close(tree)
+	if err := unix.MoveMount(tree, "", target, "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
+		return fmt.Errorf("/dev/console: bind pty: %w", err)
+	}
+	return nil
+}
+
+func ptyName(master int) (string, error) {
+	n, err := unix.IoctlGetUint32(master, unix.TIOCGPTN)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("/dev/pts/%d", n), nil
+}

@@ -1,0 +1,88 @@
+package libcontainer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// consoleEnd is the parent's side of the console socket: either the caller's
+// --console-socket (the master goes to whoever listens there) or a socketpair whose
+// other end berth reads itself to run the terminal in the foreground.
+type consoleEnd struct {
+	child int      // passed to init
+	own   *os.File // foreground: where the master arrives
+}
+
+// openConsole connects to path, or makes a socketpair when path is "".
+func openConsole(path string) (*consoleEnd, error) {
+	if path == "" {
+		pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return nil, fmt.Errorf("console socketpair: %w", err)
+		}
+		return &consoleEnd{child: pair[1], own: os.NewFile(uintptr(pair[0]), "console")}, nil
+	}
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("--console-socket %s: %w", path, err)
+	}
+	return &consoleEnd{child: fd}, nil
+}
+
+// childFD is the fd for init, or -1 without a terminal.
+func (c *consoleEnd) childFD() int {
+	if c == nil {
+		return -1
+	}
+	return c.child
+}
+
+func (c *consoleEnd) close() {
+	if c == nil {
+		return
+	}
+	if c.child >= 0 {
+		unix.Close(c.child)
+		c.child = -1
+	}
+	if c.own != nil {
+		c.own.Close()
+	}
+}
+
+// receiveMaster reads the pty master init sent (foreground only).
+func (c *consoleEnd) receiveMaster() (*os.File, error) {
+	if c == nil || c.own == nil {
+		return nil, nil
+	}
+	return RecvFd(int(c.own.Fd()))
+}
+
+// RecvFd receives one fd sent with SCM_RIGHTS; the message text names it.
+func RecvFd(sock int) (*os.File, error) {
+	buf := make([]byte, 4096)
+	oob := make([]byte, unix.CmsgSpace(4))
+	n, oobn, _, _, err := unix.Recvmsg(sock, buf, oob, unix.MSG_CMSG_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("receive pty master: %w", err)
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || len(msgs) != 1 {
+		return nil, errors.New("receive pty master: no fd in message")
+	}
+	fds, err := unix.ParseUnixRights(&msgs[0])
+	if err != nil || len(fds) != 1 {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+		return nil, errors.New("receive pty master: expected one fd")
+	}
+	return os.NewFile(uintptr(fds[0]), string(buf[:n])), nil
+}

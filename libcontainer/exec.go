@@ -1,0 +1,111 @@
+package libcontainer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/berth-runtime/berth/cgroups"
+	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/nsenter"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// ExecOpts are the inputs of `berth exec`.
+type ExecOpts struct {
+	ID      string
+	Process *configs.Process
+	PidFile string
+	// PreserveFDs passes the caller's fds 3..3+N-1 to the process.
+	PreserveFDs int
+	// ConsoleSocket receives the pty master when the process has a terminal; empty
+	// means berth returns the master to run the terminal itself.
+	ConsoleSocket string
+	IgnorePaused  bool
+	Stdin, Stdout, Stderr *os.File
+}
+
+// Exec starts another process in a running container: in every namespace of its init
+// (entered through a pidfd), its cgroup, its root. It returns the process's pid (a
+// child of the caller) and, for a terminal without ConsoleSocket, the pty master.
+func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
+	st, err := s.Load(o.ID)
+	if err != nil {
+		return -1, nil, err
+	}
+	switch status := s.Status(st); {
+	case status == specs.StateStopped:
+		return -1, nil, fmt.Errorf("cannot exec in container %q: it is stopped", o.ID)
+	case status == "paused" && !o.IgnorePaused:
+		return -1, nil, fmt.Errorf("cannot exec in container %q: it is paused (resume it, or use --ignore-paused)", o.ID)
+	}
+	// The pidfd pins init: checked against the recorded start time after opening, no
+	// other process can stand behind it by the time we enter its namespaces.
+	pidfd, err := unix.PidfdOpen(st.InitPid, 0)
+	if err != nil {
+		return -1, nil, fmt.Errorf("cannot exec in container %q: init %d: %w", o.ID, st.InitPid, err)
+	}
+	defer unix.Close(pidfd)
+	if !processAlive(st.InitPid, st.InitStartTime) {
+		return -1, nil, fmt.Errorf("cannot exec in container %q: it is stopped", o.ID)
+	}
+
+	var console *consoleEnd
+	if o.Process.Terminal {
+		if console, err = openConsole(o.ConsoleSocket); err != nil {
+			return -1, nil, err
+		}
+		defer console.close()
+	} else if o.ConsoleSocket != "" {
+		return -1, nil, errors.New("--console-socket given without a terminal (use --tty)")
+	}
+	nListen := listenFDs()
+	pid, sync, err := startInit(initLaunch{
+		stdio:    [3]int{fdOf(o.Stdin, os.Stdin), fdOf(o.Stdout, os.Stdout), fdOf(o.Stderr, os.Stderr)},
+		extraFDs: nListen + o.PreserveFDs,
+		listener: -1,
+		console:  console.childFD(),
+		ns: &nsenter.Config{
+			JoinPidFD:    pidfd,
+			JoinPidFlags: namespaceFlags(st.Config),
+			OnReady:      func(pid int) error { return cgroups.Enter(st.Cgroup, pid) },
+		},
+	})
+	if err != nil {
+		return -1, nil, err
+	}
+	defer sync.Close()
+	ch := newChannel(sync)
+	err = ch.send(message{Type: msgConfig, Config: &initConfig{
+		Mode: modeExec, ID: o.ID, Bundle: st.Bundle, Process: o.Process, Pid: pid,
+		PreserveFDs: nListen + o.PreserveFDs, ExtraEnv: listenEnv(nListen),
+	}})
+	if err == nil {
+		_, err = ch.expect(msgReady)
+	}
+	var master *os.File
+	if err == nil {
+		master, err = console.receiveMaster()
+	}
+	if err == nil && o.PidFile != "" {
+		err = writePidFile(o.PidFile, pid)
+	}
+	if err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		var ws unix.WaitStatus
+		unix.Wait4(pid, &ws, 0, nil)
+		return -1, nil, err
+	}
+	return pid, master, nil
+}
+
+// namespaceFlags is every namespace the container has, new or joined: exec enters
+// them all, as init sees them now.
+func namespaceFlags(cfg *configs.Config) uintptr {
+	var flags uintptr
+	for _, ns := range cfg.Namespaces {
+		flags |= nsenter.NamespaceFlag(string(ns.Type))
+	}
+	return flags
+}

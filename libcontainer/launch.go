@@ -1,0 +1,79 @@
+package libcontainer
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/berth-runtime/berth/nsenter"
+	"golang.org/x/sys/unix"
+)
+
+// Environment variables naming init's fds.
+const (
+	initSyncEnv    = "_BERTH_INIT_SYNC"
+	initExecEnv    = "_BERTH_INIT_EXEC"
+	initConsoleEnv = "_BERTH_INIT_CONSOLE"
+)
+
+// initLaunch is how to start one `berth init`: its fds and its namespaces.
+type initLaunch struct {
+	stdio    [3]int
+	extraFDs int // the caller's fds 3..3+extraFDs-1 go to the same numbers
+	listener int // exec.sock listener (create), or -1
+	console  int // console socket, or -1
+	ns       *nsenter.Config
+}
+
+// startInit spawns `berth init` from a protected copy of berth with its fds laid out
+// as Init expects, and returns its pid and the parent's end of the protocol socket.
+func startInit(l initLaunch) (int, *os.File, error) {
+	exe, err := protectedSelf()
+	if err != nil {
+		return -1, nil, err
+	}
+	defer unix.Close(exe)
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, nil, fmt.Errorf("socketpair: %w", err)
+	}
+	defer unix.Close(pair[1])
+
+	files := []int{l.stdio[0], l.stdio[1], l.stdio[2]}
+	for i := 0; i < l.extraFDs; i++ {
+		files = append(files, 3+i)
+	}
+	env := []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	add := func(name string, fd int) {
+		env = append(env, name+"="+strconv.Itoa(len(files)))
+		files = append(files, fd)
+	}
+	add(initSyncEnv, pair[1])
+	if l.listener >= 0 {
+		add(initExecEnv, l.listener)
+	}
+	if l.console >= 0 {
+		add(initConsoleEnv, l.console)
+	}
+	cfg := *l.ns
+	cfg.ExecFD, cfg.Args, cfg.Env, cfg.Files = exe, []string{"berth", "init"}, env, files
+	pid, err := nsenter.Spawn(&cfg)
+	if err != nil {
+		unix.Close(pair[0])
+		return -1, nil, err
+	}
+	return pid, os.NewFile(uintptr(pair[0]), "init-sync"), nil
+}
+
+// envFD reads an fd number set by startInit; -1 when absent.
+func envFD(name string) (int, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return -1, nil
+	}
+	fd, err := strconv.Atoi(v)
+	if err != nil {
+		return -1, fmt.Errorf("%s=%q: %w", name, v, err)
+	}
+	return fd, nil
+}

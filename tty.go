@@ -1,0 +1,62 @@
+package main
+
+import (
+	"io"
+	"os"
+	"time"
+
+	"github.com/containerd/console"
+	"golang.org/x/sys/unix"
+)
+
+// terminal connects berth's own stdio to a container's pty master in the foreground:
+// our terminal goes raw (the container's pty does the line discipline), bytes are
+// copied both ways, and window size changes follow ours.
+type terminal struct {
+	master  *os.File
+	current console.Console // nil when our stdin is not a terminal
+	outDone chan struct{}
+}
+
+func attachTerminal(master *os.File) *terminal {
+	t := &terminal{master: master, outDone: make(chan struct{})}
+	if c, err := console.ConsoleFromFile(os.Stdin); err == nil {
+		if err := c.SetRaw(); err == nil {
+			t.current = c
+		}
+	}
+	t.resize()
+	go func() {
+		io.Copy(master, os.Stdin)
+	}()
+	go func() {
+		// Ends with EIO once the last process holding the pty's peer is gone.
+		io.Copy(os.Stdout, master)
+		close(t.outDone)
+	}()
+	return t
+}
+
+// resize gives the pty our terminal's size.
+func (t *terminal) resize() {
+	if t.current == nil {
+		return
+	}
+	// A 0x0 caller (no real window) must not override process.consoleSize.
+	if ws, err := t.current.Size(); err == nil && ws.Height > 0 && ws.Width > 0 {
+		unix.IoctlSetWinsize(int(t.master.Fd()), unix.TIOCSWINSZ,
+			&unix.Winsize{Row: ws.Height, Col: ws.Width})
+	}
+}
+
+// detach waits briefly for the container's last output, then restores our terminal.
+func (t *terminal) detach() {
+	select {
+	case <-t.outDone:
+	case <-time.After(time.Second):
+	}
+	if t.current != nil {
+		t.current.Reset()
+	}
+	t.master.Close()
+}
