@@ -30,6 +30,7 @@ type ExecOpts struct {
 // (entered through a pidfd), its cgroup, its root. It returns the process's pid (a
 // child of the caller) and, for a terminal without ConsoleSocket, the pty master.
 func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
+	cgroups.Prewarm()
 	st, err := s.Load(o.ID)
 	if err != nil {
 		return -1, nil, err

@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# Terminals: process.terminal with --console-socket (the pty master goes to a receiver,
+# as containerd's shim and conmon use it), foreground run/exec -t (berth runs the
+# terminal itself), consoleSize, /dev/console, and window size changes.
+
+load helpers
+
+setup() {
+	berth_setup
+	RECVTTY=${RECVTTY:-$REPO_ROOT/_build/recvtty}
+	if [[ ! -x $RECVTTY ]]; then
+		RECVTTY=$BATS_RUN_TMPDIR/recvtty
+		[[ -x $RECVTTY ]] || (cd "$REPO_ROOT" && CGO_ENABLED=0 go build -o "$RECVTTY" ./contrib/cmd/recvtty) ||
+			fail "cannot build recvtty"
+	fi
+	SOCK=$BATS_TEST_TMPDIR/console.sock
+	TTY_OUT=$BATS_TEST_TMPDIR/tty.out
+}
+
+# start_recvtty: a receiver on $SOCK writing the terminal's output to $TTY_OUT.
+start_recvtty() {
+	"$RECVTTY" --no-stdin --pid-file "$BATS_TEST_TMPDIR/recvtty.pid" "$SOCK" >"$TTY_OUT" 2>&1 </dev/null &
+	RECVTTY_PID=$!
+	on_teardown "kill $RECVTTY_PID 2>/dev/null || true"
+	wait_for_file "$BATS_TEST_TMPDIR/recvtty.pid"
+}
+
+# wait_recvtty: the receiver exits once the terminal's last user is gone.
+wait_recvtty() {
+	for _ in $(seq 100); do kill -0 "$RECVTTY_PID" 2>/dev/null || return 0; sleep 0.1; done
+	fail "recvtty did not finish: $(cat "$TTY_OUT")"
+}
+
+@test "terminal: create --console-socket gives the container a pty, consoleSize and /dev/console" {
+	update_config '.process.terminal = true | .process.consoleSize = {"height": 33, "width": 99}'
+	set_args sh -c 'tty; stty size; ls -l /dev/console; readlink /proc/self/fd/0 /proc/self/fd/1; test -t 0 && echo stdin-is-tty'
+	start_recvtty
+	create_container --console-socket "$SOCK" "$ID"
+	berth start "$ID"
+	wait_recvtty
+	out=$(tr -d '\r' <"$TTY_OUT")
+	[[ $out == *"/dev/pts/0"* ]] || fail "no pty inside: $out"
+	[[ $out == *"33 99"* ]] || fail "consoleSize not applied: $out"
+	[[ $out == *"stdin-is-tty"* ]] || fail "stdin is not the terminal: $out"
+	# /dev/console is the same pty (a devpts node, major 136).
+	grep -Eq '^c.* 136, +0 .*/dev/console' <<<"$out" || fail "/dev/console is not the pty: $out"
+}
+
+@test "terminal: exec -t with --console-socket" {
+	set_args sleep 1000
+	run_detached run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	start_recvtty
+	run berth exec -t --console-socket "$SOCK" "$ID" sh -c 'tty; test -t 1 && echo out-is-tty'
+	assert_success
+	wait_recvtty
+	out=$(tr -d '\r' <"$TTY_OUT")
+	[[ $out == *"/dev/pts/"* && $out == *"out-is-tty"* ]] || fail "exec -t: $out"
+}
+
+@test "terminal: foreground run owns the terminal (script(1) as the user's tty)" {
+	update_config '.process.terminal = true'
+	set_args sh -c 'tty; test -t 0 && echo in-tty; exit 7'
+	run script -qec "$BERTH --root $ROOT run --bundle $BUNDLE $ID" /dev/null
+	# script passes the exit status of the command through.
+	assert_failure 7
+	out=$(tr -d '\r' <<<"$output")
+	[[ $out == *"/dev/pts/"* && $out == *"in-tty"* ]] || fail "foreground terminal: $out"
+}
+
+@test "terminal: the caller's window size reaches the container" {
+	update_config '.process.terminal = true'
+	set_args stty size
+	run script -qec "stty rows 41 cols 123; $BERTH --root $ROOT run --bundle $BUNDLE $ID" /dev/null
+	assert_success
+	[[ $(tr -d '\r' <<<"$output") == *"41 123"* ]] || fail "window size: $output"
+}
+
+@test "terminal: foreground exec -t" {
+	set_args sleep 1000
+	run_detached run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	run script -qec "$BERTH --root $ROOT exec -t $ID sh -c 'tty; exit 5'" /dev/null
+	assert_failure 5
+	[[ $(tr -d '\r' <<<"$output") == *"/dev/pts/"* ]] || fail "exec -t: $output"
+}
+
+@test "terminal: create with process.terminal and no --console-socket fails and leaves nothing" {
+	update_config '.process.terminal = true'
+	run_detached create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_one_line_error 'console-socket'
+	run berth state "$ID"
+	assert_failure
+}
+
+@test "terminal: --console-socket without process.terminal is refused" {
+	start_recvtty
+	run_detached create --console-socket "$SOCK" --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_one_line_error 'terminal'
+}
