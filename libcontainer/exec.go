@@ -21,8 +21,8 @@ type ExecOpts struct {
 	PreserveFDs int
 	// ConsoleSocket receives the pty master when the process has a terminal; empty
 	// means berth returns the master to run the terminal itself.
-	ConsoleSocket string
-	IgnorePaused  bool
+	ConsoleSocket         string
+	IgnorePaused          bool
 	Stdin, Stdout, Stderr *os.File
 }
 
