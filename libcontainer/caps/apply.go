@@ -48,7 +48,7 @@ func Apply(c *configs.Capabilities) error {
 		return fmt.Errorf("set capabilities (effective %s, permitted %s, inheritable %s): %w",
 			describe(want.effective), describe(want.permitted), describe(want.inheritable), err)
 	}
-	return applyAmbient(c.Ambient, last)
+	return applyAmbient(c.Ambient, want.permitted&want.inheritable, last)
 }
 
 // explainImpossible names the capabilities the kernel would refuse in capset, which
@@ -116,9 +116,11 @@ func applyBounding(keep []int, last int) error {
 	return nil
 }
 
-// applyAmbient clears the ambient set and raises the listed capabilities; the kernel
-// requires each to be in both the permitted and inheritable sets already.
-func applyAmbient(raise []int, last int) error {
+// applyAmbient clears the ambient set and raises the listed capabilities that are in
+// allowed (permitted and inheritable: the kernel refuses others). Like runc, berth skips
+// the rest instead of failing: `spec` templates commonly list ambient capabilities
+// without inheritable ones, and containers run with them everywhere.
+func applyAmbient(raise []int, allowed uint64, last int) error {
 	err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
 	if err != nil {
 		// Kernels before 4.3 have no ambient set: nothing to clear, nothing can be raised.
@@ -128,7 +130,7 @@ func applyAmbient(raise []int, last int) error {
 		return fmt.Errorf("clear ambient capabilities: %w", err)
 	}
 	for _, n := range raise {
-		if n < 0 || n > last {
+		if n < 0 || n > last || allowed&(1<<uint(n)) == 0 {
 			continue
 		}
 		if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(n), 0, 0); err != nil {

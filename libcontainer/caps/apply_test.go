@@ -47,6 +47,13 @@ var scenarios = map[string]struct {
 		Effective: []int{capKill, capSetuid},
 		Permitted: []int{capKill, capSetuid},
 	}},
+	// runc's spec template lists ambient capabilities without inheritable ones: the
+	// kernel cannot raise them, and berth skips them instead of failing (as runc does).
+	"ambient-not-inheritable": {caps: &configs.Capabilities{
+		Bounding: []int{capKill, capNetBind}, Effective: []int{capKill, capNetBind},
+		Permitted: []int{capKill, capNetBind}, Inheritable: []int{capNetBind},
+		Ambient: []int{capKill, capNetBind},
+	}},
 	"nil":             {caps: nil},
 	"effective-extra": {caps: &configs.Capabilities{Effective: []int{capKill}}},
 }
@@ -167,6 +174,13 @@ func TestApply(t *testing.T) {
 			"CapPrm": bits(capKill, capSetuid),
 			"CapInh": 0,
 			"CapAmb": 0,
+		}},
+		{name: "ambient-not-inheritable", want: map[string]uint64{
+			"CapBnd": bits(capKill, capNetBind),
+			"CapEff": bits(capKill, capNetBind),
+			"CapPrm": bits(capKill, capNetBind),
+			"CapInh": bits(capNetBind),
+			"CapAmb": bits(capNetBind),
 		}},
 		{name: "nil", want: map[string]uint64{"CapBnd": 0, "CapEff": 0, "CapPrm": 0, "CapInh": 0, "CapAmb": 0}},
 		// Effective must be a subset of permitted: the kernel refuses, Apply must say so.
