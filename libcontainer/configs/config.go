@@ -42,6 +42,9 @@ type Config struct {
 	CgroupsPath string `json:"cgroups_path,omitempty"`
 	// Resources is linux.resources, applied by the cgroups package.
 	Resources *specs.LinuxResources `json:"resources,omitempty"`
+	// Seccomp is linux.seccomp, validated by specconv and loaded by init right before
+	// the user process (and every exec'd process) runs.
+	Seccomp *specs.LinuxSeccomp `json:"seccomp,omitempty"`
 
 	// NoPivot uses MS_MOVE + chroot instead of pivot_root (the --no-pivot flag).
 	NoPivot bool `json:"no_pivot,omitempty"`
