@@ -4,6 +4,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 
 	"github.com/berth-runtime/berth/libcontainer"
@@ -69,12 +70,21 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			createCommand, startCommand, runCommand, stateCommand, listCommand,
 			killCommand, deleteCommand, execCommand, specCommand, featuresCommand,
+			pauseCommand, resumeCommand, updateCommand, eventsCommand, psCommand,
 		},
 	}
 }
 
+// defaultRoot is /run/berth for root; without root, berth keeps its state where the
+// user may write, as runc does: $XDG_RUNTIME_DIR/berth (or /tmp/berth-<uid>).
 func defaultRoot() string {
-	return "/run/berth"
+	if os.Geteuid() == 0 {
+		return "/run/berth"
+	}
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		return filepath.Join(d, "berth")
+	}
+	return fmt.Sprintf("/tmp/berth-%d", os.Geteuid())
 }
 
 func store(c *cli.Context) libcontainer.Store {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -126,7 +127,7 @@ func (c *creation) run() (*State, *os.File, error) {
 			GIDMappings: idMaps(c.cfg.GIDMappings),
 			OnReady: func(pid int) error {
 				c.cgPlaced = true
-				return c.cg.Apply(pid)
+				return c.placeInCgroup(pid)
 			},
 		},
 	})
@@ -162,6 +163,10 @@ func (c *creation) run() (*State, *os.File, error) {
 	if _, err := ch.expect(msgMountsDone); err != nil {
 		return nil, nil, err
 	}
+	// Limits go on once init's own setup is done, as runc does: pids.max counts init's threads.
+	if err := c.cg.Set(c.cfg.Resources); err != nil {
+		return nil, nil, err
+	}
 	creating := c.store.OCIState(st)
 	creating.Status = specs.StateCreating
 	creating.Pid = pid
@@ -191,6 +196,33 @@ func (c *creation) run() (*State, *os.File, error) {
 		}
 	}
 	return st, master, nil
+}
+
+// placeInCgroup puts stage 1 into the container's cgroup. Without root, cgroups are
+// used only where they are delegated to the caller: elsewhere the container runs in
+// the caller's cgroup, which is fine unless the config asks for limits.
+func (c *creation) placeInCgroup(pid int) error {
+	err := c.cg.Apply(pid)
+	if err == nil || os.Geteuid() == 0 || !errors.Is(err, os.ErrPermission) {
+		return err
+	}
+	if hasLimits(c.cfg.Resources) {
+		return fmt.Errorf("linux.resources: cgroups are not delegated to uid %d: %w", os.Geteuid(), err)
+	}
+	c.cg.Destroy()
+	c.cg = cgroups.Load(cgroups.State{})
+	return nil
+}
+
+// hasLimits: the config asks the cgroup for anything (a device list alone does not
+// count: without root no device node can be made anyway).
+func hasLimits(r *specs.LinuxResources) bool {
+	if r == nil {
+		return false
+	}
+	d := *r
+	d.Devices = nil
+	return !reflect.DeepEqual(d, specs.LinuxResources{})
 }
 
 // undo removes whatever run made; it runs only on failure.

@@ -66,6 +66,9 @@ func stopAll(st *State) error {
 		// processAlive already counts as dead.
 		time.Sleep(5 * time.Millisecond)
 	}
+	if len(st.Cgroup.Paths) == 0 {
+		return nil
+	}
 	// Other processes of the cgroup (no pid namespace) may take a moment longer.
 	for i := 0; i < 200; i++ {
 		pids, err := cgroups.Load(st.Cgroup).Pids()

@@ -51,6 +51,10 @@ func killAll(st *State, sig unix.Signal) error {
 	if err := signalInit(st, sig); err != nil {
 		return err
 	}
+	if len(st.Cgroup.Paths) == 0 {
+		// No cgroup of its own (rootless, not delegated): init is all berth can name.
+		return nil
+	}
 	pids, err := cgroups.Load(st.Cgroup).Pids()
 	if err != nil {
 		return fmt.Errorf("list container processes: %w", err)

@@ -1,8 +1,11 @@
 package nsenter
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 )
 
@@ -15,20 +18,72 @@ func FormatIDMap(m []IDMap) string {
 	return b.String()
 }
 
-// writeIDMaps writes gid_map then uid_map of pid. The kernel takes each map in one
-// write; the caller is root in the parent user namespace, so setgroups stays allowed.
+// writeIDMaps writes gid_map then uid_map of pid.
+//
+// root writes both files itself. An unprivileged caller may write them itself only
+// to map its own uid and gid, one id each, and only after writing "deny" to setgroups
+// (the kernel's rule, so a user cannot drop groups it was put in to lose access).
+// Any other mapping needs the setuid helpers newuidmap/newgidmap, which check
+// /etc/subuid and /etc/subgid.
 func writeIDMaps(pid int, uids, gids []IDMap) error {
-	for _, f := range []struct {
-		name string
-		m    []IDMap
-	}{{"gid_map", gids}, {"uid_map", uids}} {
-		if len(f.m) == 0 {
-			continue
+	euid, egid := os.Geteuid(), os.Getegid()
+	if euid == 0 {
+		if err := writeMap(pid, "gid_map", gids); err != nil {
+			return err
 		}
-		path := fmt.Sprintf("/proc/%d/%s", pid, f.name)
-		if err := os.WriteFile(path, []byte(FormatIDMap(f.m)), 0); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
+		return writeMap(pid, "uid_map", uids)
+	}
+	if selfOnly(gids, egid) {
+		if err := os.WriteFile(fmt.Sprintf("/proc/%d/setgroups", pid), []byte("deny"), 0); err != nil {
+			return fmt.Errorf("write setgroups: %w", err)
 		}
+		if err := writeMap(pid, "gid_map", gids); err != nil {
+			return err
+		}
+	} else if err := mapHelper("newgidmap", pid, gids); err != nil {
+		return err
+	}
+	if selfOnly(uids, euid) {
+		return writeMap(pid, "uid_map", uids)
+	}
+	return mapHelper("newuidmap", pid, uids)
+}
+
+// selfOnly: the mapping is empty or maps exactly one id, the caller's own.
+func selfOnly(m []IDMap, id int) bool {
+	return len(m) == 0 || (len(m) == 1 && m[0].Size == 1 && int(m[0].HostID) == id)
+}
+
+func writeMap(pid int, name string, m []IDMap) error {
+	if len(m) == 0 {
+		return nil
+	}
+	path := fmt.Sprintf("/proc/%d/%s", pid, name)
+	// The kernel takes a map in one write.
+	if err := os.WriteFile(path, []byte(FormatIDMap(m)), 0); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// mapHelper runs newuidmap/newgidmap PID ID HOSTID SIZE...
+func mapHelper(tool string, pid int, m []IDMap) error {
+	path, err := exec.LookPath(tool)
+	if err != nil {
+		return fmt.Errorf("mapping ranges of ids needs %s (package uidmap) and entries in /etc/sub%sid: %w",
+			tool, strings.TrimSuffix(strings.TrimPrefix(tool, "new"), "map"), err)
+	}
+	args := []string{strconv.Itoa(pid)}
+	for _, e := range m {
+		args = append(args, strconv.Itoa(int(e.ContainerID)), strconv.Itoa(int(e.HostID)), strconv.Itoa(int(e.Size)))
+	}
+	out, err := exec.Command(path, args...).CombinedOutput()
+	if err != nil {
+		msg := strings.TrimSpace(string(out))
+		if msg == "" {
+			msg = err.Error()
+		}
+		return errors.New(tool + ": " + msg)
 	}
 	return nil
 }

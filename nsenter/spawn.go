@@ -86,6 +86,7 @@ func Spawn(cfg *Config) (int, error) {
 	defer closeAll(a.joinFds)
 	a.deferred = make([]bool, len(a.joinFds))
 	a.anyUser = a.newUser || a.userJoin >= 0 || a.pidFlags&unix.CLONE_NEWUSER != 0
+	a.lateNoDump = a.newUser && os.Geteuid() != 0
 
 	var report, gopipe [2]int
 	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {

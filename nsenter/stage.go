@@ -17,15 +17,20 @@ type stageArgs struct {
 	pidFd     int    // a pidfd whose namespaces (pidFlags) to enter in one setns, or -1
 	pidFlags  uintptr
 	newUser   bool
-	anyUser   bool    // new or joined user namespace: become uid 0 in it before exec
-	newFlags  uintptr // CLONE_NEW* to unshare after the user namespace (CLONE_NEWUSER excluded)
-	reportFd  int     // write end: records to the parent (close-on-exec)
-	goFd      int     // read end: the parent's go-ahead after id maps and cgroup
-	files     []int   // fd i of the final process is files[i]
-	execFd    int
-	argv      []*byte
-	envv      []*byte
-	emptyPath *byte
+	anyUser   bool // new or joined user namespace: become uid 0 in it before exec
+	// lateNoDump defers PR_SET_DUMPABLE 0 until the id maps are written: a
+	// non-dumpable process's /proc files belong to root, so an unprivileged parent
+	// could not write them. Until then stage 1 has joined only namespaces the
+	// caller's own user namespace owns; those owned by the container's come later.
+	lateNoDump bool
+	newFlags   uintptr // CLONE_NEW* to unshare after the user namespace (CLONE_NEWUSER excluded)
+	reportFd   int     // write end: records to the parent (close-on-exec)
+	goFd       int     // read end: the parent's go-ahead after id maps and cgroup
+	files      []int   // fd i of the final process is files[i]
+	execFd     int
+	argv       []*byte
+	envv       []*byte
+	emptyPath  *byte
 }
 
 // forkStages forks stage 1 and returns its pid in the parent. The child never returns:
@@ -65,8 +70,10 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 	// Non-dumpable first: while it joins a container's namespaces nothing in there may
 	// ptrace it or open its /proc files (and through them the host's fds).
 	step = stepDumpable
-	if _, _, err1 = syscall.RawSyscall(syscall.SYS_PRCTL, unix.PR_SET_DUMPABLE, 0, 0); err1 != 0 {
-		goto fail
+	if !a.lateNoDump {
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_PRCTL, unix.PR_SET_DUMPABLE, 0, 0); err1 != 0 {
+			goto fail
+		}
 	}
 
 	// Entering another process's namespaces through its pidfd is one atomic setns:
@@ -122,6 +129,13 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 	if err1 != 0 || r1 != 1 {
 		// The parent gave up (its error is its own to report).
 		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 1, 0, 0)
+	}
+
+	if a.lateNoDump {
+		step = stepDumpable
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_PRCTL, unix.PR_SET_DUMPABLE, 0, 0); err1 != 0 {
+			goto fail
+		}
 	}
 
 	if a.anyUser {
