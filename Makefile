@@ -1,0 +1,78 @@
+# berth: build, demo and test targets. `make demo` and `make test` each install what they
+# need on a fresh Debian 12 machine (see contrib/install-deps.sh).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+# Go is installed in /usr/local/go, which a non-login shell may not have on PATH.
+export PATH := $(PATH):/usr/local/go/bin
+GO ?= go
+# cgo for libseccomp (libcontainer/seccomp only; nsenter/ stays cgo-free). The binary is
+# still static: `berth init` runs from it inside containers that have no libc.
+CGO_ENABLED ?= 1
+export CGO_ENABLED
+GO_TAGS := urfave_cli_no_docs netgo osusergo
+
+COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0-dev)
+GO_LDFLAGS := -X main.gitCommit=$(COMMIT) -X main.version=$(VERSION)
+
+BUILD := $(CURDIR)/_build
+RESULTS := $(BUILD)/results
+BUNDLE := $(BUILD)/bundle
+DEMO_ARGS := sh -c 'echo hello from berth; grep -E "^(Pid|CapEff)" /proc/self/status; hostname'
+
+.DEFAULT_GOAL := berth
+.PHONY: berth recvtty deps bench-deps bundle demo unit integration conformance test-vm test bench clean
+
+# Always handed to go build: its own cache decides what is stale.
+berth:
+	$(GO) build -trimpath -tags "$(GO_TAGS)" -ldflags "$(GO_LDFLAGS) -extldflags -static" -o berth .
+
+deps:
+	contrib/install-deps.sh
+
+bench-deps:
+	contrib/install-deps.sh --bench
+
+bundle: berth
+	RUNTIME=$(CURDIR)/berth contrib/mkbundle.sh $(BUNDLE) $(DEMO_ARGS)
+
+demo: deps berth bundle
+	./berth run -b $(BUNDLE) demo-$$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')
+
+unit:
+	@mkdir -p $(RESULTS)
+	$(GO) vet ./...
+	@unformatted=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
+	if [[ -n $$unformatted ]]; then echo "gofmt needed on: $$unformatted" >&2; exit 1; fi
+	$(GO) test -count=1 -v ./... 2>&1 | tee $(RESULTS)/unit.log | grep -E '^(ok|FAIL|panic)|--- FAIL' || true
+	@contrib/count-results.sh go $(RESULTS)/unit.log > $(RESULTS)/unit.counts
+	@! grep -qE '^(FAIL|panic)' $(RESULTS)/unit.log
+
+integration: berth recvtty
+	@mkdir -p $(RESULTS)
+	BERTH=$(CURDIR)/berth RECVTTY=$(BUILD)/recvtty bats --tap --timing --print-output-on-failure tests/integration \
+		| tee $(RESULTS)/integration.tap
+	@contrib/count-results.sh tap $(RESULTS)/integration.tap > $(RESULTS)/integration.counts
+
+conformance: berth
+	@mkdir -p $(RESULTS)
+	RUNTIME=$(CURDIR)/berth tests/conformance/run.sh | tee $(RESULTS)/conformance.log
+	@tail -n1 $(RESULTS)/conformance.log | awk '{print $$1, $$3, $$5}' > $(RESULTS)/conformance.counts
+
+# Sequential on purpose: each stage needs the one before, and a failure stops the run.
+test:
+	@rm -rf $(RESULTS)
+	$(MAKE) --no-print-directory deps
+	$(MAKE) --no-print-directory berth
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory integration
+	$(MAKE) --no-print-directory conformance
+	@contrib/count-results.sh total $(RESULTS)/*.counts
+
+bench: bench-deps berth bundle
+	contrib/bench.sh $(CURDIR)/berth $(BUNDLE)
+
+clean:
+	rm -rf --one-file-system berth $(BUILD)

@@ -1,0 +1,266 @@
+#!/usr/bin/env bats
+# create / start / state / kill / delete / run / list, as runc does them.
+
+load helpers
+
+@test "create, start, kill, delete walk through created, running, stopped" {
+	set_args sleep 100
+	create_container "$ID"
+
+	run berth state "$ID"
+	assert_success
+	assert_equal "$(jq -r .status <<<"$output")" created status
+	pid=$(jq -r .pid <<<"$output")
+	[[ $pid -gt 0 ]] || fail "created container has no pid: $output"
+	kill -0 "$pid"
+
+	run berth start "$ID"
+	assert_success
+	wait_for_status "$ID" running
+	assert_equal "$(container_pid "$ID")" "$pid" "pid after start"
+	# The init process is now the container's program.
+	assert_equal "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "sleep 100 " cmdline
+
+	run berth kill "$ID" KILL
+	assert_success
+	wait_for_status "$ID" stopped
+
+	run berth delete "$ID"
+	assert_success
+	run berth state "$ID"
+	assert_failure
+	assert_output_contains "does not exist"
+	process_gone "$pid" || fail "init $pid still alive after delete"
+}
+
+@test "the created container has not run its program before start" {
+	set_args sh -c 'echo started > /ran'
+	create_container "$ID"
+	sleep 0.3
+	[[ ! -e $BUNDLE/rootfs/ran ]] || fail "the program ran before start"
+	run berth start "$ID"
+	assert_success
+	wait_for_status "$ID" stopped
+	assert_equal "$(cat "$BUNDLE/rootfs/ran")" started
+}
+
+@test "state JSON has the runtime-spec fields" {
+	set_args sleep 100
+	create_container "$ID"
+	run berth state "$ID"
+	assert_success
+	jq -e --arg id "$ID" --arg bundle "$BUNDLE" '
+		(.ociVersion | type == "string" and length > 0) and
+		.id == $id and
+		.status == "created" and
+		(.pid | type == "number" and . > 0) and
+		.bundle == $bundle' <<<"$output" >/dev/null || fail "bad state: $output"
+	# Annotations from config.json are reported when present.
+	berth delete --force "$ID"
+	update_config '.annotations = {"org.example.key": "value"}'
+	create_container "$ID"
+	run berth state "$ID"
+	assert_equal "$(jq -r '.annotations["org.example.key"]' <<<"$output")" value annotation
+}
+
+@test "state of a stopped container has no live pid and says stopped" {
+	create_container "$ID"
+	run berth start "$ID"
+	assert_success
+	wait_for_status "$ID" stopped
+	run berth state "$ID"
+	assert_success
+	assert_equal "$(jq -r .status <<<"$output")" stopped
+}
+
+@test "run in the foreground returns the container's exit code" {
+	set_args sh -c 'exit 0'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+
+	set_args sh -c 'exit 42'
+	run berth run --bundle "$BUNDLE" "$(new_id)"
+	assert_failure 42
+}
+
+@test "run of a container killed by a signal returns 128 + the signal number" {
+	# The signal must come from outside: a pid namespace's init ignores signals it has no
+	# handler for, even SIGKILL when sent from inside.
+	set_args sleep 100
+	berth run --bundle "$BUNDLE" "$ID" >/dev/null 2>&1 </dev/null &
+	run_pid=$!
+	wait_for_status "$ID" running
+	berth kill "$ID" KILL
+	status=0
+	wait "$run_pid" || status=$?
+	assert_failure 137
+
+	# Without a pid namespace sleep is not an init, so SIGTERM's default action applies.
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	second=$(new_id)
+	berth run --bundle "$BUNDLE" "$second" >/dev/null 2>&1 </dev/null &
+	run_pid=$!
+	wait_for_status "$second" running
+	berth kill "$second" TERM
+	status=0
+	wait "$run_pid" || status=$?
+	assert_failure 143
+}
+
+@test "run passes the container's stdout and stderr through" {
+	set_args sh -c 'echo to-stdout; echo to-stderr >&2'
+	run --separate-stderr berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$output" to-stdout stdout
+	assert_equal "$stderr" to-stderr stderr
+}
+
+@test "run removes the container when it exits" {
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	run berth state "$ID"
+	assert_failure
+	assert_output_contains "does not exist"
+}
+
+@test "run -d leaves the container running and returns" {
+	set_args sleep 100
+	run_detached run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$(container_status "$ID")" running
+	pid=$(container_pid "$ID")
+	kill -0 "$pid"
+}
+
+@test "delete of a running container is refused without --force and leaves it running" {
+	set_args sleep 100
+	run_detached run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+
+	run berth delete "$ID"
+	assert_failure
+	assert_equal "$(container_status "$ID")" running
+
+	run berth delete --force "$ID"
+	assert_success
+	run berth state "$ID"
+	assert_failure
+}
+
+@test "commands on an unknown container fail with 'does not exist'" {
+	for cmd in state start delete kill; do
+		run berth "$cmd" no-such-container
+		assert_failure
+		assert_output_contains "does not exist"
+	done
+}
+
+@test "a duplicate id is refused and the first container is untouched" {
+	set_args sleep 100
+	create_container "$ID"
+	pid=$(container_pid "$ID")
+
+	run_detached create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_contains "already exists"
+
+	assert_equal "$(container_status "$ID")" created
+	assert_equal "$(container_pid "$ID")" "$pid" pid
+	run berth start "$ID"
+	assert_success
+	wait_for_status "$ID" running
+}
+
+@test "list shows containers as a table, as JSON and as bare ids" {
+	set_args sleep 100
+	create_container "$ID"
+	second=$(new_id)
+	run_detached run -d --bundle "$BUNDLE" "$second"
+	assert_success
+
+	run berth list
+	assert_success
+	[[ ${lines[0]} == ID*PID*STATUS*BUNDLE*CREATED* ]] || fail "bad header: ${lines[0]}"
+	grep -qE "^$ID +[0-9]+ +created +$BUNDLE " <<<"$output" || fail "no row for $ID: $output"
+	grep -qE "^$second +[0-9]+ +running +$BUNDLE " <<<"$output" || fail "no row for $second: $output"
+
+	run berth list -q
+	assert_success
+	assert_equal "$(sort <<<"$output" | tr '\n' ' ')" "$(printf '%s\n' "$ID" "$second" | sort | tr '\n' ' ')" "list -q"
+
+	run berth list --format json
+	assert_success
+	assert_equal "$(jq -r --arg id "$ID" '.[] | select(.id == $id) | .status' <<<"$output")" created
+	assert_equal "$(jq -r --arg id "$second" '.[] | select(.id == $id) | .status' <<<"$output")" running
+}
+
+@test "kill sends SIGTERM by default" {
+	# The trap shows which signal arrived: TERM is the only one that writes "term".
+	set_args sh -c 'trap "echo term > /signal; exit 0" TERM; echo ready > /ready; while :; do sleep 0.1; done'
+	run_detached run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	wait_for_file "$BUNDLE/rootfs/ready"
+	run berth kill "$ID"
+	assert_success
+	wait_for_status "$ID" stopped
+	assert_equal "$(cat "$BUNDLE/rootfs/signal")" term
+}
+
+@test "kill takes a signal by name, by SIG name and by number" {
+	set_args sh -c 'trap "echo usr1 >> /signal" USR1; trap "echo hup >> /signal" HUP; trap "echo int >> /signal" INT
+		echo ready > /ready; while :; do sleep 0.1; done'
+	run_detached run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	wait_for_file "$BUNDLE/rootfs/ready"
+
+	run berth kill "$ID" USR1
+	assert_success
+	run berth kill "$ID" SIGHUP
+	assert_success
+	run berth kill "$ID" 2
+	assert_success
+	tries=50
+	while ((tries-- > 0)) && [[ $(wc -l <"$BUNDLE/rootfs/signal" 2>/dev/null) != 3 ]]; do sleep 0.1; done
+	assert_equal "$(sort "$BUNDLE/rootfs/signal" | tr '\n' ' ')" "hup int usr1 " "signals received"
+
+	run berth kill "$ID" NOSUCHSIGNAL
+	assert_failure
+	assert_equal "$(container_status "$ID")" running
+}
+
+@test "kill of a stopped container fails" {
+	create_container "$ID"
+	run berth start "$ID"
+	assert_success
+	wait_for_status "$ID" stopped
+	run berth kill "$ID" KILL
+	assert_failure
+}
+
+@test "--pid-file records the init pid for create and run -d" {
+	set_args sleep 100
+	create_container --pid-file "$BATS_TEST_TMPDIR/create.pid" "$ID"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/create.pid")" "$(container_pid "$ID")" "create --pid-file"
+
+	second=$(new_id)
+	run_detached run -d --pid-file "$BATS_TEST_TMPDIR/run.pid" --bundle "$BUNDLE" "$second"
+	assert_success
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/run.pid")" "$(container_pid "$second")" "run --pid-file"
+}
+
+@test "the container's init is placed in a cgroup named after it" {
+	set_args sleep 100
+	create_container "$ID"
+	pid=$(container_pid "$ID")
+	grep -q "$ID" "/proc/$pid/cgroup" || fail "not in its own cgroup: $(cat "/proc/$pid/cgroup")"
+}
+
+@test "start of a container that is already running fails" {
+	set_args sleep 100
+	create_container "$ID"
+	run berth start "$ID"
+	assert_success
+	run berth start "$ID"
+	assert_failure
+	assert_equal "$(container_status "$ID")" running
+}

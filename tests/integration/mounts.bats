@@ -1,0 +1,150 @@
+#!/usr/bin/env bats
+# config.json mounts: bind/rbind, read-only, tmpfs options, propagation, paths that try to
+# leave the rootfs, masked and read-only paths.
+
+load helpers
+
+# add_mount JSON: append one entry to .mounts.
+add_mount() { update_config --argjson m "$1" '.mounts += [$m]'; }
+
+# mountinfo_line DEST: the container's mountinfo line for DEST, from $output.
+mountinfo_line() { awk -v d="$1" '$5 == d' <<<"$output" | tail -n1; }
+
+@test "a read-only bind mount is readable and refuses writes" {
+	host=$BATS_TEST_TMPDIR/hostdir
+	mkdir -p "$host" && echo from-host >"$host/file"
+	add_mount "{\"destination\": \"/mnt/data\", \"type\": \"bind\", \"source\": \"$host\", \"options\": [\"bind\", \"ro\"]}"
+	set_args sh -c 'cat /mnt/data/file; touch /mnt/data/new && echo WROTE; cat /proc/self/mountinfo'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "${lines[0]}" from-host "file content"
+	assert_output_not_contains WROTE
+	[[ ! -e $host/new ]] || fail "a file appeared on the host"
+	[[ $(mountinfo_line /mnt/data | awk '{print $6}') == ro,* ]] || fail "not ro: $(mountinfo_line /mnt/data)"
+}
+
+@test "a writable bind mount writes through to the host" {
+	host=$BATS_TEST_TMPDIR/hostdir
+	mkdir -p "$host"
+	add_mount "{\"destination\": \"/mnt/data\", \"type\": \"bind\", \"source\": \"$host\", \"options\": [\"bind\", \"rw\"]}"
+	set_args sh -c 'echo from-container > /mnt/data/file'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$(cat "$host/file")" from-container
+}
+
+@test "a file can be bind mounted onto a file" {
+	echo file-content >"$BATS_TEST_TMPDIR/single"
+	add_mount "{\"destination\": \"/etc/single\", \"type\": \"bind\", \"source\": \"$BATS_TEST_TMPDIR/single\", \"options\": [\"bind\", \"ro\"]}"
+	set_args cat /etc/single
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$output" file-content
+}
+
+@test "tmpfs options reach the mount: flags, size and mode" {
+	add_mount '{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "noexec", "size=1m", "mode=1770"]}'
+	set_args sh -c 'stat -c %a /scratch; cat /proc/self/mountinfo'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "${lines[0]}" 1770 mode
+	line=$(mountinfo_line /scratch)
+	[[ -n $line ]] || fail "no /scratch mount: $output"
+	for flag in nosuid nodev noexec; do
+		[[ $(awk '{print $6}' <<<"$line") == *$flag* ]] || fail "$flag missing: $line"
+	done
+	[[ $line == *" - tmpfs "* && $line == *size=1024k* && $line == *mode=1770* ]] || fail "tmpfs data: $line"
+}
+
+@test "a mount destination that does not exist is created inside the rootfs" {
+	add_mount '{"destination": "/new/deep/dir", "type": "tmpfs", "source": "tmpfs", "options": ["size=64k"]}'
+	set_args sh -c 'grep " /new/deep/dir " /proc/self/mountinfo'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	[[ -d $BUNDLE/rootfs/new/deep/dir ]] || fail "destination not made inside the rootfs"
+}
+
+@test "rbind carries submounts, bind does not" {
+	host=$BATS_TEST_TMPDIR/hostdir
+	mkdir -p "$host/sub"
+	mount -t tmpfs -o size=64k berth-test "$host/sub"
+	on_teardown "umount '$host/sub'"
+	echo submount >"$host/sub/marker"
+	add_mount "{\"destination\": \"/rbind\", \"type\": \"bind\", \"source\": \"$host\", \"options\": [\"rbind\"]}"
+	add_mount "{\"destination\": \"/bind\", \"type\": \"bind\", \"source\": \"$host\", \"options\": [\"bind\"]}"
+	set_args sh -c 'cat /rbind/sub/marker; ls /bind/sub/ | wc -l'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "${lines[0]}" submount "rbind submount"
+	assert_equal "${lines[1]}" 0 "entries under the plain bind's sub"
+}
+
+@test "propagation: an rslave mount sees new host mounts, an rprivate one does not" {
+	host=$BATS_TEST_TMPDIR/shared
+	mkdir -p "$host/new"
+	# Make the source a shared mount so the host has something to propagate.
+	mount --bind "$host" "$host"
+	on_teardown "umount -R '$host'"
+	mount --make-shared "$host"
+	add_mount "{\"destination\": \"/slave\", \"type\": \"bind\", \"source\": \"$host\", \"options\": [\"rbind\", \"rslave\"]}"
+	add_mount "{\"destination\": \"/private\", \"type\": \"bind\", \"source\": \"$host\", \"options\": [\"rbind\", \"rprivate\"]}"
+	set_args sh -c 'echo ready > /ready
+		i=0; while [ ! -e /slave/new/marker ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+		[ -e /slave/new/marker ] && echo slave-sees; [ -e /private/new/marker ] && echo private-sees; true'
+	run_detached run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	wait_for_file "$BUNDLE/rootfs/ready"
+	mount -t tmpfs -o size=64k berth-test "$host/new"
+	touch "$host/new/marker"
+	wait_for_status "$ID" stopped 40
+	run cat "$CONTAINER_OUT"
+	assert_output_contains slave-sees
+	assert_output_not_contains private-sees
+}
+
+@test "a rootfs symlink to a host path used as a mount destination does not touch the host" {
+	hostside=$BATS_TEST_TMPDIR/hostside
+	mkdir -p "$hostside"
+	# Absolute and relative links that would lead out of the rootfs if followed on the host.
+	ln -s "$hostside" "$BUNDLE/rootfs/evil-abs"
+	ln -s "../../../../../../../../..$hostside" "$BUNDLE/rootfs/evil-rel"
+	add_mount '{"destination": "/evil-abs/sub", "type": "tmpfs", "source": "tmpfs", "options": ["size=64k"]}'
+	add_mount "{\"destination\": \"/evil-rel/sub2\", \"type\": \"bind\", \"source\": \"$BATS_TEST_TMPDIR\", \"options\": [\"rbind\"]}"
+	set_args sh -c 'touch /evil-abs/sub/written /evil-rel/written 2>/dev/null; true'
+	run berth run --bundle "$BUNDLE" "$ID"
+	# Either outcome is acceptable (resolved inside the rootfs, or refused); the host is not.
+	assert_equal "$(find "$hostside" -mindepth 1 | wc -l)" 0 "entries created in $hostside on the host"
+	! grep -qF " $hostside" /proc/self/mountinfo || fail "host mount table touched"
+}
+
+@test "root.readonly makes / read-only" {
+	update_config '.root.readonly = true'
+	set_args sh -c 'touch /new-file && echo WROTE; grep -E "^[0-9]+ [0-9]+ [^ ]+ [^ ]+ / " /proc/self/mountinfo'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_output_not_contains WROTE
+	[[ $(awk '$5 == "/" {print $6}' <<<"$output" | tail -n1) == ro* ]] || fail "/ not ro: $output"
+}
+
+@test "masked paths hide files and directories, read-only paths refuse writes" {
+	update_config '.linux.maskedPaths = ["/proc/kallsyms", "/proc/irq", "/no/such/path"] | .linux.readonlyPaths = ["/proc/sys"]'
+	set_args sh -c 'echo kallsyms=$(wc -c < /proc/kallsyms); stat -c kallsyms-dev=%t,%T /proc/kallsyms
+		echo irq=$(ls /proc/irq | wc -l)
+		echo 1 > /proc/sys/kernel/domainname 2>/dev/null && echo SYSWROTE; true'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_output_contains kallsyms=0
+	assert_output_contains kallsyms-dev=1,3
+	assert_output_contains irq=0
+	assert_output_not_contains SYSWROTE
+}
+
+@test "proc, sysfs, devpts, mqueue and shm from the default config are mounted" {
+	set_args cat /proc/self/mountinfo
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	for m in "/proc proc" "/sys sysfs" "/dev tmpfs" "/dev/pts devpts" "/dev/shm tmpfs" "/dev/mqueue mqueue"; do
+		read -r dest fstype <<<"$m"
+		[[ $(mountinfo_line "$dest") == *" - $fstype "* ]] || fail "$dest is not $fstype: $(mountinfo_line "$dest")"
+	done
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env bats
+# New and joined namespaces, compared through /proc/self/ns links inside and outside.
+
+load helpers
+
+# ns_links_inside TYPE...: run the container printing "TYPE LINK" for each namespace.
+ns_links_inside() {
+	local script="" t
+	for t in "$@"; do script+="echo $t \$(readlink /proc/self/ns/$t); "; done
+	set_args sh -c "$script"
+	run berth run --bundle "$BUNDLE" "$(new_id)"
+	assert_success
+}
+
+# inside TYPE: the link printed for TYPE by ns_links_inside.
+inside() { awk -v t="$1" '$1 == t { print $2 }' <<<"$output"; }
+
+# ensure_namespace TYPE: add a new namespace of TYPE unless the config already has one.
+ensure_namespace() {
+	update_config --arg t "$1" 'if any(.linux.namespaces[]; .type == $t) then . else .linux.namespaces += [{type: $t}] end'
+}
+
+@test "new uts, ipc, pid, net, mnt and cgroup namespaces differ from the host's" {
+	for t in uts ipc pid network mount cgroup; do ensure_namespace "$t"; done
+	ns_links_inside uts ipc pid net mnt cgroup
+	for t in uts ipc pid net mnt cgroup; do
+		[[ -n $(inside $t) ]] || fail "no $t link inside: $output"
+		[[ $(inside $t) != "$(host_ns $t)" ]] || fail "$t namespace is the host's: $(inside $t)"
+	done
+}
+
+@test "a new time namespace differs from the host's" {
+	# runc 1.1 does not know the time namespace; berth does.
+	ensure_namespace time
+	ns_links_inside time
+	[[ $(inside time) != "$(host_ns time)" ]] || fail "time namespace is the host's: $output"
+}
+
+@test "namespaces not in the config are the host's" {
+	update_config '.linux.namespaces = [{type: "mount"}] | del(.hostname)'
+	ns_links_inside uts ipc net cgroup mnt
+	for t in uts ipc net cgroup; do
+		assert_equal "$(inside $t)" "$(host_ns $t)" "$t namespace"
+	done
+	[[ $(inside mnt) != "$(host_ns mnt)" ]] || fail "mount namespace is the host's"
+}
+
+@test "the container's process is pid 1 of its new pid namespace" {
+	set_args sh -c 'echo $$'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$output" 1 "pid inside"
+}
+
+@test "the hostname is set in the new uts namespace only" {
+	update_config '.hostname = "berth-test-host"'
+	set_args hostname
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$output" berth-test-host hostname
+	[[ $(hostname) != berth-test-host ]] || fail "the host's hostname changed"
+}
+
+@test "joins an existing network namespace by path (ip netns)" {
+	netns=berth-$TEST_MARK
+	add_netns "$netns"
+	ip netns exec "$netns" ip link set lo up
+	update_config --arg p "/var/run/netns/$netns" \
+		'.linux.namespaces = [.linux.namespaces[] | if .type == "network" then .path = $p else . end]'
+	ns_links_inside net
+	assert_equal "$(inside net)" "net:[$(stat -L -c %i "/var/run/netns/$netns")]" "net namespace"
+}
+
+@test "joins the pid namespace of another container" {
+	set_args sleep 100
+	create_container "$ID"
+	first_pid=$(container_pid "$ID")
+
+	second_bundle=$BATS_TEST_TMPDIR/second
+	make_bundle "$second_bundle"
+	BUNDLE=$second_bundle update_config --arg p "/proc/$first_pid/ns/pid" \
+		'.linux.namespaces = [.linux.namespaces[] | if .type == "pid" then .path = $p else . end]'
+	BUNDLE=$second_bundle set_args sh -c 'readlink /proc/self/ns/pid; echo $$'
+	run berth run --bundle "$second_bundle" "$(new_id)"
+	assert_success
+	assert_equal "${lines[0]}" "$(readlink "/proc/$first_pid/ns/pid")" "pid namespace"
+	# The first container's init holds pid 1 there, so the second one is not 1.
+	[[ ${lines[1]} != 1 ]] || fail "joined pid namespace but got pid 1"
+}
+
+@test "a new user namespace can join an existing network namespace (the CNI case)" {
+	netns=berth-$TEST_MARK
+	add_netns "$netns"
+	update_config --arg p "/var/run/netns/$netns" '
+		.linux.namespaces = [.linux.namespaces[] | if .type == "network" then .path = $p else . end]
+			+ [{type: "user"}] |
+		.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
+		.linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
+		# sysfs cannot be mounted in a user namespace that does not own the netns.
+		.mounts |= map(if .destination == "/sys" then {destination: "/sys", type: "bind", source: "/sys", options: ["rbind", "nosuid", "noexec", "nodev", "ro"]} else . end)'
+	ns_links_inside net user
+	assert_equal "$(inside net)" "net:[$(stat -L -c %i "/var/run/netns/$netns")]" "net namespace"
+	[[ $(inside user) != "$(host_ns user)" ]] || fail "user namespace is the host's"
+}
+
+@test "a nonexistent namespace path fails and leaves nothing" {
+	update_config '.linux.namespaces = [.linux.namespaces[] | if .type == "network" then .path = "/var/run/netns/berth-no-such-netns" else . end]'
+	run_detached create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_contains /var/run/netns/berth-no-such-netns
+}
+
+@test "a namespace path of the wrong type is refused" {
+	update_config '.linux.namespaces = [.linux.namespaces[] | if .type == "network" then .path = "/proc/self/ns/uts" else . end]'
+	run_detached create --bundle "$BUNDLE" "$ID"
+	assert_failure
+}

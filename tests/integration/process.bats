@@ -1,0 +1,199 @@
+#!/usr/bin/env bats
+# process.*: args, env, cwd, user, umask, capabilities, no_new_privs, rlimits, oom score,
+# preserved fds, and the hostname/domainname/sysctl settings around it.
+
+load helpers
+
+# status_field NAME: the value of NAME in /proc/self/status printed by the container.
+status_field() { awk -v f="$1:" '$1 == f { print $2 }' <<<"$output"; }
+
+@test "args, env and cwd are used as given" {
+	update_config '.process.env += ["BERTH_VAR=with spaces = and equals"] | .process.cwd = "/home/user"'
+	set_args sh -c 'pwd; echo "$BERTH_VAR"; echo "$0 $1"' arg0 "arg 1"
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "${lines[0]}" /home/user cwd
+	assert_equal "${lines[1]}" "with spaces = and equals" env
+	assert_equal "${lines[2]}" "arg0 arg 1" args
+}
+
+@test "the environment is exactly process.env" {
+	update_config --arg mark "BERTH_TEST_MARK=$TEST_MARK" '.process.env = ["PATH=/bin", "ONLY=this", $mark]'
+	set_args env
+	BERTH_LEAK=host-value run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$(grep -v -e '^PWD=' -e '^SHLVL=' -e '^HOME=' <<<"$output" | sort | tr '\n' ' ')" \
+		"BERTH_TEST_MARK=$TEST_MARK ONLY=this PATH=/bin " environment
+}
+
+@test "a cwd that does not exist is created" {
+	update_config '.process.cwd = "/work/new/dir"'
+	set_args pwd
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$output" /work/new/dir
+}
+
+@test "the program is found on process.env's PATH" {
+	update_config '.process.env = ["PATH=/bin"]'
+	set_args busybox true
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+}
+
+@test "a program that does not exist fails the run with its name" {
+	set_args /no/such/program
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_contains /no/such/program
+}
+
+@test "user uid, gid and additionalGids apply" {
+	update_config '.process.user = {uid: 1000, gid: 100, additionalGids: [10, 20]}'
+	set_args sh -c 'id -u; id -g; id -G; grep -E "^(Uid|Gid|Groups):" /proc/self/status'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "${lines[0]}" 1000 uid
+	assert_equal "${lines[1]}" 100 gid
+	assert_equal "$(tr ' ' '\n' <<<"${lines[2]}" | sort -n | tr '\n' ' ')" "10 20 100 " groups
+	grep -qE '^Uid:\s+1000\s+1000\s+1000\s+1000$' <<<"$output" || fail "Uid: $output"
+	grep -qE '^Groups:\s+10 20\s*$' <<<"$output" || fail "Groups: $output"
+}
+
+@test "umask applies" {
+	update_config '.process.user.umask = 23'
+	set_args sh -c 'umask; touch /tmp/f; stat -c %a /tmp/f'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "${lines[0]}" 0027 umask
+	assert_equal "${lines[1]}" 640 "mode of a new file"
+}
+
+@test "capabilities: bounding limits what root gets" {
+	update_config '.process.capabilities = {
+		bounding: ["CAP_CHOWN", "CAP_KILL"], effective: ["CAP_CHOWN", "CAP_KILL"],
+		permitted: ["CAP_CHOWN", "CAP_KILL"], inheritable: [], ambient: []}'
+	set_args cat /proc/self/status
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	# CAP_CHOWN is bit 0, CAP_KILL bit 5.
+	assert_equal "$(status_field CapBnd)" 0000000000000021 CapBnd
+	assert_equal "$(status_field CapEff)" 0000000000000021 CapEff
+	assert_equal "$(status_field CapPrm)" 0000000000000021 CapPrm
+	assert_equal "$(status_field CapInh)" 0000000000000000 CapInh
+	assert_equal "$(status_field CapAmb)" 0000000000000000 CapAmb
+}
+
+@test "capabilities: a non-root user keeps only its ambient set" {
+	update_config '.process.user = {uid: 1000, gid: 1000} | .process.capabilities = {
+		bounding: ["CAP_CHOWN", "CAP_KILL"], effective: ["CAP_CHOWN", "CAP_KILL"],
+		permitted: ["CAP_CHOWN", "CAP_KILL"], inheritable: ["CAP_KILL"], ambient: ["CAP_KILL"]}'
+	set_args cat /proc/self/status
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$(status_field CapBnd)" 0000000000000021 CapBnd
+	assert_equal "$(status_field CapAmb)" 0000000000000020 CapAmb
+	assert_equal "$(status_field CapInh)" 0000000000000020 CapInh
+	assert_equal "$(status_field CapPrm)" 0000000000000020 CapPrm
+	assert_equal "$(status_field CapEff)" 0000000000000020 CapEff
+}
+
+@test "capabilities: a non-root user without ambient capabilities has none" {
+	update_config '.process.user = {uid: 1000, gid: 1000} | .process.capabilities = {
+		bounding: ["CAP_CHOWN", "CAP_KILL"], effective: ["CAP_CHOWN"], permitted: ["CAP_CHOWN"]}'
+	set_args cat /proc/self/status
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$(status_field CapEff)" 0000000000000000 CapEff
+	assert_equal "$(status_field CapPrm)" 0000000000000000 CapPrm
+	assert_equal "$(status_field CapBnd)" 0000000000000021 CapBnd
+}
+
+@test "capabilities: without CAP_CHOWN, chown is refused" {
+	update_config '.process.capabilities = {bounding: ["CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"]}'
+	set_args sh -c 'touch /tmp/f; chown 1000 /tmp/f && echo CHOWNED; true'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_output_not_contains CHOWNED
+}
+
+@test "noNewPrivileges sets NoNewPrivs" {
+	update_config '.process.noNewPrivileges = true'
+	set_args grep NoNewPrivs /proc/self/status
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	[[ $output =~ NoNewPrivs:[[:space:]]+1 ]] || fail "$output"
+
+	update_config '.process.noNewPrivileges = false'
+	run berth run --bundle "$BUNDLE" "$(new_id)"
+	assert_success
+	[[ $output =~ NoNewPrivs:[[:space:]]+0 ]] || fail "$output"
+}
+
+@test "rlimits apply" {
+	update_config '.process.rlimits = [
+		{type: "RLIMIT_NOFILE", soft: 1000, hard: 2000},
+		{type: "RLIMIT_CORE", soft: 1024, hard: 4096}]'
+	set_args sh -c 'ulimit -n; cat /proc/self/limits'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "${lines[0]}" 1000 "ulimit -n"
+	grep -qE '^Max open files +1000 +2000 ' <<<"$output" || fail "NOFILE: $output"
+	grep -qE '^Max core file size +1024 +4096 ' <<<"$output" || fail "CORE: $output"
+}
+
+@test "oomScoreAdj applies" {
+	update_config '.process.oomScoreAdj = 500'
+	set_args cat /proc/self/oom_score_adj
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$output" 500 oom_score_adj
+}
+
+@test "--preserve-fds passes exactly that many extra fds" {
+	echo three >"$BATS_TEST_TMPDIR/3" && echo four >"$BATS_TEST_TMPDIR/4" && echo five >"$BATS_TEST_TMPDIR/5"
+	set_args sh -c 'cat <&3; cat <&4; (cat <&5) 2>/dev/null || echo no-fd-5'
+	run berth run --preserve-fds 2 --bundle "$BUNDLE" "$ID" 3<"$BATS_TEST_TMPDIR/3" 4<"$BATS_TEST_TMPDIR/4" 5<"$BATS_TEST_TMPDIR/5"
+	assert_success
+	assert_equal "${lines[*]}" "three four no-fd-5" "preserved fds"
+}
+
+@test "LISTEN_FDS passes socket-activation fds and sets LISTEN_FDS inside" {
+	echo activated >"$BATS_TEST_TMPDIR/3"
+	set_args sh -c 'echo "LISTEN_FDS=$LISTEN_FDS"; cat <&3'
+	# LISTEN_PID must name the runtime itself, so exec it from the shell that sets it.
+	run env LISTEN_FDS=1 sh -c 'LISTEN_PID=$$ exec "$0" --root "$1" run --bundle "$2" "$3"' \
+		"$BERTH" "$ROOT" "$BUNDLE" "$ID" 3<"$BATS_TEST_TMPDIR/3"
+	assert_success
+	assert_equal "${lines[0]}" LISTEN_FDS=1
+	assert_equal "${lines[1]}" activated
+}
+
+@test "hostname applies" {
+	update_config '.hostname = "berth-host"'
+	set_args hostname
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$output" berth-host hostname
+}
+
+@test "domainname applies" {
+	# runc 1.1 ignores .domainname (runtime-spec 1.2 added it); berth sets it.
+	update_config '.domainname = "berth.example"'
+	set_args cat /proc/sys/kernel/domainname
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$output" berth.example domainname
+}
+
+@test "namespaced sysctls apply inside only" {
+	update_config '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.shm_rmid_forced": "1"}'
+	set_args sh -c 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shm_rmid_forced'
+	host_forward=$(cat /proc/sys/net/ipv4/ip_forward)
+	host_rmid=$(cat /proc/sys/kernel/shm_rmid_forced)
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "${lines[*]}" "1 1" sysctls
+	assert_equal "$(cat /proc/sys/net/ipv4/ip_forward)" "$host_forward" "host ip_forward"
+	assert_equal "$(cat /proc/sys/kernel/shm_rmid_forced)" "$host_rmid" "host shm_rmid_forced"
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bats
+# User namespaces: the mappings written, and root inside being an unprivileged uid outside.
+
+load helpers
+
+# with_userns: a new user namespace mapping 0..65535 inside to 100000.. outside.
+with_userns() {
+	update_config '
+		.linux.namespaces += [{type: "user"}] |
+		.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
+		.linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}]'
+}
+
+@test "uid_map and gid_map hold the configured mappings" {
+	with_userns
+	set_args sh -c 'cat /proc/self/uid_map /proc/self/gid_map'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	read -r -a uid_map <<<"${lines[0]}"
+	read -r -a gid_map <<<"${lines[1]}"
+	assert_equal "${uid_map[*]}" "0 100000 65536" uid_map
+	assert_equal "${gid_map[*]}" "0 200000 65536" gid_map
+}
+
+@test "the process is root inside and the mapped uid outside" {
+	with_userns
+	set_args sh -c 'id -u; id -g; grep -E "^(Uid|Gid):" /proc/self/status; echo ready > /tmp/ready; sleep 100'
+	run_detached run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	wait_for_file "$BUNDLE/rootfs/tmp/ready"
+	assert_equal "$(sed -n 1p "$CONTAINER_OUT")" 0 "id -u"
+	assert_equal "$(sed -n 2p "$CONTAINER_OUT")" 0 "id -g"
+	grep -qE '^Uid:\s+0\s+0\s+0\s+0$' "$CONTAINER_OUT" || fail "Uid inside: $(cat "$CONTAINER_OUT")"
+
+	pid=$(container_pid "$ID")
+	grep -qE '^Uid:\s+100000\s+100000\s+100000\s+100000$' "/proc/$pid/status" ||
+		fail "Uid outside: $(grep ^Uid "/proc/$pid/status")"
+	grep -qE '^Gid:\s+200000\s+200000\s+200000\s+200000$' "/proc/$pid/status" ||
+		fail "Gid outside: $(grep ^Gid "/proc/$pid/status")"
+	[[ $(readlink "/proc/$pid/ns/user") != "$(host_ns user)" ]] || fail "user namespace is the host's"
+}
+
+@test "a configured uid inside maps to its host uid" {
+	with_userns
+	update_config '.process.user = {uid: 1000, gid: 1000}'
+	set_args sh -c 'id -u; echo ready > /tmp/ready; sleep 100'
+	run_detached run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	wait_for_file "$BUNDLE/rootfs/tmp/ready"
+	assert_equal "$(sed -n 1p "$CONTAINER_OUT")" 1000 "id -u"
+	pid=$(container_pid "$ID")
+	grep -qE '^Uid:\s+101000\s' "/proc/$pid/status" || fail "Uid outside: $(grep ^Uid "/proc/$pid/status")"
+}
+
+@test "root in a user namespace has no power over host-owned files" {
+	with_userns
+	# The rootfs belongs to host root, which is unmapped: it shows as the overflow uid.
+	set_args sh -c 'stat -c %u /bin/busybox; touch /bin/new-file'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_contains 65534
+	[[ ! -e $BUNDLE/rootfs/bin/new-file ]] || fail "wrote into a host-owned directory"
+}
