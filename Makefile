@@ -29,6 +29,10 @@ DEMO_ARGS := sh -c 'echo hello from berth; grep -E "^(Pid|CapEff)" /proc/self/st
 berth:
 	$(GO) build -trimpath -tags "$(GO_TAGS)" -ldflags "$(GO_LDFLAGS) -extldflags -static" -o berth .
 
+# The console-socket receiver the terminal tests use (and users may want).
+recvtty:
+	$(GO) build -trimpath -o $(BUILD)/recvtty ./contrib/cmd/recvtty
+
 deps:
 	contrib/install-deps.sh
 

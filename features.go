@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/berth-runtime/berth/libcontainer/caps"
+	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	"github.com/berth-runtime/berth/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
@@ -37,7 +38,7 @@ func supportedFeatures() *features.Features {
 			Namespaces:   []string{"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"},
 			Capabilities: capNames,
 			Cgroup:       &features.Cgroup{V1: &t, V2: &t, Systemd: &f, SystemdUser: &f, Rdma: &f},
-			Seccomp:      &features.Seccomp{Enabled: &f},
+			Seccomp:      seccomp.Features(),
 			Apparmor:     &features.Apparmor{Enabled: &f},
 			Selinux:      &features.Selinux{Enabled: &f},
 			IntelRdt:     &features.IntelRdt{Enabled: &f},
@@ -47,6 +48,8 @@ func supportedFeatures() *features.Features {
 		},
 		Annotations: map[string]string{
 			"org.opencontainers.runtime-spec.features.nsenter": "pure-go",
+			// The key runc uses for the same fact.
+			"io.github.seccomp.libseccomp.version": seccomp.LibraryVersion(),
 		},
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // Manager places one container's processes in its cgroups and removes those cgroups again.
@@ -15,6 +17,18 @@ type Manager interface {
 	// Apply creates the cgroup directories (parents too) in every hierarchy and moves pid into them.
 	// On error the caller should still call Destroy: dirs made so far are tracked.
 	Apply(pid int) error
+	// Set writes linux.resources into the container's cgroups: only the files the fields that are
+	// set map to. A field the host cannot honour (controller or file missing) is an error naming it.
+	Set(r *specs.LinuxResources) error
+	// Freeze stops every process of the cgroup and returns once they are all frozen; Thaw resumes them.
+	Freeze() error
+	Thaw() error
+	// Frozen reports whether the cgroup is frozen (false when there is no freezer).
+	Frozen() (bool, error)
+	// Stats reads the counters that `events` reports.
+	Stats() (*Stats, error)
+	// OOMKills is the number of processes the kernel's OOM killer killed in the cgroup so far.
+	OOMKills() (uint64, error)
 	// Pids lists the processes in the container's cgroup (for kill --all); none once the cgroup is gone.
 	Pids() ([]int, error)
 	// Destroy removes the container's cgroups deepest-first, plus the parents this manager created,
@@ -29,7 +43,25 @@ type Manager interface {
 // New computes the cgroup directories for cgroupsPath (linux.cgroupsPath) and container id. It only reads
 // /proc/self/{mountinfo,cgroup}; nothing is created until Apply. An empty cgroupsPath means /berth/<id>.
 func New(cgroupsPath, id string) (Manager, error) {
-	return newManager(sysFS, DetectMode(), cgroupsPath, id)
+	return NewWithOptions(Options{CgroupsPath: cgroupsPath, ID: id, Systemd: UseSystemd})
+}
+
+// Options select and configure the driver.
+type Options struct {
+	CgroupsPath string // linux.cgroupsPath
+	ID          string // the container id
+	// Systemd uses the systemd driver (--systemd-cgroup); a slice:prefix:name CgroupsPath does too.
+	Systemd bool
+	// Annotations may carry org.systemd.property.* unit properties for the systemd driver.
+	Annotations map[string]string
+}
+
+// NewWithOptions is New with every setting spelled out.
+func NewWithOptions(o Options) (Manager, error) {
+	if o.Systemd || looksSystemd(o.CgroupsPath) {
+		return newSystemdManager(sysFS, DetectMode(), o)
+	}
+	return newManager(sysFS, DetectMode(), o.CgroupsPath, o.ID)
 }
 
 func newManager(f fsOps, mode Mode, cgroupsPath, id string) (*manager, error) {
@@ -49,7 +81,8 @@ func newManager(f fsOps, mode Mode, cgroupsPath, id string) (*manager, error) {
 		}
 		pl := placement{mount: h.mountpoint, dir: dir}
 		if h.unified() {
-			m.v2 = &v2Driver{placement: pl}
+			// Only pure v2 gets its controllers enabled: on hybrid hosts they belong to v1.
+			m.v2 = &v2Driver{placement: pl, delegate: mode == Unified}
 			continue
 		}
 		if m.v1 == nil {
@@ -143,6 +176,20 @@ func (m *manager) addProc(dir string, pid int) error {
 	return nil
 }
 
+func (m *manager) Set(r *specs.LinuxResources) error {
+	if r == nil {
+		return nil
+	}
+	// On hybrid hosts the controllers are v1's; the cgroup2 directory only places processes.
+	if m.v1 != nil {
+		return m.v1.set(m.fs, r)
+	}
+	if m.v2 != nil {
+		return m.v2.set(m.fs, r)
+	}
+	return errors.New("cgroup set: manager has no cgroup directories")
+}
+
 func (m *manager) Paths() map[string]string {
 	out := map[string]string{}
 	if m.v1 != nil {
@@ -158,13 +205,18 @@ func (m *manager) Paths() map[string]string {
 	return out
 }
 
-// Pids reads cgroup.procs of one directory: cgroup2's on pure v2, otherwise the first of the pids,
-// devices, freezer hierarchies (every container is in them), else the first by name.
+// Pids reads cgroup.procs of one hierarchy, the container's directory and every cgroup below it
+// (a container with a cgroup namespace may make its own): cgroup2's on pure v2, otherwise the first of
+// the pids, devices, freezer hierarchies (every container is in them), else the first by name.
 func (m *manager) Pids() ([]int, error) {
 	dir := m.pidsDir()
 	if dir == "" {
 		return nil, errors.New("cgroup pids: manager has no cgroup directories")
 	}
+	return m.pidsBelow(dir)
+}
+
+func (m *manager) pidsBelow(dir string) ([]int, error) {
 	procs := filepath.Join(dir, "cgroup.procs")
 	data, err := m.fs.ReadFile(procs)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -180,6 +232,17 @@ func (m *manager) Pids() ([]int, error) {
 			return nil, fmt.Errorf("read %s: bad pid %q", procs, f)
 		}
 		pids = append(pids, pid)
+	}
+	children, err := m.fs.SubDirs(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("list cgroup %s: %w", dir, err)
+	}
+	for _, c := range children {
+		sub, err := m.pidsBelow(filepath.Join(dir, c))
+		if err != nil {
+			return nil, err
+		}
+		pids = append(pids, sub...)
 	}
 	return pids, nil
 }

@@ -1,5 +1,18 @@
-// Package cgroups places a container's processes in cgroups and removes those cgroups on delete, on
-// cgroup v1 (legacy), hybrid (v1 controllers plus a controller-less cgroup2 mount) and pure cgroup v2.
+// Package cgroups places a container's processes in cgroups, writes its linux.resources limits,
+// freezes, reads statistics and removes those cgroups on delete, on cgroup v1 (legacy), hybrid (v1
+// controllers plus a controller-less cgroup2 mount, where the limits go to v1 as with runc) and pure
+// cgroup v2; with the systemd driver, in a transient scope made through D-Bus.
+//
+// Drivers, behind one Manager:
+//   - v1 (v1*.go): one directory per mounted hierarchy; a limit whose controller is not mounted is
+//     an error naming the config field, an unmounted controller nobody asked for is ignored.
+//   - v2 (v2*.go): the unified directory, controllers enabled in the parents' subtree_control,
+//     v1-style values converted (shares to weight, memory+swap to swap, blkio to io), device rules
+//     compiled to a BPF_CGROUP_DEVICE program (devicefilter.go), linux.resources.unified validated.
+//   - systemd (systemd*.go): a Delegate=yes scope for "slice:prefix:name" paths; limits systemd
+//     knows become unit properties, then the v2 driver writes every file.
+//
+// Only the files for the fields a config sets are written: this runs on every container start.
 package cgroups
 
 import (

@@ -8,6 +8,8 @@ type State struct {
 	// Created lists the parent directories Apply made. Destroy removes only these parents (when empty),
 	// so a parent that existed before is never touched; the leaves in Paths are always removed.
 	Created []string `json:"created,omitempty"`
+	// Systemd names the transient unit when the systemd driver made the cgroup.
+	Systemd *SystemdState `json:"systemd,omitempty"`
 }
 
 func (m *manager) State() State {
@@ -17,7 +19,11 @@ func (m *manager) State() State {
 // Load rebuilds a manager from saved State. It can list pids and Destroy; it cannot Apply, since it does
 // not know the hierarchies' mountpoints.
 func Load(s State) Manager {
-	return load(sysFS, s)
+	m := load(sysFS, s)
+	if s.Systemd != nil {
+		return &systemdManager{manager: m, unit: s.Systemd.Unit, slice: s.Systemd.Slice}
+	}
+	return m
 }
 
 func load(f fsOps, s State) *manager {

@@ -52,9 +52,6 @@ func (s Store) Create(o CreateOpts) (*State, *os.File, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := checkSupported(cfg); err != nil {
-		return nil, nil, err
-	}
 	cg, err := cgroups.New(cfg.CgroupsPath, o.ID)
 	if err != nil {
 		return nil, nil, err
@@ -70,17 +67,6 @@ func (s Store) Create(o CreateOpts) (*State, *os.File, error) {
 		return nil, nil, err
 	}
 	return st, master, nil
-}
-
-// checkSupported refuses configs berth cannot build faithfully.
-func checkSupported(cfg *configs.Config) error {
-	if !cfg.HasNamespace(configs.NEWNS) {
-		return errors.New("linux.namespaces: a mount namespace is required (berth never changes the host's mounts)")
-	}
-	if cfg.NamespacePath(configs.NEWNS) != "" {
-		return errors.New("linux.namespaces: joining an existing mount namespace is not supported; the container needs its own")
-	}
-	return nil
 }
 
 // creation tracks what Create has made, so undo can remove exactly that.
@@ -167,8 +153,10 @@ func (c *creation) run() (*State, *os.File, error) {
 	if err := c.cg.Set(c.cfg.Resources); err != nil {
 		return nil, nil, err
 	}
+	// runtime-spec's lifecycle runs these hooks after step 2 (the environment exists),
+	// so the status they see is created, as with runc.
 	creating := c.store.OCIState(st)
-	creating.Status = specs.StateCreating
+	creating.Status = specs.StateCreated
 	creating.Pid = pid
 	if err := runHooks("prestart", hookList(c.cfg.Hooks, "prestart"), creating); err != nil {
 		return nil, nil, err

@@ -19,6 +19,10 @@ func (s Store) Delete(id string, force bool) (warning error, err error) {
 		return nil, err
 	}
 	unlock, err := s.Lock(id)
+	if errors.Is(err, ErrNotExist) && force {
+		// runc's --force: deleting what is already gone is not an error.
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}

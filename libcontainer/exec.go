@@ -7,6 +7,7 @@ import (
 
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	"github.com/berth-runtime/berth/nsenter"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -78,10 +79,21 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 	}
 	defer sync.Close()
 	ch := newChannel(sync)
-	err = ch.send(message{Type: msgConfig, Config: &initConfig{
+	ic := &initConfig{
 		Mode: modeExec, ID: o.ID, Bundle: st.Bundle, Process: o.Process, Pid: pid,
 		PreserveFDs: nListen + o.PreserveFDs, ExtraEnv: listenEnv(nListen),
-	}})
+	}
+	if st.Config.Seccomp != nil {
+		// The exec'd process gets the container's filter, as runc does.
+		ic.Seccomp = &execSeccomp{Profile: st.Config.Seccomp, State: specs.State{
+			Version: specs.Version, ID: o.ID, Status: specs.StateRunning, Pid: st.InitPid,
+			Bundle: st.Bundle, Annotations: st.Config.Annotations,
+		}}
+	}
+	err = ch.send(message{Type: msgConfig, Config: ic})
+	if path := seccomp.AgentPath(st.Config.Seccomp); err == nil && path != "" {
+		err = sendSeccompAgent(ch, path)
+	}
 	if err == nil {
 		_, err = ch.expect(msgReady)
 	}
@@ -99,6 +111,20 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 		return -1, nil, err
 	}
 	return pid, master, nil
+}
+
+// sendSeccompAgent answers init's request for the seccomp agent: a connection to
+// listenerPath, made here because the path is in the runtime's mount namespace.
+func sendSeccompAgent(ch *channel, path string) error {
+	if _, err := ch.expect(msgSeccompAgent); err != nil {
+		return err
+	}
+	fd, err := seccomp.ConnectAgent(path)
+	if err != nil {
+		return fmt.Errorf("linux.seccomp.listenerPath: %w", err)
+	}
+	defer unix.Close(fd)
+	return ch.sendFD(fd)
 }
 
 // namespaceFlags is every namespace the container has, new or joined: exec enters

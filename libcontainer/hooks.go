@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -12,8 +13,10 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// runHooks runs hooks in order with the state on stdin; the first failure stops them.
-// kind names the hook list in errors ("hooks.prestart[1]").
+// runHooks runs hooks in order with the state on stdin. kind names the hook list in
+// errors ("hooks.prestart[1]"). For the hooks whose failure fails the operation, the
+// first failure stops them; poststart and poststop failures are only warnings, and
+// runtime-spec says the remaining hooks still run: all their errors are returned.
 func runHooks(kind string, hooks []specs.Hook, state specs.State) error {
 	if len(hooks) == 0 {
 		return nil
@@ -22,12 +25,18 @@ func runHooks(kind string, hooks []specs.Hook, state specs.State) error {
 	if err != nil {
 		return err
 	}
+	warnOnly := kind == "poststart" || kind == "poststop"
+	var errs []error
 	for i, h := range hooks {
 		if err := runHook(h, data); err != nil {
-			return fmt.Errorf("hooks.%s[%d] (%s): %w", kind, i, h.Path, err)
+			err = fmt.Errorf("hooks.%s[%d] (%s): %w", kind, i, h.Path, err)
+			if !warnOnly {
+				return err
+			}
+			errs = append(errs, err)
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func runHook(h specs.Hook, stdin []byte) error {

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	"github.com/berth-runtime/berth/rootfs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -46,14 +47,30 @@ func Init() error {
 
 func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	cfg := ic.Config
+	// The notify agent's socket is a path in the runtime's mount namespace: connect
+	// while init still sees it (before the rootfs work and pivot_root). The connection
+	// waits, close-on-exec, until the filter loads.
+	var agent *os.File
+	if path := seccomp.AgentPath(cfg.Seccomp); path != "" {
+		fd, err := seccomp.ConnectAgent(path)
+		if err != nil {
+			return fmt.Errorf("linux.seccomp.listenerPath: %w", err)
+		}
+		agent = os.NewFile(uintptr(fd), "seccomp-agent")
+	}
 	if !cfg.NoNewKeyring {
 		// A fresh session keyring: the host's keys are none of the container's business.
 		if _, err := unix.KeyctlJoinSessionKeyring("_ses." + ic.ID); err != nil && err != unix.ENOSYS {
 			return fmt.Errorf("join session keyring: %w", err)
 		}
 	}
-	if err := rootfs.Prepare(cfg); err != nil {
-		return err
+	// No mount namespace: the container shares the runtime's filesystem view, and
+	// nothing is mounted (everything would land on the host's mount table).
+	ownMounts := cfg.HasNamespace(configs.NEWNS)
+	if ownMounts {
+		if err := rootfs.Prepare(cfg); err != nil {
+			return err
+		}
 	}
 	if err := ch.send(message{Type: msgMountsDone}); err != nil {
 		return err
@@ -62,7 +79,7 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 		return err
 	}
 	state := specs.State{
-		Version: specs.Version, ID: ic.ID, Status: specs.StateCreating, Pid: ic.Pid,
+		Version: specs.Version, ID: ic.ID, Status: specs.StateCreated, Pid: ic.Pid,
 		Bundle: ic.Bundle, Annotations: cfg.Annotations,
 	}
 	// Before pivot_root: the hook's path resolves in the runtime's filesystem, it runs
@@ -70,13 +87,24 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	if err := runHooks("createContainer", hookList(cfg.Hooks, "createContainer"), state); err != nil {
 		return err
 	}
-	if err := rootfs.Finish(cfg); err != nil {
-		return err
-	}
-	// Like runc, create a missing working directory. After the pivot the root is the
-	// container's: no symlink can take MkdirAll outside it.
-	if err := os.MkdirAll(cfg.Process.Cwd, 0o755); err != nil {
-		return fmt.Errorf("process.cwd %s: %w", cfg.Process.Cwd, err)
+	if !ownMounts {
+		// The runtime's mount namespace is shared: nothing may be mounted or pivoted, but
+		// root.path is still the container's root.
+		if err := unix.Chroot(cfg.Rootfs); err != nil {
+			return fmt.Errorf("root.path: chroot %s: %w", cfg.Rootfs, err)
+		}
+		if err := unix.Chdir("/"); err != nil {
+			return fmt.Errorf("root.path: chdir: %w", err)
+		}
+	} else {
+		if err := rootfs.Finish(cfg); err != nil {
+			return err
+		}
+		// Like runc, create a missing working directory. After the pivot the root is
+		// the container's: no symlink can take MkdirAll outside it.
+		if err := os.MkdirAll(cfg.Process.Cwd, 0o755); err != nil {
+			return fmt.Errorf("process.cwd %s: %w", cfg.Process.Cwd, err)
+		}
 	}
 	if err := setNames(cfg); err != nil {
 		return err
@@ -90,7 +118,8 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 		}
 		unix.Close(consoleFd)
 	}
-	proc, err := prepareProcess(&cfg.Process, ic.ExtraEnv)
+	proc, err := prepareProcess(&cfg.Process, ic.ExtraEnv, ic.PreserveFDs,
+		procSeccomp{profile: cfg.Seccomp, agent: agent, pid: ic.Pid, state: &state})
 	if err != nil {
 		return err
 	}
@@ -106,7 +135,7 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 		fmt.Fprintf(os.Stderr, "berth init: %v\n", err)
 		os.Exit(1)
 	}
-	err = proc.exec(ic.PreserveFDs)
+	err = proc.exec()
 	fmt.Fprintf(os.Stderr, "berth init: %v\n", err)
 	os.Exit(127)
 	return nil
@@ -124,14 +153,29 @@ func initExec(ch *channel, ic *initConfig, consoleFd int) error {
 		}
 		unix.Close(consoleFd)
 	}
-	proc, err := prepareProcess(ic.Process, ic.ExtraEnv)
+	sc := procSeccomp{pid: ic.Pid}
+	if ic.Seccomp != nil {
+		sc.profile, sc.state = ic.Seccomp.Profile, &ic.Seccomp.State
+		// Init is in the container's mount namespace already: the parent connects.
+		if seccomp.AgentPath(sc.profile) != "" {
+			if err := ch.send(message{Type: msgSeccompAgent}); err != nil {
+				return err
+			}
+			agent, err := ch.recvFD()
+			if err != nil {
+				return fmt.Errorf("linux.seccomp.listenerPath: %w", err)
+			}
+			sc.agent = agent
+		}
+	}
+	proc, err := prepareProcess(ic.Process, ic.ExtraEnv, ic.PreserveFDs, sc)
 	if err != nil {
 		return err
 	}
 	if err := ch.send(message{Type: msgReady}); err != nil {
 		return err
 	}
-	err = proc.exec(ic.PreserveFDs)
+	err = proc.exec()
 	fmt.Fprintf(os.Stderr, "berth init: %v\n", err)
 	os.Exit(127)
 	return nil

@@ -12,6 +12,8 @@ import (
 
 	"github.com/berth-runtime/berth/libcontainer/caps"
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/seccomp"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -20,13 +22,32 @@ type userProcess struct {
 	path string
 	args []string
 	env  []string
+	// preserve is --preserve-fds: fds 3..3+preserve-1 stay open across exec.
+	preserve int
+	// swept: every fd above the preserved ones is already close-on-exec.
+	swept bool
+	// filter is the seccomp filter still to load right before exec (nil: none, or
+	// loaded already), sc what its notify agent is told.
+	filter *seccomp.Filter
+	sc     procSeccomp
+}
+
+// procSeccomp is the container's seccomp profile for a process and, for a notify
+// agent, the connection to it (nil: Load connects itself), the process's pid as the
+// runtime sees it and the container's state (read when the filter loads, so it has
+// the status of that moment).
+type procSeccomp struct {
+	profile *specs.LinuxSeccomp
+	agent   *os.File
+	pid     int
+	state   *specs.State
 }
 
 // prepareProcess does everything before exec that can fail, so that failures are
 // reported by `berth create`, not lost after `berth start`: rlimits, the binary
-// lookup, cwd, user, capabilities, no_new_privs, umask.
-func prepareProcess(p *configs.Process, extraEnv []string) (*userProcess, error) {
-	up := &userProcess{args: p.Args, env: append(append([]string(nil), p.Env...), extraEnv...)}
+// lookup, the seccomp filter's compilation, cwd, user, capabilities, no_new_privs, umask.
+func prepareProcess(p *configs.Process, extraEnv []string, preserve int, sc procSeccomp) (*userProcess, error) {
+	up := &userProcess{args: p.Args, env: append(append([]string(nil), p.Env...), extraEnv...), preserve: preserve, sc: sc}
 	for i, rl := range p.Rlimits {
 		// syscall.Setrlimit, not unix's: it also stops the Go runtime from restoring its
 		// saved RLIMIT_NOFILE at exec.
@@ -39,9 +60,31 @@ func prepareProcess(p *configs.Process, extraEnv []string) (*userProcess, error)
 		return nil, err
 	}
 	up.path = path
+	if up.filter, err = seccomp.Compile(sc.profile); err != nil {
+		return nil, err
+	}
+	if up.filter != nil && sc.agent != nil {
+		up.filter.UseAgent(sc.agent)
+	}
 	// Try the cwd as root first (the user may lack search permission on a parent that
 	// root has); again after the switch if that failed.
 	cwdDone := unix.Chdir(p.Cwd) == nil
+	if cwdDone {
+		if err := checkCwdInRoot(); err != nil {
+			return nil, err
+		}
+	}
+	if p.Umask != nil {
+		unix.Umask(int(*p.Umask))
+	}
+	if up.filter != nil && !p.NoNewPrivileges {
+		// Without no_new_privs only a CAP_SYS_ADMIN holder may load a filter, and the
+		// user switch drops it: load now, as runc does. The profile then also sees
+		// the user switch, the start handshake and the startContainer hooks.
+		if err := up.loadSeccomp(); err != nil {
+			return nil, err
+		}
+	}
 	if err := switchUser(p); err != nil {
 		return nil, err
 	}
@@ -49,17 +92,14 @@ func prepareProcess(p *configs.Process, extraEnv []string) (*userProcess, error)
 		if err := unix.Chdir(p.Cwd); err != nil {
 			return nil, fmt.Errorf("process.cwd %s: %w", p.Cwd, err)
 		}
-	}
-	if err := checkCwdInRoot(); err != nil {
-		return nil, err
+		if err := checkCwdInRoot(); err != nil {
+			return nil, err
+		}
 	}
 	if p.NoNewPrivileges {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return nil, fmt.Errorf("process.noNewPrivileges: %w", err)
 		}
-	}
-	if p.Umask != nil {
-		unix.Umask(int(*p.Umask))
 	}
 	return up, nil
 }
@@ -110,16 +150,51 @@ func checkCwdInRoot() error {
 
 // exec replaces init with the user process. Every fd above the preserved ones is
 // marked close-on-exec first, so nothing of the runtime's reaches the container.
-func (up *userProcess) exec(preserve int) error {
+//
+// The seccomp filter, unless already loaded, goes in last: after it berth only
+// execs (syscall.Exec: execve, and prlimit64 when Go must restore RLIMIT_NOFILE),
+// plus sendmsg and close when a rule notifies (see seccomp.Filter.Load). A profile
+// that refuses execve refuses the process: the error is printed and init exits 127
+// (or the kill action kills it), as with runc.
+func (up *userProcess) exec() error {
 	if envValue(up.env, "LISTEN_FDS") != "" {
 		up.env = append(up.env, "LISTEN_PID="+strconv.Itoa(os.Getpid()))
 	}
-	if err := unix.CloseRange(uint(3+preserve), math.MaxUint32, unix.CLOSE_RANGE_CLOEXEC); err != nil {
-		return fmt.Errorf("mark fds close-on-exec: %w", err)
+	if err := up.markCloseOnExec(); err != nil {
+		return err
+	}
+	if up.filter != nil {
+		if err := up.loadSeccomp(); err != nil {
+			return err
+		}
 	}
 	if err := syscall.Exec(up.path, up.args, up.env); err != nil {
 		return fmt.Errorf("exec %s: %w", up.path, err)
 	}
+	return nil
+}
+
+func (up *userProcess) markCloseOnExec() error {
+	if up.swept {
+		return nil
+	}
+	if err := unix.CloseRange(uint(3+up.preserve), math.MaxUint32, unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		return fmt.Errorf("mark fds close-on-exec: %w", err)
+	}
+	up.swept = true
+	return nil
+}
+
+// loadSeccomp sweeps the fds first, so that a profile refusing close_range cannot
+// stop berth, then loads the filter on this (locked) thread.
+func (up *userProcess) loadSeccomp() error {
+	if err := up.markCloseOnExec(); err != nil {
+		return err
+	}
+	if err := up.filter.Load(up.sc.pid, up.sc.state); err != nil {
+		return err
+	}
+	up.filter = nil
 	return nil
 }
 

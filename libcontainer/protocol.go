@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // The parent (`berth create`) and `berth init` talk over one socketpair, in JSON
@@ -22,7 +25,9 @@ import (
 //	| * | init   | error       | any step failed; init exits, the parent cleans up            |
 //
 // For `berth exec` (mode exec) init is already in the container: it answers config with
-// ready (after sending the pty master, if any) and execs the process at once.
+// ready (after sending the pty master, if any) and execs the process at once. When the
+// container's seccomp profile notifies, init first sends seccomp-agent and the parent
+// answers with the agent connection (an fd, not JSON).
 //
 // See docs/nsenter.md for the raw stages before init runs.
 type msgType string
@@ -33,6 +38,10 @@ const (
 	msgHooksDone  msgType = "hooks-done"
 	msgReady      msgType = "ready"
 	msgError      msgType = "error"
+	// msgSeccompAgent (exec mode, init → parent): the container's seccomp profile
+	// notifies; send the connection to its agent. The parent connects to listenerPath
+	// in its own mount namespace and answers with the socket (channel.sendFD).
+	msgSeccompAgent msgType = "seccomp-agent"
 )
 
 type message struct {
@@ -61,16 +70,61 @@ type initConfig struct {
 	PreserveFDs int `json:"preserve_fds,omitempty"`
 	// ExtraEnv is added to the process env (LISTEN_FDS and friends).
 	ExtraEnv []string `json:"extra_env,omitempty"`
+	// Seccomp is the container's seccomp profile for an exec'd process (modeExec; in
+	// modeCreate it is Config.Seccomp).
+	Seccomp *execSeccomp `json:"seccomp,omitempty"`
+}
+
+// execSeccomp is the profile, and the container state its notify agent is given.
+type execSeccomp struct {
+	Profile *specs.LinuxSeccomp `json:"profile"`
+	State   specs.State         `json:"state"`
 }
 
 // channel is one end of the socketpair.
 type channel struct {
 	enc *json.Encoder
 	dec *json.Decoder
+	// sock is the socket itself when rw is one, for passing fds.
+	sock *os.File
 }
 
 func newChannel(rw io.ReadWriter) *channel {
-	return &channel{enc: json.NewEncoder(rw), dec: json.NewDecoder(rw)}
+	sock, _ := rw.(*os.File)
+	return &channel{enc: json.NewEncoder(rw), dec: json.NewDecoder(rw), sock: sock}
+}
+
+// sendFD passes fd to the peer as one byte carrying SCM_RIGHTS. The peer must be
+// waiting in recvFD, not reading JSON: read(2) would drop the fd with the byte.
+func (c *channel) sendFD(fd int) error {
+	if c.sock == nil {
+		return errors.New("protocol: channel cannot pass fds")
+	}
+	return unix.Sendmsg(int(c.sock.Fd()), []byte{'F'}, unix.UnixRights(fd), nil, 0)
+}
+
+// recvFD receives an fd sent with sendFD, close-on-exec.
+func (c *channel) recvFD() (*os.File, error) {
+	if c.sock == nil {
+		return nil, errors.New("protocol: channel cannot pass fds")
+	}
+	buf, oob := make([]byte, 1), make([]byte, unix.CmsgSpace(4))
+	n, oobn, _, _, err := unix.Recvmsg(int(c.sock.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("protocol: receive fd: %w", err)
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || n != 1 || buf[0] != 'F' || len(msgs) != 1 {
+		return nil, fmt.Errorf("protocol: expected one fd (%v)", err)
+	}
+	fds, err := unix.ParseUnixRights(&msgs[0])
+	if err != nil || len(fds) != 1 {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+		return nil, fmt.Errorf("protocol: expected one fd (%v)", err)
+	}
+	return os.NewFile(uintptr(fds[0]), "passed-fd"), nil
 }
 
 func (c *channel) send(m message) error { return c.enc.Encode(m) }

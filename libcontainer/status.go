@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/berth-runtime/berth/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -12,6 +13,10 @@ import (
 func (s Store) Status(st *State) specs.ContainerState {
 	if !processAlive(st.InitPid, st.InitStartTime) {
 		return specs.StateStopped
+	}
+	// Frozen by `pause` (created or running underneath, as with runc).
+	if frozen, err := cgroups.Load(st.Cgroup).Frozen(); err == nil && frozen {
+		return StatePaused
 	}
 	if _, err := os.Lstat(filepath.Join(s.dir(st.ID), execSock)); err == nil {
 		return specs.StateCreated

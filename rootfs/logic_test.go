@@ -111,6 +111,14 @@ func TestRootPropagationDefault(t *testing.T) {
 	if rootPropagation(0) != unix.MS_SLAVE|unix.MS_REC {
 		t.Fatal("default must be rslave")
 	}
+	for _, later := range []uintptr{unix.MS_SHARED, unix.MS_SHARED | unix.MS_REC, unix.MS_UNBINDABLE | unix.MS_REC} {
+		if rootPropagation(later) != unix.MS_SLAVE|unix.MS_REC || finalPropagation(later) != later {
+			t.Errorf("%#x: must be applied after the pivot, not before", later)
+		}
+	}
+	if finalPropagation(unix.MS_SLAVE|unix.MS_REC) != 0 || finalPropagation(unix.MS_PRIVATE) != 0 {
+		t.Error("slave/private hold since Prepare: nothing to apply after the pivot")
+	}
 	if rootPropagation(unix.MS_PRIVATE) != unix.MS_PRIVATE {
 		t.Fatal("configured propagation must be kept")
 	}

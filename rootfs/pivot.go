@@ -43,6 +43,12 @@ func Finish(c *configs.Config) error {
 			return err
 		}
 	}
+	// Last: an unbindable root would refuse the masked paths' binds above.
+	if p := finalPropagation(c.RootPropagation); p != 0 {
+		if err := sys.Mount("", "/", "", p, ""); err != nil {
+			return fmt.Errorf("linux.rootfsPropagation: set %#x on the container's root: %w", p, err)
+		}
+	}
 	return nil
 }
 

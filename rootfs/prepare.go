@@ -52,10 +52,22 @@ func Prepare(c *configs.Config) error {
 // rootPropagation is linux.rootfsPropagation, defaulting to rslave so that no mount
 // made for the container shows up on the host while host mounts still reach it.
 func rootPropagation(p uintptr) uintptr {
-	if p == 0 {
+	// Before the pivot "/" is the host's tree: shared would send the container's mounts
+	// back to the host, unbindable would forbid the rootfs self-bind. Those two are
+	// applied to the new root in Finish; here the tree is only cut off as a slave.
+	if p == 0 || p&(unix.MS_SHARED|unix.MS_UNBINDABLE) != 0 {
 		return unix.MS_SLAVE | unix.MS_REC
 	}
 	return p
+}
+
+// finalPropagation is what Finish applies to the container's own root: the configured
+// propagation, unless private or slave already hold since Prepare.
+func finalPropagation(p uintptr) uintptr {
+	if p&(unix.MS_SHARED|unix.MS_UNBINDABLE) != 0 {
+		return p
+	}
+	return 0
 }
 
 // makeParentPrivate makes the mount holding the rootfs private when it is shared:

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/seccomp"
 )
 
 // Options are the command-line settings that shape the config.
@@ -98,6 +99,9 @@ func Convert(spec *specs.Spec, opts Options) (*configs.Config, error) {
 		return nil, err
 	}
 	if c.Resources, err = convertResources(linux.Resources); err != nil {
+		return nil, err
+	}
+	if c.Seccomp, err = convertSeccomp(linux.Seccomp); err != nil {
 		return nil, err
 	}
 	if len(spec.Annotations) > 0 {
@@ -214,6 +218,26 @@ func convertResources(r *specs.LinuxResources) (*specs.LinuxResources, error) {
 	}
 	if len(out.Devices) > 0 {
 		out.Devices = append(out.Devices, defaultDeviceRules()...)
+	}
+	return &out, nil
+}
+
+// convertSeccomp checks linux.seccomp (its errors name the field, e.g.
+// linux.seccomp.syscalls[3].names[1]) and copies it for init to compile and load.
+func convertSeccomp(s *specs.LinuxSeccomp) (*specs.LinuxSeccomp, error) {
+	if s == nil {
+		return nil, nil
+	}
+	if err := seccomp.Validate(s); err != nil {
+		var fe *seccomp.FieldError
+		if errors.As(err, &fe) {
+			return nil, &FieldError{Field: fe.Field, Err: fe.Err}
+		}
+		return nil, fieldErrorf("linux.seccomp", "%w", err)
+	}
+	var out specs.LinuxSeccomp
+	if err := cloneJSON(s, &out); err != nil {
+		return nil, fmt.Errorf("linux.seccomp: %w", err)
 	}
 	return &out, nil
 }

@@ -40,13 +40,9 @@ func convertNamespaces(linux *specs.Linux, c *configs.Config) error {
 		c.Namespaces = append(c.Namespaces, configs.Namespace{Type: t, Path: ns.Path})
 	}
 
-	// Every mount berth makes goes into the container's own mount namespace; without one
-	// they would land on the host, and joining someone else's would change theirs.
-	if i, ok := where[configs.NEWNS]; !ok {
-		return fieldErrorf("linux.namespaces", "a new mount namespace is required")
-	} else if linux.Namespaces[i].Path != "" {
-		return fieldErrorf(index("linux.namespaces", i)+".path", "joining an existing mount namespace is not supported")
-	}
+	// Without a mount namespace the container inherits the runtime's and berth builds no
+	// root filesystem (runtime-spec: a type not listed is inherited; runc does the same).
+	// A joined one gets the container's mounts, as its owner asked.
 	return convertUserMappings(linux, c, where)
 }
 

@@ -24,8 +24,6 @@ func checkUnsupported(spec *specs.Spec) error {
 		return nil
 	}
 	switch {
-	case l.Seccomp != nil:
-		return fieldErrorf("linux.seccomp", "seccomp is not supported yet")
 	case l.MountLabel != "":
 		return fieldErrorf("linux.mountLabel", "SELinux labels are not supported yet")
 	case l.IntelRdt != nil:

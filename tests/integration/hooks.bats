@@ -55,7 +55,10 @@ all_hooks() {
 		assert_equal "$(jq .pid "$HOOKS/$h.json")" "$pid" "$h pid"
 	done
 	assert_equal "$(jq -r .pid "$BUNDLE/rootfs/startContainer.json")" "$pid" "startContainer pid"
-	assert_equal "$(jq -r .status "$HOOKS/createRuntime.json")" creating "createRuntime status"
+	# runtime-spec's lifecycle: these hooks run after step 2, when the status is created.
+	for h in prestart createRuntime createContainer; do
+		assert_equal "$(jq -r .status "$HOOKS/$h.json")" created "$h status"
+	done
 	assert_equal "$(jq -r .status "$HOOKS/poststop.json")" stopped "poststop status"
 }
 

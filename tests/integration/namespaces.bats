@@ -115,3 +115,29 @@ ensure_namespace() {
 	run_detached create --bundle "$BUNDLE" "$ID"
 	assert_failure
 }
+
+@test "without a mount namespace the container shares the host's and is chrooted into root.path" {
+	update_config '.linux.namespaces = [.linux.namespaces[] | select(.type != "mount")] | .mounts = []'
+	set_args sh -c 'readlink /proc/self/ns/mnt 2>/dev/null || echo no-proc; ls /; echo in-rootfs > /marker'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_output_contains bin
+	[[ $(cat "$BUNDLE/rootfs/marker") == in-rootfs ]] || fail "the process did not write inside root.path"
+	[[ ! -e /marker ]] || fail "wrote on the host's /"
+	# Nothing was mounted in the host's mount namespace.
+	! grep -q "$BUNDLE" /proc/self/mountinfo || fail "mounts left under the bundle"
+}
+
+@test "joins an existing mount namespace by path and builds the root inside it" {
+	unshare --mount --propagation private sleep 1000 &
+	holder=$!
+	on_teardown "kill $holder"
+	for _ in $(seq 50); do [[ $(readlink /proc/$holder/ns/mnt) != "$(host_ns mnt)" ]] && break; sleep 0.1; done
+	update_config --arg p "/proc/$holder/ns/mnt" \
+		'.linux.namespaces = [.linux.namespaces[] | if .type == "mount" then .path = $p else . end]'
+	set_args readlink /proc/self/ns/mnt
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$output" "$(readlink /proc/$holder/ns/mnt)"
+	! grep -q "$BUNDLE" /proc/self/mountinfo || fail "the container's mounts reached the host"
+}

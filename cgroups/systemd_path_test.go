@@ -1,0 +1,31 @@
+package cgroups
+
+import "testing"
+
+func TestSystemdPaths(t *testing.T) {
+	cases := []struct{ in, cgroup, unit string }{
+		{"system.slice:docker:abc", "/system.slice/docker-abc.scope", "docker-abc.scope"},
+		{":berth:x", "/system.slice/berth-x.scope", "berth-x.scope"},
+		{"machine-pod1.slice:libpod:c1", "/machine.slice/machine-pod1.slice/libpod-c1.scope", "libpod-c1.scope"},
+		{"-.slice::solo", "/solo.scope", "solo.scope"},
+		{"", "/system.slice/berth-id.scope", "berth-id.scope"},
+	}
+	for _, c := range cases {
+		p, err := parseSystemdPath(c.in, "id")
+		if err != nil {
+			t.Errorf("%q: %v", c.in, err)
+			continue
+		}
+		if p.cgroup() != c.cgroup || p.unit != c.unit {
+			t.Errorf("%q: cgroup %s unit %s", c.in, p.cgroup(), p.unit)
+		}
+	}
+	for _, bad := range []string{"/abs/path", "system.slice:a", "system.slice:x:../../etc", "foo:bar:baz", "a.slice:b:c/d", "a.slice:p:x.slice"} {
+		if _, err := parseSystemdPath(bad, "id"); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if !looksSystemd("system.slice:docker:abc") || !looksSystemd(":p:n") || looksSystemd("/a:b:c") || looksSystemd("/berth/x") || looksSystemd("a:b:c") {
+		t.Error("looksSystemd")
+	}
+}

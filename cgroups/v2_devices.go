@@ -1,0 +1,44 @@
+package cgroups
+
+import (
+	"fmt"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// attachDeviceFilter compiles the device rules into a BPF_CGROUP_DEVICE program and attaches it to
+// dir. The attachment (BPF_PROG_ATTACH, not a link) lives as long as the cgroup, so it outlasts this
+// process. BPF_F_ALLOW_MULTI lets an outer manager's program (systemd's) stay in force as well: the
+// kernel allows an access only when every attached program does.
+func attachDeviceFilter(dir string, rules []specs.LinuxDeviceCgroup) error {
+	insns, err := deviceProgram(rules)
+	if err != nil {
+		return err
+	}
+	prog, err := ebpf.NewProgramWithOptions(&ebpf.ProgramSpec{
+		Type:         ebpf.CGroupDevice,
+		Instructions: insns,
+		License:      "Apache-2.0",
+	}, ebpf.ProgramOptions{})
+	if err != nil {
+		return fmt.Errorf("linux.resources.devices: load the device filter program: %w", err)
+	}
+	defer prog.Close()
+	fd, err := unix.Open(dir, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("linux.resources.devices: open %s: %w", dir, err)
+	}
+	defer unix.Close(fd)
+	if err := link.RawAttachProgram(link.RawAttachProgramOptions{
+		Target:  fd,
+		Program: prog,
+		Attach:  ebpf.AttachCGroupDevice,
+		Flags:   unix.BPF_F_ALLOW_MULTI,
+	}); err != nil {
+		return fmt.Errorf("linux.resources.devices: attach the device filter to %s: %w", dir, err)
+	}
+	return nil
+}
