@@ -40,6 +40,9 @@ type Config struct {
 	JoinPidFlags uintptr
 	// UIDMappings and GIDMappings are written for a new user namespace.
 	UIDMappings, GIDMappings []IDMap
+	// TimeOffsets, for a new time namespace, is written to its timens_offsets
+	// ("monotonic 5 0\nboottime 10 0\n", see time_namespaces(7)).
+	TimeOffsets string
 	// OnReady runs in the parent while stage 1 (pid) waits in its final user namespace,
 	// before any other namespace is created: the place to put it into its cgroup.
 	OnReady func(pid int) error
@@ -66,6 +69,13 @@ func Spawn(cfg *Config) (int, error) {
 	a.files = append([]int(nil), cfg.Files...)
 	a.newUser = cfg.NewFlags&unix.CLONE_NEWUSER != 0
 	a.newFlags = cfg.NewFlags &^ unix.CLONE_NEWUSER
+	if cfg.TimeOffsets != "" {
+		if cfg.NewFlags&unix.CLONE_NEWTIME == 0 {
+			return -1, errors.New("nsenter: time offsets need a new time namespace")
+		}
+		a.earlyTime = true
+		a.newFlags &^= unix.CLONE_NEWTIME
+	}
 
 	for i, j := range cfg.Join {
 		if j.Type&cfg.NewFlags != 0 {
@@ -139,6 +149,13 @@ func (p *parent) run(goFd int, newUser bool) (int, error) {
 	if newUser {
 		if err := writeIDMaps(p.stage1, p.cfg.UIDMappings, p.cfg.GIDMappings); err != nil {
 			return -1, err
+		}
+	}
+	if p.cfg.TimeOffsets != "" {
+		// Stage 1 made the namespace for its children; none exists yet.
+		path := fmt.Sprintf("/proc/%d/timens_offsets", p.stage1)
+		if err := os.WriteFile(path, []byte(p.cfg.TimeOffsets), 0); err != nil {
+			return -1, fmt.Errorf("write %s: %w", path, err)
 		}
 	}
 	if p.cfg.OnReady != nil {

@@ -2,6 +2,7 @@ package nsenter
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -222,5 +223,27 @@ func TestSpawnJoinPidfd(t *testing.T) {
 	}
 	if !strings.Contains(out, "400000") {
 		t.Errorf("uid map not the holder's: %q", out)
+	}
+}
+
+// A new time namespace with offsets: written by the parent before the last stage, the
+// first process in the namespace, exists.
+func TestSpawnTimeOffsets(t *testing.T) {
+	requireRoot(t)
+	if _, err := os.Stat("/proc/self/ns/time"); err != nil {
+		t.Skip("kernel without time namespaces")
+	}
+	cfg := Config{NewFlags: unix.CLONE_NEWTIME | unix.CLONE_NEWNS, TimeOffsets: "monotonic 86400 0\nboottime 172800 0\n"}
+	out, code := spawnShell(t, cfg, `cat /proc/self/timens_offsets; cut -d' ' -f1 /proc/uptime`)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	if !strings.Contains(out, "86400") || !strings.Contains(out, "172800") {
+		t.Fatalf("offsets not applied: %q", out)
+	}
+	var up float64
+	fmt.Sscan(strings.Fields(out)[len(strings.Fields(out))-1], &up)
+	if up < 172800 {
+		t.Fatalf("boottime offset not visible in /proc/uptime: %q", out)
 	}
 }

@@ -24,13 +24,16 @@ type stageArgs struct {
 	// caller's own user namespace owns; those owned by the container's come later.
 	lateNoDump bool
 	newFlags   uintptr // CLONE_NEW* to unshare after the user namespace (CLONE_NEWUSER excluded)
-	reportFd   int     // write end: records to the parent (close-on-exec)
-	goFd       int     // read end: the parent's go-ahead after id maps and cgroup
-	files      []int   // fd i of the final process is files[i]
-	execFd     int
-	argv       []*byte
-	envv       []*byte
-	emptyPath  *byte
+	// earlyTime: create the time namespace before the ready barrier, so the parent can
+	// write its offsets while no process is in it yet (the kernel's rule).
+	earlyTime bool
+	reportFd  int   // write end: records to the parent (close-on-exec)
+	goFd      int   // read end: the parent's go-ahead after id maps and cgroup
+	files     []int // fd i of the final process is files[i]
+	execFd    int
+	argv      []*byte
+	envv      []*byte
+	emptyPath *byte
 }
 
 // forkStages forks stage 1 and returns its pid in the parent. The child never returns:
@@ -112,6 +115,20 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 	} else if a.newUser {
 		step = stepUnshareUser
 		if _, _, err1 = syscall.RawSyscall(syscall.SYS_UNSHARE, unix.CLONE_NEWUSER, 0, 0); err1 != 0 {
+			goto fail
+		}
+	}
+
+	if a.earlyTime {
+		step = stepUnshare
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_UNSHARE, unix.CLONE_NEWTIME, 0, 0); err1 != 0 {
+			goto fail
+		}
+	}
+
+	if a.earlyTime {
+		step = stepUnshare
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_UNSHARE, unix.CLONE_NEWTIME, 0, 0); err1 != 0 {
 			goto fail
 		}
 	}
