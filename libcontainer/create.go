@@ -60,7 +60,7 @@ func (s Store) Create(o CreateOpts) (*State, *os.File, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &creation{store: s, opts: o, cfg: cfg, dir: dir, cg: cg}
+	c := &creation{store: s, opts: o, cfg: cfg, dir: dir, cg: cg, seccomp: s.compileSeccomp(cfg.Seccomp)}
 	st, master, err := c.run()
 	if err != nil {
 		c.undo()
@@ -79,6 +79,7 @@ type creation struct {
 	cgPlaced bool
 	pid      int
 	console  *consoleEnd
+	seccomp  *seccompJob
 }
 
 func (c *creation) run() (*State, *os.File, error) {
@@ -164,7 +165,12 @@ func (c *creation) run() (*State, *os.File, error) {
 	if err := runHooks("createRuntime", hookList(c.cfg.Hooks, "createRuntime"), creating); err != nil {
 		return nil, nil, err
 	}
-	if err := ch.send(message{Type: msgHooksDone}); err != nil {
+	// The filter compiled meanwhile; init loads it right before exec.
+	prog, err := c.seccomp.wait()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := ch.send(message{Type: msgHooksDone, Seccomp: prog}); err != nil {
 		return nil, nil, fmt.Errorf("tell init hooks are done: %w", err)
 	}
 	if _, err := ch.expect(msgReady); err != nil {
@@ -215,6 +221,7 @@ func hasLimits(r *specs.LinuxResources) bool {
 
 // undo removes whatever run made; it runs only on failure.
 func (c *creation) undo() {
+	c.seccomp.wait() // let the compiler finish before its cache's parent may go
 	if c.pid > 0 {
 		unix.Kill(c.pid, unix.SIGKILL)
 		var ws unix.WaitStatus

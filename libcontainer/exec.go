@@ -63,6 +63,8 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 		return -1, nil, errors.New("--console-socket given without a terminal (use --tty)")
 	}
 	nListen := listenFDs()
+	// Compiled (or found in the cache) while init starts.
+	compiled := s.compileSeccomp(st.Config.Seccomp)
 	pid, sync, err := startInit(initLaunch{
 		stdio:    [3]int{fdOf(o.Stdin, os.Stdin), fdOf(o.Stdout, os.Stdout), fdOf(o.Stderr, os.Stderr)},
 		extraFDs: nListen + o.PreserveFDs,
@@ -83,14 +85,18 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 		Mode: modeExec, ID: o.ID, Bundle: st.Bundle, Process: o.Process, Pid: pid,
 		PreserveFDs: nListen + o.PreserveFDs, ExtraEnv: listenEnv(nListen),
 	}
-	if st.Config.Seccomp != nil {
+	if prog, cerr := compiled.wait(); cerr != nil {
+		err = cerr
+	} else if prog != nil {
 		// The exec'd process gets the container's filter, as runc does.
-		ic.Seccomp = &execSeccomp{Profile: st.Config.Seccomp, State: specs.State{
+		ic.Seccomp = &execSeccomp{Program: prog, State: specs.State{
 			Version: specs.Version, ID: o.ID, Status: specs.StateRunning, Pid: st.InitPid,
 			Bundle: st.Bundle, Annotations: st.Config.Annotations,
 		}}
 	}
-	err = ch.send(message{Type: msgConfig, Config: ic})
+	if err == nil {
+		err = ch.send(message{Type: msgConfig, Config: ic})
+	}
 	if path := seccomp.AgentPath(st.Config.Seccomp); err == nil && path != "" {
 		err = sendSeccompAgent(ch, path)
 	}

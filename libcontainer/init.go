@@ -75,7 +75,8 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	if err := ch.send(message{Type: msgMountsDone}); err != nil {
 		return err
 	}
-	if _, err := ch.expect(msgHooksDone); err != nil {
+	done, err := ch.expect(msgHooksDone)
+	if err != nil {
 		return err
 	}
 	state := specs.State{
@@ -119,7 +120,7 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 		unix.Close(consoleFd)
 	}
 	proc, err := prepareProcess(&cfg.Process, ic.ExtraEnv, ic.PreserveFDs,
-		procSeccomp{profile: cfg.Seccomp, agent: agent, pid: ic.Pid, state: &state})
+		procSeccomp{program: done.Seccomp, agent: agent, pid: ic.Pid, state: &state})
 	if err != nil {
 		return err
 	}
@@ -155,9 +156,9 @@ func initExec(ch *channel, ic *initConfig, consoleFd int) error {
 	}
 	sc := procSeccomp{pid: ic.Pid}
 	if ic.Seccomp != nil {
-		sc.profile, sc.state = ic.Seccomp.Profile, &ic.Seccomp.State
+		sc.program, sc.state = ic.Seccomp.Program, &ic.Seccomp.State
 		// Init is in the container's mount namespace already: the parent connects.
-		if seccomp.AgentPath(sc.profile) != "" {
+		if sc.program != nil && sc.program.ListenerPath != "" {
 			if err := ch.send(message{Type: msgSeccompAgent}); err != nil {
 				return err
 			}

@@ -32,12 +32,12 @@ type userProcess struct {
 	sc     procSeccomp
 }
 
-// procSeccomp is the container's seccomp profile for a process and, for a notify
+// procSeccomp is the container's compiled seccomp filter for a process and, for a notify
 // agent, the connection to it (nil: Load connects itself), the process's pid as the
 // runtime sees it and the container's state (read when the filter loads, so it has
 // the status of that moment).
 type procSeccomp struct {
-	profile *specs.LinuxSeccomp
+	program *seccomp.Program
 	agent   *os.File
 	pid     int
 	state   *specs.State
@@ -45,7 +45,7 @@ type procSeccomp struct {
 
 // prepareProcess does everything before exec that can fail, so that failures are
 // reported by `berth create`, not lost after `berth start`: rlimits, the binary
-// lookup, the seccomp filter's compilation, cwd, user, capabilities, no_new_privs, umask.
+// lookup, the seccomp filter (compiled by the parent), cwd, user, capabilities, no_new_privs, umask.
 func prepareProcess(p *configs.Process, extraEnv []string, preserve int, sc procSeccomp) (*userProcess, error) {
 	up := &userProcess{args: p.Args, env: append(append([]string(nil), p.Env...), extraEnv...), preserve: preserve, sc: sc}
 	for i, rl := range p.Rlimits {
@@ -60,7 +60,7 @@ func prepareProcess(p *configs.Process, extraEnv []string, preserve int, sc proc
 		return nil, err
 	}
 	up.path = path
-	if up.filter, err = seccomp.Compile(sc.profile); err != nil {
+	if up.filter, err = seccomp.FromProgram(sc.program); err != nil {
 		return nil, err
 	}
 	if up.filter != nil && sc.agent != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -48,6 +49,8 @@ type message struct {
 	Type   msgType     `json:"type"`
 	Error  string      `json:"error,omitempty"`
 	Config *initConfig `json:"config,omitempty"`
+	// Seccomp (hooks-done, create mode) is the compiled filter for the process.
+	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
 }
 
 // What init is started for.
@@ -75,10 +78,10 @@ type initConfig struct {
 	Seccomp *execSeccomp `json:"seccomp,omitempty"`
 }
 
-// execSeccomp is the profile, and the container state its notify agent is given.
+// execSeccomp is the compiled filter, and the container state its notify agent is given.
 type execSeccomp struct {
-	Profile *specs.LinuxSeccomp `json:"profile"`
-	State   specs.State         `json:"state"`
+	Program *seccomp.Program `json:"program"`
+	State   specs.State      `json:"state"`
 }
 
 // channel is one end of the socketpair.

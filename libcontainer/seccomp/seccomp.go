@@ -57,11 +57,7 @@ func Compile(s *specs.LinuxSeccomp) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Filter{prog: prog, flags: p.flags}
-	if p.notify {
-		f.listenerPath, f.metadata = p.listenerPath, p.metadata
-	}
-	return f, nil
+	return newFilter(p, prog), nil
 }
 
 // AgentPath is the socket a process confined by s sends its listener to: listenerPath
