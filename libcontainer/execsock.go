@@ -36,7 +36,9 @@ func listenExecSock(dir string) (*os.File, error) {
 }
 
 // signalStart connects to the exec socket and waits for init's byte, which it sends
-// once it is past every check and about to run the startContainer hooks and exec.
+// once it is past every check, then for the end of the connection: init holds it
+// close-on-exec, so its end means the user process is executing (runtime-spec: start
+// returns, and poststart runs, after that). Text before the end is init's failure.
 func signalStart(dir string, timeout time.Duration) error {
 	dfd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -60,6 +62,27 @@ func signalStart(dir string, timeout time.Duration) error {
 	}
 	if n != 1 {
 		return errors.New("init exited before starting the process")
+	}
+	// The startContainer hooks have their own timeouts: no limit from here on.
+	var none unix.Timeval
+	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &none)
+	var msg []byte
+	buf := make([]byte, 4096)
+	for {
+		n, err := unix.Read(fd, buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("wait for the process to start: %w", err)
+		}
+		if n == 0 {
+			break
+		}
+		msg = append(msg, buf[:n]...)
+	}
+	if len(msg) > 0 {
+		return errors.New(string(msg))
 	}
 	return nil
 }

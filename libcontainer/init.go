@@ -68,7 +68,7 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	// nothing is mounted (everything would land on the host's mount table).
 	ownMounts := cfg.HasNamespace(configs.NEWNS)
 	if ownMounts {
-		if err := rootfs.Prepare(cfg); err != nil {
+		if err := prepareRootfs(ch, cfg); err != nil {
 			return err
 		}
 	}
@@ -119,6 +119,9 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 		}
 		unix.Close(consoleFd)
 	}
+	if err := applyProcessAttrs(&cfg.Process, cfg); err != nil {
+		return err
+	}
 	proc, err := prepareProcess(&cfg.Process, ic.ExtraEnv, ic.PreserveFDs,
 		procSeccomp{program: done.Seccomp, agent: agent, pid: ic.Pid, state: &state})
 	if err != nil {
@@ -127,17 +130,20 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	if err := ch.send(message{Type: msgReady}); err != nil {
 		return err
 	}
-	if err := waitForStart(execFd); err != nil {
+	starter, err := waitForStart(execFd)
+	if err != nil {
 		return err
 	}
-	// From here on nobody reads the sync socket: report on stderr, as the process would.
+	// From here on `berth start` is the one listening, on the exec.sock connection: it
+	// stays open (close-on-exec) until the exec, so start returns, and runs poststart,
+	// only once the user process runs. A failure is told to start and on stderr.
 	state.Status = specs.StateRunning
-	if err := runHooks("startContainer", hookList(cfg.Hooks, "startContainer"), state); err != nil {
-		fmt.Fprintf(os.Stderr, "berth init: %v\n", err)
-		os.Exit(1)
+	err = runHooks("startContainer", hookList(cfg.Hooks, "startContainer"), state)
+	if err == nil {
+		err = proc.exec()
 	}
-	err = proc.exec()
 	fmt.Fprintf(os.Stderr, "berth init: %v\n", err)
+	unix.Write(starter, []byte(err.Error()))
 	os.Exit(127)
 	return nil
 }
@@ -169,6 +175,11 @@ func initExec(ch *channel, ic *initConfig, consoleFd int) error {
 			sc.agent = agent
 		}
 	}
+	// ic.Config is the container's: its personality and memory policy hold for every
+	// process in it.
+	if err := applyProcessAttrs(ic.Process, ic.Config); err != nil {
+		return err
+	}
 	proc, err := prepareProcess(ic.Process, ic.ExtraEnv, ic.PreserveFDs, sc)
 	if err != nil {
 		return err
@@ -196,22 +207,22 @@ func setNames(cfg *configs.Config) error {
 	return nil
 }
 
-// waitForStart blocks until `berth start` connects to exec.sock, then acknowledges.
-func waitForStart(lfd int) error {
+// waitForStart blocks until `berth start` connects to exec.sock, acknowledges with one
+// byte, and returns the connection (close-on-exec: its end tells start the exec happened).
+func waitForStart(lfd int) (int, error) {
 	for {
 		cfd, _, err := unix.Accept4(lfd, unix.SOCK_CLOEXEC)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("wait for start: %w", err)
+			return -1, fmt.Errorf("wait for start: %w", err)
 		}
 		unix.Close(lfd)
-		_, err = unix.Write(cfd, []byte{0})
-		unix.Close(cfd)
-		if err != nil {
-			return fmt.Errorf("acknowledge start: %w", err)
+		if _, err = unix.Write(cfd, []byte{0}); err != nil {
+			unix.Close(cfd)
+			return -1, fmt.Errorf("acknowledge start: %w", err)
 		}
-		return nil
+		return cfd, nil
 	}
 }

@@ -144,3 +144,21 @@ all_hooks() {
 	((SECONDS - start < 10)) || fail "create took $((SECONDS - start))s with a 1s hook timeout"
 	! pgrep -f '^sleep 30$' >/dev/null || fail "the hook's sleep is still running"
 }
+
+@test "poststart runs after the user process is executed, before start returns" {
+	# The hook reads the container's pid from its stdin and looks at what it executes:
+	# runtime-spec wants the user process, not the runtime's init, by then.
+	cat >"$BATS_TEST_TMPDIR/poststart.sh" <<-SH
+	#!/bin/sh
+	pid=\$(jq .pid)
+	readlink /proc/\$pid/exe > $BATS_TEST_TMPDIR/exe-at-poststart
+	SH
+	chmod +x "$BATS_TEST_TMPDIR/poststart.sh"
+	update_config --arg p "$BATS_TEST_TMPDIR/poststart.sh" '.hooks = {poststart: [{path: $p}]}'
+	set_args sleep 100
+	create_container "$ID"
+	run berth start "$ID"
+	assert_success
+	exe=$(cat "$BATS_TEST_TMPDIR/exe-at-poststart")
+	[[ $exe == */busybox ]] || fail "poststart saw $exe executing, not the user program"
+}
