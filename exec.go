@@ -40,15 +40,11 @@ var execCommand = &cli.Command{
 		&cli.StringFlag{Name: "cgroup", Usage: "sub-cgroup of the container's cgroup to run in (cgroup v2)"},
 	},
 	Action: func(c *cli.Context) error {
-		id, err := containerID(c)
+		s, st, err := loadContainer(c)
 		if err != nil {
 			return err
 		}
-		s := store(c)
-		st, err := s.Load(id)
-		if err != nil {
-			return err
-		}
+		id := st.ID
 		proc, err := execProcess(c, st.Config)
 		if err != nil {
 			return err

@@ -103,6 +103,17 @@ func containerID(c *cli.Context) (string, error) {
 	return id, nil
 }
 
+// loadContainer reads the state of the container named by the command's argument.
+func loadContainer(c *cli.Context) (libcontainer.Store, *libcontainer.State, error) {
+	s := store(c)
+	id, err := containerID(c)
+	if err != nil {
+		return s, nil, err
+	}
+	st, err := s.Load(id)
+	return s, st, err
+}
+
 // exitError carries an exit code without an error message (run's container status).
 type exitError struct{ code int }
 

@@ -38,12 +38,7 @@ var stateCommand = &cli.Command{
 	Usage:     "print the state of a container as JSON",
 	ArgsUsage: "<container-id>",
 	Action: func(c *cli.Context) error {
-		id, err := containerID(c)
-		if err != nil {
-			return err
-		}
-		s := store(c)
-		st, err := s.Load(id)
+		s, st, err := loadContainer(c)
 		if err != nil {
 			return err
 		}

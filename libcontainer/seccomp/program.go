@@ -76,6 +76,7 @@ func decodeProgram(raw []byte) ([]unix.SockFilter, error) {
 // inode, size and mtime: a new berth never reuses an old berth's output). Validation and
 // the kernel checks still run every time; only the compiled instructions are reused.
 // dir must be private to root (it is under --root); "" disables the cache.
+// Compile is CompileCached without a cache.
 func CompileCached(s *specs.LinuxSeccomp, dir string) (*Filter, error) {
 	if s == nil {
 		return nil, nil
@@ -87,10 +88,13 @@ func CompileCached(s *specs.LinuxSeccomp, dir string) (*Filter, error) {
 	if err := checkKernelFlags(p); err != nil {
 		return nil, err
 	}
-	key, keyErr := cacheKey(s)
 	path := ""
-	if dir != "" && keyErr == nil {
-		path = filepath.Join(dir, key+".bpf")
+	if dir != "" {
+		if key, err := cacheKey(s); err == nil {
+			path = filepath.Join(dir, key+".bpf")
+		}
+	}
+	if path != "" {
 		if raw, err := os.ReadFile(path); err == nil {
 			if prog, err := decodeProgram(raw); err == nil {
 				return newFilter(p, prog), nil

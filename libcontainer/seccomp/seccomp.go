@@ -42,23 +42,7 @@ func Validate(s *specs.LinuxSeccomp) error {
 }
 
 // Compile validates s and builds its filter. A nil profile has no filter (nil, nil).
-func Compile(s *specs.LinuxSeccomp) (*Filter, error) {
-	if s == nil {
-		return nil, nil
-	}
-	p, err := makePlan(s)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkKernelFlags(p); err != nil {
-		return nil, err
-	}
-	prog, err := compile(p)
-	if err != nil {
-		return nil, err
-	}
-	return newFilter(p, prog), nil
-}
+func Compile(s *specs.LinuxSeccomp) (*Filter, error) { return CompileCached(s, "") }
 
 // AgentPath is the socket a process confined by s sends its listener to: listenerPath
 // when a rule notifies, "" otherwise (or when s is not valid).
