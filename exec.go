@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer"
 	"github.com/berth-runtime/berth/libcontainer/caps"
 	"github.com/berth-runtime/berth/libcontainer/configs"
@@ -37,7 +38,7 @@ var execCommand = &cli.Command{
 		&cli.StringFlag{Name: "process-label", Usage: "SELinux label"},
 		&cli.StringFlag{Name: "apparmor", Usage: "AppArmor profile"},
 		&cli.BoolFlag{Name: "ignore-paused", Usage: "exec even into a paused container"},
-		&cli.StringFlag{Name: "cgroup", Usage: "sub-cgroup of the container's cgroup to run in (cgroup v2)"},
+		&cli.StringSliceFlag{Name: "cgroup", Usage: "run in an existing sub-cgroup of the container's: [controller[,controller]:]path (repeatable)"},
 	},
 	Action: func(c *cli.Context) error {
 		s, st, err := loadContainer(c)
@@ -49,8 +50,9 @@ var execCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		if c.String("cgroup") != "" {
-			return fmt.Errorf("--cgroup: sub-cgroups for exec are not supported yet")
+		sub, err := cgroups.ParseSubCgroups(c.StringSlice("cgroup"))
+		if err != nil {
+			return err
 		}
 		pidFile := c.String("pid-file")
 		if pidFile != "" {
@@ -69,7 +71,7 @@ var execCommand = &cli.Command{
 		}
 		pid, master, err := s.Exec(libcontainer.ExecOpts{
 			ID: id, Process: proc, PidFile: pidFile, PreserveFDs: c.Int("preserve-fds"),
-			ConsoleSocket: consoleSocket, IgnorePaused: c.Bool("ignore-paused"),
+			ConsoleSocket: consoleSocket, IgnorePaused: c.Bool("ignore-paused"), SubCgroups: sub,
 		})
 		if err != nil {
 			return err

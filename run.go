@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/signal"
 
@@ -32,6 +33,12 @@ var runCommand = &cli.Command{
 		warn(warning)
 		if err != nil {
 			s.Delete(st.ID, true)
+			// init could not execute the process: it said why and exited 127, as a shell
+			// does; run ends with that status, like any container whose process failed.
+			if code, ok := reaped(st.InitPid); ok && code == 127 {
+				fmt.Fprintf(os.Stderr, "berth: %v\n", err)
+				return exitError{code}
+			}
 			return err
 		}
 		if c.Bool("detach") {
@@ -51,6 +58,16 @@ var runCommand = &cli.Command{
 		}
 		return exitError{code}
 	},
+}
+
+// reaped collects the exit status of pid, our child, if it has exited.
+func reaped(pid int) (int, bool) {
+	var ws unix.WaitStatus
+	got, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+	if err != nil || got != pid || !ws.Exited() {
+		return 0, false
+	}
+	return ws.ExitStatus(), true
 }
 
 // waitForwarding relays signals to pid, a child of ours (nsenter forks init with

@@ -22,8 +22,10 @@ type ExecOpts struct {
 	PreserveFDs int
 	// ConsoleSocket receives the pty master when the process has a terminal; empty
 	// means berth returns the master to run the terminal itself.
-	ConsoleSocket         string
-	IgnorePaused          bool
+	ConsoleSocket string
+	IgnorePaused  bool
+	// SubCgroups places the process in sub-cgroups of the container's (exec --cgroup).
+	SubCgroups            cgroups.SubCgroups
 	Stdin, Stdout, Stderr *os.File
 }
 
@@ -73,7 +75,7 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 		ns: &nsenter.Config{
 			JoinPidFD:    pidfd,
 			JoinPidFlags: namespaceFlags(st.Config),
-			OnReady:      func(pid int) error { return cgroups.Enter(st.Cgroup, pid) },
+			OnReady:      func(pid int) error { return cgroups.Enter(st.Cgroup, pid, o.SubCgroups) },
 		},
 	})
 	if err != nil {

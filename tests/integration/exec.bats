@@ -166,3 +166,23 @@ start_sleeper() {
 	assert_failure
 	assert_equal "$(sha256sum <"$BERTH")" "$sum_before" "runtime binary checksum"
 }
+
+@test "exec: --cgroup puts the process in an existing sub-cgroup of the container's" {
+	[[ -d /sys/fs/cgroup/pids ]] || skip "no v1 pids hierarchy (the v2 lane covers the unified form)"
+	start_sleeper
+	init=$(container_pid "$ID")
+	# The container's pids cgroup as the host sees it, from init's /proc entry.
+	rel=$(awk -F: '$2 == "pids" { print $3 }' /proc/$init/cgroup)
+	mkdir "/sys/fs/cgroup/pids$rel/probe"
+	run berth exec --cgroup pids:probe "$ID" cat /proc/self/cgroup
+	assert_success
+	grep -q '^[0-9]*:pids:.*/probe$' <<<"$output" || fail "not in the pids sub-cgroup: $output"
+	grep -q '^[0-9]*:memory:.*/probe$' <<<"$output" && fail "moved in memory too: $output"
+	# Paths that leave the container's cgroup are refused.
+	run --separate-stderr berth exec --cgroup ../escape "$ID" true
+	assert_failure
+	assert_one_line_error 'sub-cgroup'
+	run --separate-stderr berth exec --cgroup pids:nonexistent "$ID" true
+	assert_failure
+	assert_one_line_error 'pids cgroup'
+}
