@@ -65,6 +65,12 @@ conformance: berth
 	RUNTIME=$(CURDIR)/berth tests/conformance/run.sh | tee $(RESULTS)/conformance.log
 	@tail -n1 $(RESULTS)/conformance.log | awk '{print $$1, $$3, $$5}' > $(RESULTS)/conformance.counts
 
+# Pure cgroup v2 and the systemd driver, in throwaway VMs (tests/vm): ~1 min to build the image
+# the first time, then a few minutes per run.
+test-vm: berth
+	@mkdir -p $(RESULTS)
+	tests/vm/test.sh $(RESULTS)
+
 # Sequential on purpose: each stage needs the one before, and a failure stops the run.
 test:
 	@rm -rf $(RESULTS)
@@ -73,6 +79,7 @@ test:
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory integration
 	$(MAKE) --no-print-directory conformance
+	$(MAKE) --no-print-directory test-vm
 	@contrib/count-results.sh total $(RESULTS)/*.counts
 
 bench: bench-deps berth bundle

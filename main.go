@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
@@ -66,7 +67,10 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "criu", Hidden: true, Usage: "accepted for runc compatibility; unused"},
 			&cli.StringFlag{Name: "rootless", Value: "auto", Hidden: true, Usage: "accepted for runc compatibility"},
 		},
-		Before: setupLogging,
+		Before: func(c *cli.Context) error {
+			cgroups.UseSystemd = c.Bool("systemd-cgroup")
+			return setupLogging(c)
+		},
 		Commands: []*cli.Command{
 			createCommand, startCommand, runCommand, stateCommand, listCommand,
 			killCommand, deleteCommand, execCommand, specCommand, featuresCommand,

@@ -62,6 +62,12 @@ func enableControllers(f fsOps, mount, leaf string) error {
 		if len(missing) == 0 {
 			continue
 		}
+		// A non-root cgroup holding processes (a relative cgroupsPath below our own service, say)
+		// must be left alone: the threaded controllers (cpu, cpuset, pids) would be accepted and make
+		// it a thread root, which turns every new child into an invalid domain no process can join.
+		if busy, err := hasProcesses(c); err != nil || busy {
+			continue
+		}
 		all := "+" + strings.Join(missing, " +")
 		if err := f.WriteFile(filepath.Join(dir, "cgroup.subtree_control"), []byte(all)); err == nil {
 			continue
@@ -73,6 +79,19 @@ func enableControllers(f fsOps, mount, leaf string) error {
 		}
 	}
 	return nil
+}
+
+// hasProcesses tells whether a non-root cgroup has processes of its own (the root, which has no
+// cgroup.type, is exempt from the no-internal-process rule).
+func hasProcesses(c cgDir) (bool, error) {
+	if _, err := c.read("cgroup.type"); errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	procs, err := c.read("cgroup.procs")
+	if err != nil {
+		return false, err
+	}
+	return procs != "", nil
 }
 
 func missingControllers(avail, enabled string) []string {

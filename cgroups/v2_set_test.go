@@ -131,3 +131,31 @@ func TestV2RefusesWhatV2Lacks(t *testing.T) {
 		}
 	}
 }
+
+func TestV2ApplyLeavesBusyParentsAlone(t *testing.T) {
+	f := unifiedHost()
+	f.files["/sys/fs/cgroup/cgroup.controllers"] = "cpu pids"
+	f.files["/sys/fs/cgroup/cgroup.subtree_control"] = "cpu pids"
+	for _, d := range []string{"/sys/fs/cgroup/user", "/sys/fs/cgroup/user/session"} {
+		f.files[d+"/cgroup.controllers"] = "cpu pids"
+		f.files[d+"/cgroup.subtree_control"] = ""
+		f.files[d+"/cgroup.type"] = "domain"
+		f.files[d+"/cgroup.procs"] = ""
+	}
+	f.files["/sys/fs/cgroup/user/session/cgroup.procs"] = "77\n" // our own, busy cgroup
+	m, err := newManager(f, Unified, "leaf", "id")               // relative: below user/session
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Apply(9); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range f.writes {
+		if strings.HasPrefix(w, "/sys/fs/cgroup/user/session/cgroup.subtree_control") {
+			t.Errorf("enabled controllers in a cgroup with processes: %s", w)
+		}
+	}
+	if f.files["/sys/fs/cgroup/user/cgroup.subtree_control"] != "+cpu +pids" {
+		t.Errorf("the idle parent should get them: %q", f.files["/sys/fs/cgroup/user/cgroup.subtree_control"])
+	}
+}

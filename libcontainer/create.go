@@ -52,7 +52,9 @@ func (s Store) Create(o CreateOpts) (*State, *os.File, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	cg, err := cgroups.New(cfg.CgroupsPath, o.ID)
+	cg, err := cgroups.NewWithOptions(cgroups.Options{
+		CgroupsPath: cfg.CgroupsPath, ID: o.ID, Systemd: cgroups.UseSystemd, Annotations: cfg.Annotations,
+	})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -55,14 +55,25 @@ func killAll(st *State, sig unix.Signal) error {
 		// No cgroup of its own (rootless, not delegated): init is all berth can name.
 		return nil
 	}
-	pids, err := cgroups.Load(st.Cgroup).Pids()
+	// Frozen, nothing can fork between listing the processes and signalling them.
+	m := cgroups.Load(st.Cgroup)
+	wasFrozen, _ := m.Frozen()
+	froze := !wasFrozen && m.Freeze() == nil
+	pids, err := m.Pids()
+	if err == nil {
+		for _, pid := range pids {
+			if pid != st.InitPid {
+				unix.Kill(pid, sig)
+			}
+		}
+	}
+	// A frozen task acts on no signal, SIGKILL included, until thawed (cgroup v1); a
+	// container that was paused stays paused for any other signal.
+	if froze || sig == unix.SIGKILL {
+		m.Thaw()
+	}
 	if err != nil {
 		return fmt.Errorf("list container processes: %w", err)
-	}
-	for _, pid := range pids {
-		if pid != st.InitPid {
-			unix.Kill(pid, sig)
-		}
 	}
 	return nil
 }

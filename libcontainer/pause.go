@@ -40,16 +40,6 @@ func (s Store) Resume(id string) error {
 	})
 }
 
-// ThawAfterKill resumes a frozen container after SIGKILL was sent to its processes: on cgroup v1
-// a frozen task acts on no signal, not even SIGKILL, until it is thawed. delete --force and
-// kill of a paused container need it. Errors are ignored: the container is going away.
-func ThawAfterKill(st *State) {
-	m := cgroups.Load(st.Cgroup)
-	if frozen, err := m.Frozen(); err == nil && frozen {
-		m.Thaw()
-	}
-}
-
 // withContainer runs fn on the container's state under its lock.
 func (s Store) withContainer(id string, fn func(*State) error) error {
 	if err := ValidateID(id); err != nil {

@@ -8,26 +8,26 @@
 load helpers
 load cgroups_helpers
 
-@test "v2 parents get the controllers enabled in cgroup.subtree_control" {
-	skip_unless_v2 memory pids
-	run_probe 'cat /sys/fs/cgroup/cgroup.controllers'
-	enabled=$(cat /sys/fs/cgroup/berth/cgroup.subtree_control)
-	for c in cpu memory pids io; do
-		v2_available "$c" || continue
-		[[ " $enabled " == *" $c "* ]] || fail "$c not enabled in /berth: $enabled"
-		[[ " $probe " == *" $c "* ]] || fail "$c not available inside: $probe"
-	done
-}
-
-@test "v2 cpu: shares become cpu.weight, quota/period cpu.max, burst, idle" {
-	skip_unless_v2 cpu
-	update_config '.linux.resources.cpu = {shares: 512, quota: 25000, period: 50000, burst: 1000, idle: 0}'
-	run_probe 'cat /sys/fs/cgroup/cpu.max /sys/fs/cgroup/cpu.weight'
+@test "v2 cpu and cpuset: shares become cpu.weight, quota/period cpu.max, burst, idle, cpus, mems; parents delegate" {
+	skip_unless_v2 cpu cpuset
+	last=$(($(nproc) - 1))
+	update_config --arg c "$last" '.linux.resources.cpu = {shares: 512, quota: 25000, period: 50000, burst: 1000, idle: 0, cpus: $c, mems: "0"}'
+	run_probe 'cat /sys/fs/cgroup/cpu.max /sys/fs/cgroup/cpu.weight; grep Cpus_allowed_list /proc/self/status; cat /sys/fs/cgroup/cgroup.controllers'
 	assert_cg "" cpu.weight 59
 	assert_cg "" cpu.max "25000 50000"
 	assert_cg "" cpu.max.burst 1000
 	[[ ! -e $(cg_dir "")/cpu.idle ]] || assert_cg "" cpu.idle 0
-	assert_equal "$(echo $probe)" "25000 50000 59" inside
+	assert_cg "" cpuset.cpus "$last"
+	assert_cg "" cpuset.mems 0
+	assert_equal "$(sed -n 1,2p <<<"$probe" | tr '\n' ' ')" "25000 50000 59 " inside
+	grep -qx "Cpus_allowed_list:	$last" <<<"$probe" || fail "inside: $probe"
+	# Apply enabled every controller in the parents, so the container's cgroup offers them.
+	enabled=$(cat /sys/fs/cgroup/berth/cgroup.subtree_control)
+	for c in cpu cpuset memory pids io; do
+		v2_available "$c" || continue
+		[[ " $enabled " == *" $c "* ]] || fail "$c not enabled in /berth: $enabled"
+		[[ $(tail -1 <<<"$probe") == *"$c"* ]] || fail "$c not available inside: $probe"
+	done
 }
 
 @test "v2 cpu: the default 1024 shares are the default weight 100; realtime is refused" {
@@ -45,21 +45,11 @@ load cgroups_helpers
 	cg_gone "$ID2"
 }
 
-@test "v2 cpuset: cpus and mems" {
-	skip_unless_v2 cpuset
-	last=$(($(nproc) - 1))
-	update_config --arg c "$last" '.linux.resources.cpu = {cpus: $c, mems: "0"}'
-	run_probe 'grep Cpus_allowed_list /proc/self/status'
-	assert_cg "" cpuset.cpus "$last"
-	assert_cg "" cpuset.mems 0
-	grep -qx "Cpus_allowed_list:	$last" <<<"$probe" || fail "inside: $probe"
-}
-
-@test "v2 memory: limit, swap (memory+swap converted), reservation, unified high/min/oom.group" {
+@test "v2 memory: limit, swap (memory+swap converted), reservation, unified high/min/oom.group; cgroup namespace" {
 	skip_unless_v2 memory
 	update_config '.linux.resources.memory = {limit: 67108864, swap: 134217728, reservation: 33554432} |
 		.linux.resources.unified = {"memory.high": "60000000", "memory.min": "1048576", "memory.oom.group": "1"}'
-	run_probe 'cat /sys/fs/cgroup/memory.max'
+	run_probe 'cat /sys/fs/cgroup/memory.max /proc/self/cgroup; mkdir /sys/fs/cgroup/x 2>/dev/null && echo writable'
 	assert_cg "" memory.max 67108864
 	[[ ! -e $(cg_dir "")/memory.swap.max ]] || assert_cg "" memory.swap.max 67108864
 	assert_cg "" memory.low 33554432
@@ -67,7 +57,8 @@ load cgroups_helpers
 	assert_cg "" memory.high 59998208
 	assert_cg "" memory.min 1048576
 	assert_cg "" memory.oom.group 1
-	assert_equal "$probe" 67108864 inside
+	# The container sees its own cgroup as the root, read-only.
+	assert_equal "$probe" "67108864"$'\n'"0::/" inside
 }
 
 @test "v2 memory: what v2 lacks is refused by name" {
@@ -111,23 +102,19 @@ load cgroups_helpers
 	assert_output_contains "max=3"
 }
 
-@test "v2 hugetlb: limits per page size" {
+@test "v2 hugetlb: limits per page size; an unknown size is refused by name" {
 	skip_unless_v2 hugetlb
 	[[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ]] || skip "no 2MB huge pages"
-	update_config '.linux.resources.hugepageLimits = [{pageSize: "2MB", limit: 4194304}]'
-	run_sleeper
-	assert_cg "" hugetlb.2MB.max 4194304
-	[[ ! -e $(cg_dir "")/hugetlb.2MB.rsvd.max ]] || assert_cg "" hugetlb.2MB.rsvd.max 4194304
-}
-
-@test "v2 hugetlb: an unknown page size is refused by name" {
-	skip_unless_v2 hugetlb
-	update_config '.linux.resources.hugepageLimits = [{pageSize: "3MB", limit: 4194304}]'
 	use_cgroup_path
+	update_config '.linux.resources.hugepageLimits = [{pageSize: "3MB", limit: 4194304}]'
 	run berth run --bundle "$BUNDLE" "$ID"
 	assert_failure
 	assert_output_contains "linux.resources.hugepageLimits[0].pageSize"
 	cg_gone
+	update_config '.linux.resources.hugepageLimits = [{pageSize: "2MB", limit: 4194304}]'
+	run_sleeper
+	assert_cg "" hugetlb.2MB.max 4194304
+	[[ ! -e $(cg_dir "")/hugetlb.2MB.rsvd.max ]] || assert_cg "" hugetlb.2MB.rsvd.max 4194304
 }
 
 @test "v2 rdma and misc: available controllers take their files" {
@@ -181,13 +168,6 @@ load cgroups_helpers
 	run berth run --bundle "$BUNDLE" "$ID2"
 	assert_output_contains kmsg-written
 	assert_output_not_contains mem-made
-}
-
-@test "v2 cgroup namespace: the container's cgroup is its root, read-only" {
-	skip_unless_v2 memory
-	update_config '.linux.resources.memory = {limit: 67108864}'
-	run_probe 'cat /proc/self/cgroup; mkdir /sys/fs/cgroup/x 2>/dev/null && echo writable; cat /sys/fs/cgroup/memory.max'
-	assert_equal "$probe" "0::/"$'\n'"67108864" "inside"
 }
 
 @test "v2 cgroup directories are gone after delete and after a failed create" {

@@ -88,13 +88,23 @@ ticks() { wc -l <"$BUNDLE/rootfs/ticks"; }
 
 # bats test_tags=vm
 @test "delete --force removes a paused container" {
-	if ! is_cgroup2 && ! is_runc && ! grep -q ThawAfterKill "$REPO_ROOT"/libcontainer/kill.go "$REPO_ROOT"/libcontainer/delete.go 2>/dev/null; then
-		skip "cgroup v1: frozen tasks ignore SIGKILL until thawed; kill/delete must call libcontainer.ThawAfterKill"
-	fi
+	# On cgroup v1 a frozen task acts on no signal until thawed: kill must thaw after SIGKILL.
 	use_cgroup_path
 	run_sleeper
 	berth pause "$ID"
 	run berth delete --force "$ID"
 	assert_success
 	cg_gone
+}
+
+@test "kill --all of a paused container with SIGKILL ends it; another signal leaves it paused" {
+	use_cgroup_path
+	run_sleeper
+	berth pause "$ID"
+	run berth kill --all "$ID" TERM
+	assert_success
+	assert_equal "$(container_status "$ID")" paused
+	run berth kill --all "$ID" KILL
+	assert_success
+	wait_for_status "$ID" stopped
 }

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# test.sh [RESULTS]: the VM lane of `make test`. Boots the throwaway VM twice, pure cgroup v2 with a
+# plain init and then with systemd as PID 1, and runs in each the cgroup bats suites and the cgroups
+# package's root-only Go tests, all compiled on the host (code in a TCG guest is 10-100x slower).
+# Needs ./berth built. Results: RESULTS/vm-*.tap, vm-*-go.log and vm.counts (default _build/results).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+results=$(realpath -m "${1:-$repo/_build/results}")
+mkdir -p "$results"
+cd "$repo"
+[[ -x berth ]] || { echo "test-vm: build berth first (make berth)" >&2; exit 1; }
+case $results/ in "$repo"/*) ;; *) echo "test-vm: RESULTS must be inside the repository (shared with the VM)" >&2; exit 1 ;; esac
+CGO_ENABLED=0 go test -c -o "$results/cgroups.test" ./cgroups
+"$here/build-image.sh"
+rc=0
+for mode in plain systemd; do
+	flag=()
+	[[ $mode == systemd ]] && flag=(--systemd)
+	start=$SECONDS
+	echo "test-vm: $mode (cgroup v2)"
+	"$here/run.sh" "${flag[@]}" -- "$here/in-guest.sh" "$mode" "$results" || rc=1
+	echo "test-vm: $mode took $((SECONDS - start)) s"
+done
+# One counts line for `make test`'s total, as contrib/count-results.sh writes them.
+{
+	for f in "$results"/vm-*.tap; do "$repo/contrib/count-results.sh" tap "$f"; done
+	for f in "$results"/vm-*-go.log; do "$repo/contrib/count-results.sh" go "$f"; done
+} | awk '{ p += $1; f += $2; s += $3 } END { print p + 0, f + 0, s + 0 }' >"$results/vm.counts"
+exit $rc
