@@ -90,12 +90,6 @@ var execCommand = &cli.Command{
 // execProcess builds the process from --process, or from the container's own process
 // changed by the command line, as runc does.
 func execProcess(c *cli.Context, cfg *configs.Config) (*configs.Process, error) {
-	if c.String("apparmor") != "" {
-		return nil, fmt.Errorf("--apparmor: AppArmor is not supported yet")
-	}
-	if c.String("process-label") != "" {
-		return nil, fmt.Errorf("--process-label: SELinux labels are not supported yet")
-	}
 	if path := c.String("process"); path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -109,7 +103,7 @@ func execProcess(c *cli.Context, cfg *configs.Config) (*configs.Process, error) 
 		if err != nil {
 			return nil, fmt.Errorf("--process %s: %w", path, err)
 		}
-		return proc, nil
+		return withLSMFlags(c, proc)
 	}
 	if c.NArg() < 2 {
 		return nil, fmt.Errorf("exec: a command to run is required")
@@ -165,7 +159,25 @@ func execProcess(c *cli.Context, cfg *configs.Config) (*configs.Process, error) 
 			return nil, fmt.Errorf("--env: %q is not of the form KEY=value", e)
 		}
 	}
-	return &p, nil
+	return withLSMFlags(c, &p)
+}
+
+// withLSMFlags applies --apparmor and --process-label over the process's own, refusing
+// them where the host lacks the LSM (as config.json's are refused).
+func withLSMFlags(c *cli.Context, p *configs.Process) (*configs.Process, error) {
+	if name := c.String("apparmor"); name != "" {
+		if !specconv.AppArmorEnabled() {
+			return nil, fmt.Errorf("--apparmor: AppArmor is not enabled on this host")
+		}
+		p.ApparmorProfile = name
+	}
+	if label := c.String("process-label"); label != "" {
+		if !specconv.SELinuxEnabled() {
+			return nil, fmt.Errorf("--process-label: SELinux is disabled or not supported on this host")
+		}
+		p.SelinuxLabel = label
+	}
+	return p, nil
 }
 
 // parseUser reads uid[:gid]; the gid defaults to 0, as with runc.

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"sort"
 
 	"github.com/berth-runtime/berth/libcontainer/caps"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
@@ -37,14 +38,19 @@ func supportedFeatures() *features.Features {
 		Linux: &features.Linux{
 			Namespaces:   []string{"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"},
 			Capabilities: capNames,
-			Cgroup:       &features.Cgroup{V1: &t, V2: &t, Systemd: &f, SystemdUser: &f, Rdma: &f},
-			Seccomp:      seccomp.Features(),
-			Apparmor:     &features.Apparmor{Enabled: &f},
-			Selinux:      &features.Selinux{Enabled: &f},
-			IntelRdt:     &features.IntelRdt{Enabled: &f},
+			// systemd through the system bus only: no per-user (rootless) systemd driver.
+			Cgroup:  &features.Cgroup{V1: &t, V2: &t, Systemd: &t, SystemdUser: &f, Rdma: &t},
+			Seccomp: seccomp.Features(),
+			// Compiled in, i.e. honoured where the host has them (and refused with an
+			// error where it does not): this describes the build, not the host.
+			Apparmor:     &features.Apparmor{Enabled: &t},
+			Selinux:      &features.Selinux{Enabled: &t},
+			IntelRdt:     &features.IntelRdt{Enabled: &t, Schemata: &t, Monitoring: &t},
+			MemoryPolicy: &features.MemoryPolicy{Modes: memoryPolicyModes(), Flags: memoryPolicyFlags()},
 			MountExtensions: &features.MountExtensions{
-				IDMap: &features.IDMap{Enabled: &f},
+				IDMap: &features.IDMap{Enabled: &t},
 			},
+			NetDevices: &features.NetDevices{Enabled: &t},
 		},
 		Annotations: map[string]string{
 			"org.opencontainers.runtime-spec.features.nsenter": "pure-go",
@@ -52,4 +58,22 @@ func supportedFeatures() *features.Features {
 			"io.github.seccomp.libseccomp.version": seccomp.LibraryVersion(),
 		},
 	}
+}
+
+func memoryPolicyModes() []string {
+	var out []string
+	for m := range specconv.MemoryPolicyModes {
+		out = append(out, string(m))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func memoryPolicyFlags() []string {
+	var out []string
+	for f := range specconv.MemoryPolicyFlags {
+		out = append(out, string(f))
+	}
+	sort.Strings(out)
+	return out
 }

@@ -79,9 +79,11 @@ type creation struct {
 	dir      string
 	cg       cgroups.Manager
 	cgPlaced bool
-	pid      int
-	console  *consoleEnd
-	seccomp  *seccompJob
+	// rdtPlaced: the container has its resctrl groups (linux.intelRdt).
+	rdtPlaced bool
+	pid       int
+	console   *consoleEnd
+	seccomp   *seccompJob
 }
 
 func (c *creation) run() (*State, *os.File, error) {
@@ -101,6 +103,12 @@ func (c *creation) run() (*State, *os.File, error) {
 	} else if c.opts.ConsoleSocket != "" {
 		return nil, nil, errors.New("--console-socket given but process.terminal is false")
 	}
+	// Built before init exists: they need the runtime's privileges (see idmapmounts.go).
+	idmapped, err := buildIDMapSources(c.cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer idmapped.close()
 	nListen := listenFDs()
 	extra := nListen + c.opts.PreserveFDs
 	ns := namespacesFor(c.cfg)
@@ -114,9 +122,15 @@ func (c *creation) run() (*State, *os.File, error) {
 			NewFlags:    ns.newFlags,
 			UIDMappings: idMaps(c.cfg.UIDMappings),
 			GIDMappings: idMaps(c.cfg.GIDMappings),
+			TimeOffsets: c.cfg.TimeOffsets,
 			OnReady: func(pid int) error {
 				c.cgPlaced = true
-				return c.placeInCgroup(pid)
+				if err := c.placeInCgroup(pid); err != nil {
+					return err
+				}
+				// Stage 1's resctrl group is inherited by init and everything it forks.
+				c.rdtPlaced = c.cfg.IntelRdt != nil
+				return applyIntelRdt(c.opts.ID, c.cfg.IntelRdt, pid)
 			},
 		},
 	})
@@ -138,6 +152,12 @@ func (c *creation) run() (*State, *os.File, error) {
 		}
 	}
 
+	// Init is in its network namespace, waiting for its config: the devices are there
+	// before any hook or the user process runs.
+	if err := moveNetDevices(c.cfg.NetDevices, pid); err != nil {
+		return nil, nil, err
+	}
+
 	st := &State{
 		ID: c.opts.ID, Bundle: c.opts.Bundle, Rootfs: c.cfg.Rootfs, Created: time.Now().UTC(),
 		Owner: ownerName(), InitPid: pid, InitStartTime: stat.StartTime, Config: c.cfg, Cgroup: c.cg.State(),
@@ -148,6 +168,9 @@ func (c *creation) run() (*State, *os.File, error) {
 		PreserveFDs: extra, ExtraEnv: listenEnv(nListen),
 	}}); err != nil {
 		return nil, nil, fmt.Errorf("send config to init: %w", err)
+	}
+	if err := idmapped.send(ch); err != nil {
+		return nil, nil, err
 	}
 	if _, err := ch.expect(msgMountsDone); err != nil {
 		return nil, nil, err
@@ -231,6 +254,9 @@ func (c *creation) undo() {
 	}
 	if c.cgPlaced {
 		c.cg.Destroy()
+	}
+	if c.rdtPlaced {
+		removeIntelRdt(c.opts.ID, c.cfg.IntelRdt)
 	}
 	os.RemoveAll(c.dir)
 }

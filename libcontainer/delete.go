@@ -49,6 +49,11 @@ func (s Store) Delete(id string, force bool) (warning error, err error) {
 	if err := cgroups.Load(st.Cgroup).Destroy(); err != nil {
 		return nil, fmt.Errorf("remove cgroup: %w", err)
 	}
+	if st.Config != nil {
+		if err := removeIntelRdt(st.ID, st.Config.IntelRdt); err != nil {
+			return nil, err
+		}
+	}
 	state := s.OCIState(st)
 	if err := s.remove(id); err != nil {
 		return nil, fmt.Errorf("remove state: %w", err)

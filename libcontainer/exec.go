@@ -67,16 +67,27 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 	nListen := listenFDs()
 	// Compiled (or found in the cache) while init starts.
 	compiled := s.compileSeccomp(st.Config.Seccomp)
-	pid, sync, err := startInit(initLaunch{
-		stdio:    [3]int{fdOf(o.Stdin, os.Stdin), fdOf(o.Stdout, os.Stdout), fdOf(o.Stderr, os.Stderr)},
-		extraFDs: nListen + o.PreserveFDs,
-		listener: -1,
-		console:  console.childFD(),
-		ns: &nsenter.Config{
-			JoinPidFD:    pidfd,
-			JoinPidFlags: namespaceFlags(st.Config),
-			OnReady:      func(pid int) error { return cgroups.Enter(st.Cgroup, pid, o.SubCgroups) },
-		},
+	affinity := o.Process.ExecCPUAffinity
+	var pid int
+	var sync *os.File
+	err = withInitialAffinity(affinity, func() (err error) {
+		pid, sync, err = startInit(initLaunch{
+			stdio:    [3]int{fdOf(o.Stdin, os.Stdin), fdOf(o.Stdout, os.Stdout), fdOf(o.Stderr, os.Stderr)},
+			extraFDs: nListen + o.PreserveFDs,
+			listener: -1,
+			console:  console.childFD(),
+			ns: &nsenter.Config{
+				JoinPidFD:    pidfd,
+				JoinPidFlags: namespaceFlags(st.Config),
+				OnReady: func(pid int) error {
+					if err := cgroups.Enter(st.Cgroup, pid, o.SubCgroups); err != nil {
+						return err
+					}
+					return setFinalAffinity(affinity, pid)
+				},
+			},
+		})
+		return err
 	})
 	if err != nil {
 		return -1, nil, err
@@ -86,6 +97,8 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 	ic := &initConfig{
 		Mode: modeExec, ID: o.ID, Bundle: st.Bundle, Process: o.Process, Pid: pid,
 		PreserveFDs: nListen + o.PreserveFDs, ExtraEnv: listenEnv(nListen),
+		// The container-wide settings every process of the container runs with.
+		Config: &configs.Config{Personality: st.Config.Personality, MemoryPolicy: st.Config.MemoryPolicy},
 	}
 	if prog, cerr := compiled.wait(); cerr != nil {
 		err = cerr

@@ -68,7 +68,7 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	// nothing is mounted (everything would land on the host's mount table).
 	ownMounts := cfg.HasNamespace(configs.NEWNS)
 	if ownMounts {
-		if err := rootfs.Prepare(cfg); err != nil {
+		if err := prepareRootfs(ch, cfg); err != nil {
 			return err
 		}
 	}
@@ -118,6 +118,9 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 			return err
 		}
 		unix.Close(consoleFd)
+	}
+	if err := applyProcessAttrs(&cfg.Process, cfg); err != nil {
+		return err
 	}
 	proc, err := prepareProcess(&cfg.Process, ic.ExtraEnv, ic.PreserveFDs,
 		procSeccomp{program: done.Seccomp, agent: agent, pid: ic.Pid, state: &state})
@@ -171,6 +174,11 @@ func initExec(ch *channel, ic *initConfig, consoleFd int) error {
 			}
 			sc.agent = agent
 		}
+	}
+	// ic.Config is the container's: its personality and memory policy hold for every
+	// process in it.
+	if err := applyProcessAttrs(ic.Process, ic.Config); err != nil {
+		return err
 	}
 	proc, err := prepareProcess(ic.Process, ic.ExtraEnv, ic.PreserveFDs, sc)
 	if err != nil {

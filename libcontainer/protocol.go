@@ -19,11 +19,15 @@ import (
 //	| # | from   | type        | when / meaning                                               |
 //	|---|--------|-------------|--------------------------------------------------------------|
 //	| 1 | parent | config      | init started in its namespaces; here is what to build        |
+//	| ¹ | init   | idmap-sources | idmapped mounts: the parent answers with one fd per mount  |
 //	| 2 | init   | mounts-done | rootfs mounted, not pivoted: run prestart + createRuntime    |
 //	| 3 | parent | hooks-done  | those hooks succeeded                                        |
 //	| 4 | init   | ready       | createContainer hooks ran, root pivoted, process prepared;   |
 //	|   |        |             | init now waits on exec.sock for `berth start`                |
 //	| * | init   | error       | any step failed; init exits, the parent cleans up            |
+//
+// ¹ only when the config has idmapped mounts (idmapmounts.go): the parent holds the
+// runtime's privileges to make them and sends detached, mapped clones (SCM_RIGHTS).
 //
 // For `berth exec` (mode exec) init is already in the container: it answers config with
 // ready (after sending the pty master, if any) and execs the process at once. When the

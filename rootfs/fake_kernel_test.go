@@ -50,6 +50,9 @@ func (k *fakeKernel) Unmount(target string, flags int) error {
 func (k *fakeKernel) MountSetattr(fd int, flags uint, attr *unix.MountAttr) error {
 	return k.record(fmt.Sprintf("setattr %s %#x set=%#x clr=%#x", k.show(fmt.Sprintf("/proc/self/fd/%d", fd)), flags, attr.Attr_set, attr.Attr_clr))
 }
+func (k *fakeKernel) MoveMount(fromFd, toFd int) error {
+	return k.record(fmt.Sprintf("move_mount %s %s", k.show(fmt.Sprintf("/proc/self/fd/%d", fromFd)), k.show(fmt.Sprintf("/proc/self/fd/%d", toFd))))
+}
 func (k *fakeKernel) Mknodat(dirfd int, name string, mode uint32, dev int) error {
 	dir := k.show(fmt.Sprintf("/proc/self/fd/%d", dirfd))
 	if err := k.record(fmt.Sprintf("mknod %s %#o %d:%d", filepath.Join(dir, name), mode, unix.Major(uint64(dev)), unix.Minor(uint64(dev)))); err != nil {

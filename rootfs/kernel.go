@@ -11,6 +11,8 @@ type kernel interface {
 	Mount(source, target, fstype string, flags uintptr, data string) error
 	Unmount(target string, flags int) error
 	MountSetattr(fd int, flags uint, attr *unix.MountAttr) error
+	// MoveMount attaches the detached mount tree fromFd onto the directory or file toFd.
+	MoveMount(fromFd, toFd int) error
 	Mknodat(dirfd int, name string, mode uint32, dev int) error
 	Fchownat(dirfd int, name string, uid, gid, flags int) error
 	PivotRoot(newroot, putold string) error
@@ -30,6 +32,10 @@ func (hostKernel) Unmount(target string, flags int) error { return unix.Unmount(
 
 func (hostKernel) MountSetattr(fd int, flags uint, attr *unix.MountAttr) error {
 	return unix.MountSetattr(fd, "", flags, attr)
+}
+
+func (hostKernel) MoveMount(fromFd, toFd int) error {
+	return unix.MoveMount(fromFd, "", toFd, "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH)
 }
 
 func (hostKernel) Mknodat(dirfd int, name string, mode uint32, dev int) error {

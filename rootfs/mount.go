@@ -22,10 +22,15 @@ type mounter struct {
 	cgroupNS bool
 	// cgroups describes the host's cgroup hierarchies; read on first cgroup mount.
 	cgroups *cgroupLayout
+	// idmapped: detached idmapped trees by mount index (see PrepareOpts).
+	idmapped map[int]*os.File
+	// current is the index of the mount being made.
+	current int
 }
 
 // mountEntry mounts c.Mounts[i] and names the entry in any error.
 func (mt *mounter) mountEntry(i int, m configs.Mount) error {
+	mt.current = i
 	if err := mt.mount(m); err != nil {
 		return fmt.Errorf("mounts[%d] (%s): %w", i, m.Destination, err)
 	}
@@ -94,13 +99,23 @@ func (mt *mounter) mountFilesystem(m configs.Mount) error {
 	return mt.afterMount(m, target)
 }
 
-// mountBind binds the host path m.Source, then remounts it for per-mount flags.
+// mountBind binds the host path m.Source, then remounts it for per-mount flags. An
+// idmapped bind attaches the tree the runtime already cloned and idmapped instead.
 func (mt *mounter) mountBind(m configs.Mount) error {
-	src, err := os.OpenFile(m.Source, unix.O_PATH|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("open bind source: %w", err)
+	var src *os.File
+	detached := mt.idmapped[mt.current]
+	if m.IsIDMapped() {
+		if detached == nil {
+			return errors.New("idmapped mount: the runtime sent no mount tree for it")
+		}
+		src = detached
+	} else {
+		var err error
+		if src, err = os.OpenFile(m.Source, unix.O_PATH|unix.O_CLOEXEC, 0); err != nil {
+			return fmt.Errorf("open bind source: %w", err)
+		}
+		defer src.Close()
 	}
-	defer src.Close()
 	isDir, err := isDirectory(src)
 	if err != nil {
 		return err
@@ -118,7 +133,11 @@ func (mt *mounter) mountBind(m configs.Mount) error {
 	if err := mt.checkTarget(m.Destination, target); err != nil {
 		return err
 	}
-	if err := sys.Mount(fdPath(src), fdPath(target), "", bindFlags(m.Flags), ""); err != nil {
+	if m.IsIDMapped() {
+		if err := sys.MoveMount(int(src.Fd()), int(target.Fd())); err != nil {
+			return fmt.Errorf("attach idmapped mount of %s: %w", m.Source, err)
+		}
+	} else if err := sys.Mount(fdPath(src), fdPath(target), "", bindFlags(m.Flags), ""); err != nil {
 		return fmt.Errorf("bind %s: %w", m.Source, err)
 	}
 	return mt.afterMount(m, target)

@@ -3,6 +3,7 @@ package rootfs
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -11,10 +12,20 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// PrepareOpts are what Prepare needs besides the config.
+type PrepareOpts struct {
+	// IDMapped holds, by index in c.Mounts, the detached idmapped mount tree to attach
+	// for each idmapped bind mount (built by the runtime, see libcontainer).
+	IDMapped map[int]*os.File
+}
+
 // Prepare builds the container's filesystem under c.Rootfs without pivoting: root
 // propagation, the rootfs self-bind pivot_root needs, c.Mounts in order, then devices
 // and /dev links.
-func Prepare(c *configs.Config) error {
+func Prepare(c *configs.Config) error { return PrepareWith(c, PrepareOpts{}) }
+
+// PrepareWith is Prepare with the mount sources the runtime built.
+func PrepareWith(c *configs.Config, opts PrepareOpts) error {
 	if c.Rootfs == "" || !filepath.IsAbs(c.Rootfs) {
 		return fmt.Errorf("rootfs %q: must be an absolute path", c.Rootfs)
 	}
@@ -40,6 +51,7 @@ func Prepare(c *configs.Config) error {
 		userNS:   userNS,
 		newNetNS: hasNewNamespace(c, configs.NEWNET),
 		cgroupNS: c.HasNamespace(configs.NEWCGROUP),
+		idmapped: opts.IDMapped,
 	}
 	for i, m := range c.Mounts {
 		if err := mt.mountEntry(i, m); err != nil {

@@ -77,9 +77,13 @@ func Convert(spec *specs.Spec, opts Options) (*configs.Config, error) {
 	if err := convertNames(spec, c); err != nil {
 		return nil, err
 	}
-	if c.Mounts, err = convertMounts(spec.Mounts, opts.Bundle); err != nil {
+	if c.Mounts, err = convertMounts(spec.Mounts, opts.Bundle, c); err != nil {
 		return nil, err
 	}
+	if err := applyMountLabel(linux.MountLabel, c.Mounts); err != nil {
+		return nil, err
+	}
+	c.MountLabel = linux.MountLabel
 	if c.RootPropagation, err = convertRootPropagation(linux.RootfsPropagation, opts.NoPivot); err != nil {
 		return nil, err
 	}
@@ -104,6 +108,9 @@ func Convert(spec *specs.Spec, opts Options) (*configs.Config, error) {
 	if c.Seccomp, err = convertSeccomp(linux.Seccomp); err != nil {
 		return nil, err
 	}
+	if err := convertLinuxExtras(linux, c); err != nil {
+		return nil, err
+	}
 	if len(spec.Annotations) > 0 {
 		c.Annotations = make(map[string]string, len(spec.Annotations))
 		for k, v := range spec.Annotations {
@@ -111,6 +118,26 @@ func Convert(spec *specs.Spec, opts Options) (*configs.Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// convertLinuxExtras converts the linux settings of runtime-spec 1.1-1.3 that act on the
+// whole container: personality, memory policy, time offsets, net devices, Intel RDT.
+func convertLinuxExtras(linux *specs.Linux, c *configs.Config) error {
+	var err error
+	if c.Personality, err = convertPersonality(linux.Personality); err != nil {
+		return err
+	}
+	if c.MemoryPolicy, err = convertMemoryPolicy(linux.MemoryPolicy); err != nil {
+		return err
+	}
+	if c.TimeOffsets, err = convertTimeOffsets(linux.TimeOffsets, c); err != nil {
+		return err
+	}
+	if c.NetDevices, err = convertNetDevices(linux.NetDevices, c); err != nil {
+		return err
+	}
+	c.IntelRdt, err = convertIntelRdt(linux.IntelRdt)
+	return err
 }
 
 // convertRoot returns the rootfs as an absolute, symlink-free path to a directory.

@@ -51,6 +51,7 @@ func TestConvertRejects(t *testing.T) {
 		own: map[string]bool{"/proc/1/ns/net": true, "/proc/1/ns/uts": true},
 	})
 	fakeFilesystems(t, usualFilesystems...)
+	useHost(t, bareHost())
 	idmap := []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 1}}
 
 	cases := []struct {
@@ -67,15 +68,14 @@ func TestConvertRejects(t *testing.T) {
 		}, nil, `linux.seccomp.syscalls[0].action: unknown action "SCMP_ACT_BOGUS"`},
 		{"apparmor", func(s *specs.Spec) { s.Process.ApparmorProfile = "x" }, nil, "process.apparmorProfile:"},
 		{"selinux", func(s *specs.Spec) { s.Process.SelinuxLabel = "x" }, nil, "process.selinuxLabel:"},
-		{"scheduler", func(s *specs.Spec) { s.Process.Scheduler = &specs.Scheduler{} }, nil, "process.scheduler: not supported yet"},
-		{"ioPriority", func(s *specs.Spec) { s.Process.IOPriority = &specs.LinuxIOPriority{} }, nil, "process.ioPriority:"},
-		{"execCPUAffinity", func(s *specs.Spec) { s.Process.ExecCPUAffinity = &specs.CPUAffinity{} }, nil, "process.execCPUAffinity:"},
-		{"mountLabel", func(s *specs.Spec) { s.Linux.MountLabel = "x" }, nil, "linux.mountLabel:"},
-		{"intelRdt", func(s *specs.Spec) { s.Linux.IntelRdt = &specs.LinuxIntelRdt{} }, nil, "linux.intelRdt:"},
-		{"memoryPolicy", func(s *specs.Spec) { s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{} }, nil, "linux.memoryPolicy:"},
-		{"personality", func(s *specs.Spec) { s.Linux.Personality = &specs.LinuxPersonality{} }, nil, "linux.personality:"},
-		{"netDevices", func(s *specs.Spec) { s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth1": {}} }, nil, "linux.netDevices:"},
-		{"timeOffsets", func(s *specs.Spec) { s.Linux.TimeOffsets = map[string]specs.LinuxTimeOffset{"monotonic": {Secs: 1}} }, nil, "linux.timeOffsets:"},
+		{"scheduler", func(s *specs.Spec) { s.Process.Scheduler = &specs.Scheduler{} }, nil, `process.scheduler.policy: unknown policy ""`},
+		{"ioPriority", func(s *specs.Spec) { s.Process.IOPriority = &specs.LinuxIOPriority{} }, nil, "process.ioPriority.class:"},
+		{"execCPUAffinity", func(s *specs.Spec) { s.Process.ExecCPUAffinity = &specs.CPUAffinity{Initial: "x"} }, nil, "process.execCPUAffinity.initial:"},
+		{"intelRdt", func(s *specs.Spec) { s.Linux.IntelRdt = &specs.LinuxIntelRdt{} }, nil, "linux.intelRdt: no resctrl filesystem is mounted"},
+		{"memoryPolicy", func(s *specs.Spec) { s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{} }, nil, "linux.memoryPolicy.mode:"},
+		{"personality", func(s *specs.Spec) { s.Linux.Personality = &specs.LinuxPersonality{} }, nil, "linux.personality.domain:"},
+		{"netDevices", func(s *specs.Spec) { s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth1": {}} }, nil, `linux.netDevices["eth1"]: no network interface "eth1"`},
+		{"timeOffsets", func(s *specs.Spec) { s.Linux.TimeOffsets = map[string]specs.LinuxTimeOffset{"monotonic": {Secs: 1}} }, nil, "linux.timeOffsets: set, but linux.namespaces has no time namespace"},
 
 		// process
 		{"no process", func(s *specs.Spec) { s.Process = nil }, nil, "process: missing"},
@@ -190,10 +190,10 @@ func TestConvertRejects(t *testing.T) {
 		// mounts
 		{"mount no destination", func(s *specs.Spec) { s.Mounts[2].Destination = "" }, nil, "mounts[2].destination: missing"},
 		{"mount over root", func(s *specs.Spec) { s.Mounts[1].Destination = "/" }, nil, "mounts[1].destination:"},
-		{"mount idmap", func(s *specs.Spec) { s.Mounts[1].Options[1] = "idmap" }, nil, `mounts[1].options[1]: "idmap": idmapped mounts are not supported yet`},
-		{"mount ridmap", func(s *specs.Spec) { s.Mounts[3].Options = []string{"ridmap"} }, nil, "mounts[3].options[0]: \"ridmap\": idmapped mounts are not supported yet"},
+		{"mount idmap", func(s *specs.Spec) { s.Mounts[1].Options[1] = "idmap" }, nil, "mounts[1].options: idmapped mounts are supported for bind mounts only"},
+		{"mount ridmap", func(s *specs.Spec) { s.Mounts[3].Options = []string{"ridmap"} }, nil, "mounts[3].options: idmapped mounts are supported for bind mounts only"},
 		{"mount empty option", func(s *specs.Spec) { s.Mounts[4].Options[2] = "" }, nil, "mounts[4].options[2]: empty option"},
-		{"mount uidMappings", func(s *specs.Spec) { s.Mounts[0].UIDMappings = []specs.LinuxIDMapping{{Size: 1}} }, nil, "mounts[0].uidMappings:"},
+		{"mount uidMappings", func(s *specs.Spec) { s.Mounts[0].UIDMappings = []specs.LinuxIDMapping{{Size: 1}} }, nil, "mounts[0].options: idmapped mounts are supported for bind mounts only"},
 		{"mount unknown fs", func(s *specs.Spec) { s.Mounts[0].Type = "foo" }, nil, `mounts[0].type: unknown filesystem type "foo"`},
 		{"mount none without bind", func(s *specs.Spec) { s.Mounts[0].Type = "none" }, nil, `mounts[0].type: unknown filesystem type "none"`},
 		{"mount no type", func(s *specs.Spec) { s.Mounts[5].Type = "" }, nil, "mounts[5].type: missing"},

@@ -18,6 +18,7 @@ func MountOptions() []string {
 	for n := range recAtimeOptions {
 		names = append(names, n)
 	}
+	names = append(names, "idmap", "ridmap")
 	sort.Strings(names)
 	return names
 }

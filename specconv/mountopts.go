@@ -14,6 +14,8 @@ type mountOptions struct {
 	data        []string  // filesystem-specific options, passed to mount(2) as data
 	recSet      uint64    // MOUNT_ATTR_* for mount_setattr(AT_RECURSIVE)
 	recClr      uint64
+	idmap       bool // "idmap": the mount gets an idmapping
+	ridmap      bool // "ridmap": every mount of an rbind gets it
 }
 
 // flagOption is a mount(8) option that sets or clears one MS_* flag.
@@ -77,8 +79,6 @@ var recAtimeOptions = map[string]uint64{
 // notYetOptions are runtime options berth knows but does not implement; passing them to
 // the filesystem as data would fail later with a far less helpful error.
 var notYetOptions = map[string]string{
-	"idmap":     "idmapped mounts are not supported yet",
-	"ridmap":    "idmapped mounts are not supported yet",
 	"tmpcopyup": "tmpcopyup is not supported yet",
 }
 
@@ -120,6 +120,14 @@ func parseMountOptions(field string, options []string) (mountOptions, error) {
 		if mode, ok := recAtimeOptions[opt]; ok {
 			o.recClr |= unix.MOUNT_ATTR__ATIME
 			o.recSet = o.recSet&^unix.MOUNT_ATTR__ATIME | mode
+			continue
+		}
+		switch opt {
+		case "idmap":
+			o.idmap = true
+			continue
+		case "ridmap":
+			o.ridmap = true
 			continue
 		}
 		if why, ok := notYetOptions[opt]; ok {

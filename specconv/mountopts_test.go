@@ -110,8 +110,6 @@ func TestParseMountOptionsErrors(t *testing.T) {
 		opts []string
 		want string
 	}{
-		{[]string{"ro", "idmap"}, `mounts[3].options[1]: "idmap": idmapped mounts are not supported yet`},
-		{[]string{"ridmap"}, `mounts[3].options[0]: "ridmap": idmapped mounts are not supported yet`},
 		{[]string{"tmpcopyup"}, `mounts[3].options[0]: "tmpcopyup"`},
 		{[]string{"ro", ""}, "mounts[3].options[1]: empty option"},
 		{[]string{"a\x00b"}, "mounts[3].options[0]: contains a NUL byte"},

@@ -12,10 +12,15 @@ import (
 )
 
 // convertMounts converts mounts in config.json order (later mounts may stack on earlier).
-func convertMounts(mounts []specs.Mount, bundle string) ([]configs.Mount, error) {
+// c supplies the container's user namespace maps for idmapped mounts that give none.
+func convertMounts(mounts []specs.Mount, bundle string, c *configs.Config) ([]configs.Mount, error) {
 	var out []configs.Mount
+	userUID, userGID := userNSMaps(c)
 	for i, m := range mounts {
 		cm, err := convertMount(index("mounts", i), m, bundle)
+		if err == nil {
+			err = mountIDMap(index("mounts", i), m, mountOptionsOf(m), &cm, userUID, userGID)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -29,12 +34,6 @@ func convertMount(field string, m specs.Mount, bundle string) (configs.Mount, er
 	dest, err := mountDestination(field+".destination", m.Destination)
 	if err != nil {
 		return out, err
-	}
-	if len(m.UIDMappings) > 0 {
-		return out, fieldErrorf(field+".uidMappings", "idmapped mounts are not supported yet")
-	}
-	if len(m.GIDMappings) > 0 {
-		return out, fieldErrorf(field+".gidMappings", "idmapped mounts are not supported yet")
 	}
 	opts, err := parseMountOptions(field+".options", m.Options)
 	if err != nil {
@@ -107,4 +106,18 @@ func bindSource(field, src, bundle string) (string, error) {
 		return "", fieldErrorf(field, "%w", err)
 	}
 	return src, nil
+}
+
+// mountOptionsOf re-reads options convertMount already checked.
+func mountOptionsOf(m specs.Mount) mountOptions {
+	o, _ := parseMountOptions("", m.Options)
+	return o
+}
+
+// userNSMaps returns the uid and gid maps of a user namespace the container creates.
+func userNSMaps(c *configs.Config) (uid, gid []configs.IDMap) {
+	if c == nil || !c.HasNamespace(configs.NEWUSER) || c.NamespacePath(configs.NEWUSER) != "" {
+		return nil, nil
+	}
+	return c.UIDMappings, c.GIDMappings
 }

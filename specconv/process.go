@@ -71,6 +71,9 @@ func convertProcess(p *specs.Process) (configs.Process, error) {
 		OOMScoreAdj:     copyPtr(p.OOMScoreAdj),
 		Terminal:        p.Terminal,
 	}
+	if err := convertProcessExtras(p, &out); err != nil {
+		return out, err
+	}
 	if p.ConsoleSize != nil {
 		if p.ConsoleSize.Height > 0xffff || p.ConsoleSize.Width > 0xffff {
 			return out, fieldErrorf("process.consoleSize", "%dx%d is larger than a terminal can be", p.ConsoleSize.Width, p.ConsoleSize.Height)

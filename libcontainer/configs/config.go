@@ -52,6 +52,52 @@ type Config struct {
 	NoNewKeyring bool `json:"no_new_keyring,omitempty"`
 
 	Annotations map[string]string `json:"annotations,omitempty"`
+
+	// MountLabel is linux.mountLabel. specconv already added it as context= to the
+	// mounts that take one when SELinux is enabled; kept for state and features.
+	MountLabel string `json:"mount_label,omitempty"`
+	// Personality is linux.personality as the persona for personality(2) (nil: leave).
+	Personality *uint32 `json:"personality,omitempty"`
+	// MemoryPolicy is linux.memoryPolicy, set with set_mempolicy(2) before exec.
+	MemoryPolicy *MemoryPolicy `json:"memory_policy,omitempty"`
+	// TimeOffsets is linux.timeOffsets in timens_offsets form ("boottime 5 0\n...").
+	TimeOffsets string `json:"time_offsets,omitempty"`
+	// NetDevices are linux.netDevices, sorted by host name.
+	NetDevices []NetDevice `json:"net_devices,omitempty"`
+	// IntelRdt is linux.intelRdt, validated (closID is a plain name, "/" or empty).
+	IntelRdt *specs.LinuxIntelRdt `json:"intel_rdt,omitempty"`
+}
+
+// MemoryPolicy is linux.memoryPolicy with names turned into numbers.
+type MemoryPolicy struct {
+	// Mode is MPOL_* ORed with the MPOL_F_* mode flags, as set_mempolicy takes it.
+	Mode int `json:"mode"`
+	// Nodes are the NUMA node numbers of the node mask.
+	Nodes []int `json:"nodes,omitempty"`
+}
+
+// NetDevice is one linux.netDevices entry: a host interface moved into the container.
+type NetDevice struct {
+	HostName string `json:"host_name"`
+	// Name in the container; may hold one %d for the kernel to number.
+	Name string `json:"name"`
+}
+
+// Scheduler is process.scheduler as sched_setattr(2) takes it.
+type Scheduler struct {
+	Policy   uint32 `json:"policy"`
+	Flags    uint64 `json:"flags,omitempty"`
+	Nice     int32  `json:"nice,omitempty"`
+	Priority uint32 `json:"priority,omitempty"`
+	Runtime  uint64 `json:"runtime,omitempty"`
+	Deadline uint64 `json:"deadline,omitempty"`
+	Period   uint64 `json:"period,omitempty"`
+}
+
+// CPUAffinity is process.execCPUAffinity as lists of CPU numbers (empty: unset).
+type CPUAffinity struct {
+	Initial []int `json:"initial,omitempty"`
+	Final   []int `json:"final,omitempty"`
 }
 
 // NamespaceType is a namespace kind as runtime-spec names it ("network", "user", ...).
@@ -104,7 +150,16 @@ type Mount struct {
 	// from the recursive options ("rro", "rnosuid", ...).
 	RecAttrSet uint64 `json:"rec_attr_set,omitempty"`
 	RecAttrClr uint64 `json:"rec_attr_clr,omitempty"`
+	// UIDMappings / GIDMappings make this bind mount idmapped (mount_setattr
+	// MOUNT_ATTR_IDMAP): on-disk id ContainerID shows as HostID. Both set or neither.
+	UIDMappings []IDMap `json:"uid_mappings,omitempty"`
+	GIDMappings []IDMap `json:"gid_mappings,omitempty"`
+	// IDMapRecursive ("ridmap") idmaps every mount of an rbind, not only the top one.
+	IDMapRecursive bool `json:"idmap_recursive,omitempty"`
 }
+
+// IsIDMapped reports whether m gets an idmapping.
+func (m *Mount) IsIDMapped() bool { return len(m.UIDMappings) > 0 }
 
 // IsBind reports whether m is a bind mount.
 func (m *Mount) IsBind() bool { return m.Flags&msBind != 0 }
@@ -144,6 +199,17 @@ type Process struct {
 	NoNewPrivileges bool          `json:"no_new_privileges,omitempty"`
 	Rlimits         []Rlimit      `json:"rlimits,omitempty"`
 	OOMScoreAdj     *int          `json:"oom_score_adj,omitempty"`
+
+	// ApparmorProfile and SelinuxLabel are applied on exec (specconv refused them
+	// when the host lacks the LSM).
+	ApparmorProfile string `json:"apparmor_profile,omitempty"`
+	SelinuxLabel    string `json:"selinux_label,omitempty"`
+	// Scheduler is process.scheduler (nil: inherit).
+	Scheduler *Scheduler `json:"scheduler,omitempty"`
+	// IOPriority is process.ioPriority as the ioprio_set(2) value (class<<13 | level).
+	IOPriority *int `json:"io_priority,omitempty"`
+	// ExecCPUAffinity is process.execCPUAffinity: used only for `berth exec`.
+	ExecCPUAffinity *CPUAffinity `json:"exec_cpu_affinity,omitempty"`
 }
 
 // Capabilities holds the five capability sets as capability numbers (CAP_CHOWN = 0, ...).
