@@ -11,6 +11,7 @@ import (
 
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	"github.com/berth-runtime/berth/nsenter"
 	"github.com/berth-runtime/berth/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -168,6 +169,11 @@ func (c *creation) run() (*State, *os.File, error) {
 		PreserveFDs: extra, ExtraEnv: listenEnv(nListen),
 	}}); err != nil {
 		return nil, nil, fmt.Errorf("send config to init: %w", err)
+	}
+	if path := seccomp.AgentPath(c.cfg.Seccomp); path != "" {
+		if err := sendSeccompAgent(ch, path); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := idmapped.send(ch); err != nil {
 		return nil, nil, err

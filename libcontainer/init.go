@@ -47,16 +47,20 @@ func Init() error {
 
 func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	cfg := ic.Config
-	// The notify agent's socket is a path in the runtime's mount namespace: connect
-	// while init still sees it (before the rootfs work and pivot_root). The connection
-	// waits, close-on-exec, until the filter loads.
+	// The notify agent's socket is a path in the runtime's mount namespace, and only
+	// the runtime's credentials are sure to reach it (init may be an unprivileged uid of
+	// a user namespace): the parent connects, as for exec, and sends the connection,
+	// which waits here, close-on-exec, until the filter loads.
 	var agent *os.File
-	if path := seccomp.AgentPath(cfg.Seccomp); path != "" {
-		fd, err := seccomp.ConnectAgent(path)
+	if seccomp.AgentPath(cfg.Seccomp) != "" {
+		if err := ch.send(message{Type: msgSeccompAgent}); err != nil {
+			return err
+		}
+		a, err := ch.recvFD()
 		if err != nil {
 			return fmt.Errorf("linux.seccomp.listenerPath: %w", err)
 		}
-		agent = os.NewFile(uintptr(fd), "seccomp-agent")
+		agent = a
 	}
 	if !cfg.NoNewKeyring {
 		// A fresh session keyring: the host's keys are none of the container's business.

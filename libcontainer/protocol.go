@@ -19,6 +19,8 @@ import (
 //	| # | from   | type        | when / meaning                                               |
 //	|---|--------|-------------|--------------------------------------------------------------|
 //	| 1 | parent | config      | init started in its namespaces; here is what to build        |
+//	| ² | init   | seccomp-agent | a notify profile: the parent connects to listenerPath and  |
+//	|   |        |             | answers with the connection (an fd)                          |
 //	| ¹ | init   | idmap-sources | idmapped mounts: the parent answers with one fd per mount  |
 //	| 2 | init   | mounts-done | rootfs mounted, not pivoted: run prestart + createRuntime    |
 //	| 3 | parent | hooks-done  | those hooks succeeded                                        |
@@ -29,10 +31,10 @@ import (
 // ¹ only when the config has idmapped mounts (idmapmounts.go): the parent holds the
 // runtime's privileges to make them and sends detached, mapped clones (SCM_RIGHTS).
 //
+// ² only when the container's seccomp profile notifies, in both modes.
+//
 // For `berth exec` (mode exec) init is already in the container: it answers config with
-// ready (after sending the pty master, if any) and execs the process at once. When the
-// container's seccomp profile notifies, init first sends seccomp-agent and the parent
-// answers with the agent connection (an fd, not JSON).
+// ready (after sending the pty master, if any) and execs the process at once.
 //
 // See docs/nsenter.md for the raw stages before init runs.
 type msgType string
@@ -43,7 +45,7 @@ const (
 	msgHooksDone  msgType = "hooks-done"
 	msgReady      msgType = "ready"
 	msgError      msgType = "error"
-	// msgSeccompAgent (exec mode, init → parent): the container's seccomp profile
+	// msgSeccompAgent (init → parent): the container's seccomp profile
 	// notifies; send the connection to its agent. The parent connects to listenerPath
 	// in its own mount namespace and answers with the socket (channel.sendFD).
 	msgSeccompAgent msgType = "seccomp-agent"

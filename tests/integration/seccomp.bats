@@ -43,10 +43,11 @@ build_agent() {
 	fi
 }
 
-# start_agent [AGENT OPTIONS...]: the agent on $AGENT_SOCK, states in $AGENT_STATES.
+# start_agent [AGENT OPTIONS...]: the agent on $AGENT_SOCK (default in the test's
+# directory), states in $AGENT_STATES.
 start_agent() {
 	build_agent
-	AGENT_SOCK=$BATS_TEST_TMPDIR/agent.sock
+	AGENT_SOCK=${AGENT_SOCK:-$BATS_TEST_TMPDIR/agent.sock}
 	AGENT_STATES=$BATS_TEST_TMPDIR/agent.states
 	AGENT_LOG=$BATS_TEST_TMPDIR/agent.log
 	"$AGENT" "$@" --state-file "$AGENT_STATES" --pid-file "$BATS_TEST_TMPDIR/agent.pid" "$AGENT_SOCK" \
@@ -336,4 +337,21 @@ notify_profile() {
 	run jq -c '.linux.seccomp | [.enabled, (.actions | length), (.operators | length),
 		(.knownFlags | index("SECCOMP_FILTER_FLAG_LOG") != null), (.archs | length > 0)]' <<<"$output"
 	assert_equal "$output" '[true,9,7,true,true]'
+}
+
+@test "seccomp: the runtime reaches the agent for a user-namespaced container that could not" {
+	# The agent's socket sits in a directory only host root may enter: the container's
+	# root (host uid 200000) could never connect, berth (the runtime) must.
+	mkdir -m 700 "$BATS_TEST_TMPDIR/private"
+	AGENT_SOCK=$BATS_TEST_TMPDIR/private/agent.sock
+	start_agent --errno 18 # EXDEV
+	notify_profile mkdir mkdirat
+	update_config '.linux.namespaces += [{"type": "user"}] |
+		.linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] |
+		.linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]'
+	chown -R 200000:200000 "$BUNDLE/rootfs"
+	set_args sh -c 'mkdir /tmp/x; echo rc=$?'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_output_contains "Invalid cross-device link"
 }
