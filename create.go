@@ -52,8 +52,13 @@ func createContainer(c *cli.Context) (*libcontainer.State, *os.File, error) {
 	if n := c.Int("preserve-fds"); n < 0 {
 		return nil, nil, fmt.Errorf("--preserve-fds: %d is negative", n)
 	}
+	rootless, err := rootlessMode(c)
+	if err != nil {
+		return nil, nil, err
+	}
 	return store(c).Create(libcontainer.CreateOpts{
-		ID: id, Bundle: bundle, PidFile: pidFile,
+		Rootless: rootless,
+		ID:       id, Bundle: bundle, PidFile: pidFile,
 		NoPivot: c.Bool("no-pivot"), NoNewKeyring: c.Bool("no-new-keyring"),
 		PreserveFDs: c.Int("preserve-fds"), ConsoleSocket: c.String("console-socket"),
 		ForegroundTerminal: c.Command.Name == "run" && !c.Bool("detach"),

@@ -65,7 +65,7 @@ func newApp() *cli.App {
 			&cli.BoolFlag{Name: "debug", Usage: "log debug messages"},
 			&cli.BoolFlag{Name: "systemd-cgroup", Usage: "use systemd to manage cgroups (cgroupsPath slice:prefix:name)"},
 			&cli.StringFlag{Name: "criu", Hidden: true, Usage: "accepted for runc compatibility; unused"},
-			&cli.StringFlag{Name: "rootless", Value: "auto", Hidden: true, Usage: "accepted for runc compatibility"},
+			&cli.StringFlag{Name: "rootless", Value: "auto", Usage: "true, false or auto (not root): tolerate cgroups that are not delegated"},
 		},
 		Before: func(c *cli.Context) error {
 			cgroups.UseSystemd = c.Bool("systemd-cgroup")
@@ -116,6 +116,20 @@ func loadContainer(c *cli.Context) (libcontainer.Store, *libcontainer.State, err
 	}
 	st, err := s.Load(id)
 	return s, st, err
+}
+
+// rootlessMode reads --rootless as runc does: auto means "not root".
+func rootlessMode(c *cli.Context) (bool, error) {
+	switch v := c.String("rootless"); v {
+	case "auto":
+		return os.Geteuid() != 0, nil
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	default:
+		return false, fmt.Errorf("--rootless: %q is not true, false or auto", v)
+	}
 }
 
 // exitError carries an exit code without an error message (run's container status).

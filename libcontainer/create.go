@@ -29,6 +29,8 @@ type CreateOpts struct {
 	PreserveFDs int
 	// ConsoleSocket receives the pty master when process.terminal is true.
 	ConsoleSocket string
+	// Rootless tolerates cgroups that are not delegated (--rootless; auto: not root).
+	Rootless bool
 	// ForegroundTerminal: with a terminal and no ConsoleSocket, Create returns the
 	// master for the caller to attach (foreground `run`).
 	ForegroundTerminal bool
@@ -223,12 +225,13 @@ func (c *creation) run() (*State, *os.File, error) {
 	return st, master, nil
 }
 
-// placeInCgroup puts stage 1 into the container's cgroup. Without root, cgroups are
-// used only where they are delegated to the caller: elsewhere the container runs in
-// the caller's cgroup, which is fine unless the config asks for limits.
+// placeInCgroup puts stage 1 into the container's cgroup. Rootless (--rootless; by
+// default, without root), cgroups are used only where they are delegated to the
+// caller: elsewhere the container runs in the caller's cgroup, which is fine unless
+// the config asks for limits.
 func (c *creation) placeInCgroup(pid int) error {
 	err := c.cg.Apply(pid)
-	if err == nil || os.Geteuid() == 0 || !errors.Is(err, os.ErrPermission) {
+	if err == nil || !c.opts.Rootless || !errors.Is(err, os.ErrPermission) {
 		return err
 	}
 	if hasLimits(c.cfg.Resources) {
