@@ -264,3 +264,19 @@ load helpers
 	assert_failure
 	assert_equal "$(container_status "$ID")" running
 }
+
+@test "--log with --log-format json writes JSON lines with level, msg and time (as containerd reads them)" {
+	log=$BATS_TEST_TMPDIR/berth.log
+	run berth --log "$log" --log-format json delete no-such-container
+	assert_failure
+	line=$(tail -n1 "$log")
+	jq -e '.level == "error" and (.msg | test("does not exist")) and (.time | length > 0)' <<<"$line" >/dev/null ||
+		fail "not a JSON log line: $line"
+	# The text format, and a bad format refused.
+	run berth --log "$log" --log-format text delete no-such-container
+	assert_failure
+	tail -n1 "$log" | grep -q 'level=error msg=".*does not exist' || fail "text log: $(tail -n1 "$log")"
+	run --separate-stderr berth --log-format yaml list
+	assert_failure
+	assert_one_line_error 'log-format'
+}
