@@ -19,6 +19,7 @@ packages=(
 	libc6-dev      # the static libc berth links
 	libseccomp-dev # seccomp filters (static libseccomp.a)
 	pkg-config     # how libseccomp-golang finds libseccomp
+	python3-jsonschema # berth features checked against runtime-spec's features schema
 )
 if [[ ${1:-} == --bench ]]; then
 	packages+=(runc crun hyperfine)

@@ -358,11 +358,14 @@ runtime_spec_schema() {
 
 @test "features: valid against runtime-spec's features schema, and lists this build's support" {
 	command -v go >/dev/null || export PATH=$PATH:/usr/local/go/bin
-	python3 -c 'import jsonschema' 2>/dev/null || skip "needs python3 with jsonschema"
+	# Debian's python3 with python3-jsonschema, which make deps installs (not whatever
+	# python3 comes first on PATH).
+	py=/usr/bin/python3
+	$py -c 'import jsonschema' 2>/dev/null || fail "$py has no jsonschema: run make deps (python3-jsonschema)"
 	schema=$(runtime_spec_schema)
 	[[ -f $schema/features-schema.json ]] || fail "no runtime-spec schema at $schema"
 	berth features >"$BATS_TEST_TMPDIR/features.json"
-	run python3 - "$schema" "$BATS_TEST_TMPDIR/features.json" <<-'PY'
+	run $py - "$schema" "$BATS_TEST_TMPDIR/features.json" <<-'PY'
 	import json, pathlib, sys, warnings
 	import jsonschema
 	warnings.simplefilter("ignore")
