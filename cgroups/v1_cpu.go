@@ -16,17 +16,7 @@ func (d *v1Driver) setCpuset(f fsOps, r *specs.LinuxResources) error {
 	if err != nil {
 		return err
 	}
-	if r.CPU.Cpus != "" {
-		if err := c.write("linux.resources.cpu.cpus", "cpuset.cpus", r.CPU.Cpus); err != nil {
-			return err
-		}
-	}
-	if r.CPU.Mems != "" {
-		if err := c.write("linux.resources.cpu.mems", "cpuset.mems", r.CPU.Mems); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeCpuset(c, r.CPU)
 }
 
 func cpuAsked(c *specs.LinuxCPU) bool {

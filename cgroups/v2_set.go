@@ -119,17 +119,7 @@ func setCpusetV2(c cgDir, r *specs.LinuxResources) error {
 	if r.CPU == nil {
 		return nil
 	}
-	if r.CPU.Cpus != "" {
-		if err := c.write("linux.resources.cpu.cpus", "cpuset.cpus", r.CPU.Cpus); err != nil {
-			return err
-		}
-	}
-	if r.CPU.Mems != "" {
-		if err := c.write("linux.resources.cpu.mems", "cpuset.mems", r.CPU.Mems); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeCpuset(c, r.CPU)
 }
 
 // swapV2 converts runtime-spec's swap (memory plus swap, v1's memsw) into memory.swap.max (swap

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // cgDir writes and reads the control files of one cgroup directory. Every error names the config
@@ -88,3 +90,19 @@ func parseKeyed(s string) map[string]uint64 {
 
 func u64(v uint64) string { return strconv.FormatUint(v, 10) }
 func i64(v int64) string  { return strconv.FormatInt(v, 10) }
+
+// writeCpuset writes the cpus and mems asked for; the files are named alike in v1's
+// cpuset hierarchy and in v2.
+func writeCpuset(c cgDir, cpu *specs.LinuxCPU) error {
+	if cpu.Cpus != "" {
+		if err := c.write("linux.resources.cpu.cpus", "cpuset.cpus", cpu.Cpus); err != nil {
+			return err
+		}
+	}
+	if cpu.Mems != "" {
+		if err := c.write("linux.resources.cpu.mems", "cpuset.mems", cpu.Mems); err != nil {
+			return err
+		}
+	}
+	return nil
+}
