@@ -25,7 +25,7 @@ var featuresCommand = &cli.Command{
 
 // supportedFeatures is truthful: a field is listed or true only when berth honours it.
 func supportedFeatures() *features.Features {
-	t, f := true, false
+	t := true
 	capNames := make([]string, 0, caps.Last()+1)
 	for i := 0; i <= caps.Last(); i++ {
 		capNames = append(capNames, caps.Name(i))
@@ -38,8 +38,8 @@ func supportedFeatures() *features.Features {
 		Linux: &features.Linux{
 			Namespaces:   []string{"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"},
 			Capabilities: capNames,
-			// systemd through the system bus only: no per-user (rootless) systemd driver.
-			Cgroup:  &features.Cgroup{V1: &t, V2: &t, Systemd: &t, SystemdUser: &f, Rdma: &t},
+			// SystemdUser: rootless containers get their scope from the caller's systemd --user.
+			Cgroup:  &features.Cgroup{V1: &t, V2: &t, Systemd: &t, SystemdUser: &t, Rdma: &t},
 			Seccomp: seccomp.Features(),
 			// Compiled in, i.e. honoured where the host has them (and refused with an
 			// error where it does not): this describes the build, not the host.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer"
@@ -118,11 +119,13 @@ func loadContainer(c *cli.Context) (libcontainer.Store, *libcontainer.State, err
 	return s, st, err
 }
 
-// rootlessMode reads --rootless as runc does: auto means "not root".
+// rootlessMode reads --rootless as runc does. auto means "not root", or root of a user
+// namespace (rootlesskit) asking for the systemd driver: that root is an ordinary user to the
+// host's systemd, so its scopes belong in that user's systemd instance.
 func rootlessMode(c *cli.Context) (bool, error) {
 	switch v := c.String("rootless"); v {
 	case "auto":
-		return os.Geteuid() != 0, nil
+		return os.Geteuid() != 0 || (c.Bool("systemd-cgroup") && inUserNamespace()), nil
 	case "true":
 		return true, nil
 	case "false":
@@ -130,6 +133,16 @@ func rootlessMode(c *cli.Context) (bool, error) {
 	default:
 		return false, fmt.Errorf("--rootless: %q is not true, false or auto", v)
 	}
+}
+
+// inUserNamespace: berth itself runs in a user namespace other than the initial one, whose
+// uid_map is the identity over all 2^32-1 ids.
+func inUserNamespace() bool {
+	b, err := os.ReadFile("/proc/self/uid_map")
+	if err != nil {
+		return false
+	}
+	return strings.Join(strings.Fields(string(b)), " ") != "0 0 4294967295"
 }
 
 // exitError carries an exit code without an error message (run's container status).

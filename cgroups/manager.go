@@ -52,6 +52,9 @@ type Options struct {
 	ID          string // the container id
 	// Systemd uses the systemd driver (--systemd-cgroup); a slice:prefix:name CgroupsPath does too.
 	Systemd bool
+	// Rootless: the caller is not root (--rootless). The systemd driver then asks the caller's
+	// systemd user instance for the scope, in user.slice by default, as runc does.
+	Rootless bool
 	// Annotations may carry org.systemd.property.* unit properties for the systemd driver.
 	Annotations map[string]string
 }

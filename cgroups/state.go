@@ -21,7 +21,11 @@ func (m *manager) State() State {
 func Load(s State) Manager {
 	m := load(sysFS, s)
 	if s.Systemd != nil {
-		return &systemdManager{manager: m, unit: s.Systemd.Unit, slice: s.Systemd.Slice}
+		inst := systemInstance()
+		if s.Systemd.User {
+			inst = userInstance()
+		}
+		return &systemdManager{manager: m, unit: s.Systemd.Unit, slice: s.Systemd.Slice, sd: inst}
 	}
 	return m
 }

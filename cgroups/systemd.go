@@ -23,6 +23,8 @@ const systemdTimeout = 30 * time.Second
 type SystemdState struct {
 	Unit  string `json:"unit"`
 	Slice string `json:"slice"`
+	// User: the unit belongs to the caller's systemd user instance (a rootless container).
+	User bool `json:"user,omitempty"`
 }
 
 // systemdManager puts the container in a transient scope that systemd creates through D-Bus
@@ -32,6 +34,7 @@ type SystemdState struct {
 type systemdManager struct {
 	*manager
 	unit, slice string
+	sd          systemdInstance
 	// extra are unit properties from org.systemd.property.* annotations.
 	extra []sd.Property
 }
@@ -40,7 +43,11 @@ func newSystemdManager(f fsOps, mode Mode, o Options) (*systemdManager, error) {
 	if mode != Unified {
 		return nil, fmt.Errorf("the systemd cgroup driver needs a pure cgroup v2 host (this one is %s)", mode)
 	}
-	p, err := parseSystemdPath(o.CgroupsPath, o.ID)
+	inst := systemInstance()
+	if o.Rootless {
+		inst = userInstance()
+	}
+	p, err := parseSystemdPath(o.CgroupsPath, o.ID, inst.user)
 	if err != nil {
 		return nil, err
 	}
@@ -61,22 +68,11 @@ func newSystemdManager(f fsOps, mode Mode, o Options) (*systemdManager, error) {
 	if mount == "" {
 		return nil, errors.New("the systemd cgroup driver: no cgroup2 mount")
 	}
+	// The directory is where the system manager would put the unit; Apply replaces it with the
+	// one systemd reports (a user instance's units live below user@UID.service).
 	dir := filepath.Join(mount, p.cgroup())
 	m := &manager{fs: f, v2: &v2Driver{placement: placement{mount: mount, dir: dir}}}
-	return &systemdManager{manager: m, unit: p.unit, slice: p.slice, extra: extra}, nil
-}
-
-func connectSystemd(ctx context.Context) (*sd.Conn, error) {
-	// systemd's private socket first (root, no dbus-daemon needed), then the system bus.
-	c, err := sd.NewSystemdConnectionContext(ctx)
-	if err == nil {
-		return c, nil
-	}
-	c, err2 := sd.NewSystemConnectionContext(ctx)
-	if err2 != nil {
-		return nil, fmt.Errorf("connect to systemd: %w", errors.Join(err, err2))
-	}
-	return c, nil
+	return &systemdManager{manager: m, unit: p.unit, slice: p.slice, sd: inst, extra: extra}, nil
 }
 
 // waitJob waits for a systemd job's result on ch.
@@ -96,13 +92,6 @@ func (m *systemdManager) Apply(pid int) error {
 	if pid <= 0 {
 		return fmt.Errorf("cgroup apply: invalid pid %d", pid)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), systemdTimeout)
-	defer cancel()
-	conn, err := connectSystemd(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
 	props := []sd.Property{
 		sd.PropDescription("berth container " + strings.TrimSuffix(m.unit, ".scope")),
 		sd.PropSlice(m.slice),
@@ -115,17 +104,28 @@ func (m *systemdManager) Apply(pid int) error {
 		prop("TasksAccounting", true),
 	}
 	props = append(props, m.extra...)
-	ch := make(chan string, 1)
-	if _, err := conn.StartTransientUnitContext(ctx, m.unit, "replace", props, ch); err != nil {
-		return fmt.Errorf("start transient unit %s: %w", m.unit, err)
-	}
-	if err := waitJob(ctx, "start "+m.unit, ch); err != nil {
-		return err
-	}
-	if _, err := m.fs.FSType(m.v2.dir); err != nil {
-		return fmt.Errorf("unit %s started but its cgroup %s is missing: %w", m.unit, m.v2.dir, err)
-	}
-	return nil
+	return m.sd.do(func(ctx context.Context, conn *sd.Conn) error {
+		ch := make(chan string, 1)
+		if _, err := conn.StartTransientUnitContext(ctx, m.unit, "replace", props, ch); err != nil {
+			return fmt.Errorf("start transient unit %s in %s: %w", m.unit, m.sd, err)
+		}
+		if err := waitJob(ctx, "start "+m.unit, ch); err != nil {
+			return err
+		}
+		p, err := conn.GetUnitTypePropertyContext(ctx, m.unit, "Scope", "ControlGroup")
+		if err != nil {
+			return fmt.Errorf("unit %s: its cgroup: %w", m.unit, err)
+		}
+		cg, _ := p.Value.Value().(string)
+		if !strings.HasPrefix(cg, "/") {
+			return fmt.Errorf("unit %s started but systemd names no cgroup for it", m.unit)
+		}
+		m.v2.dir = filepath.Join(m.v2.mount, cg)
+		if _, err := m.fs.FSType(m.v2.dir); err != nil {
+			return fmt.Errorf("unit %s started but its cgroup %s is missing: %w", m.unit, m.v2.dir, err)
+		}
+		return nil
+	})
 }
 
 func (m *systemdManager) Set(r *specs.LinuxResources) error {
@@ -137,14 +137,10 @@ func (m *systemdManager) Set(r *specs.LinuxResources) error {
 		return err
 	}
 	if len(props) > 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), systemdTimeout)
-		defer cancel()
-		conn, err := connectSystemd(ctx)
+		err := m.sd.do(func(ctx context.Context, conn *sd.Conn) error {
+			return conn.SetUnitPropertiesContext(ctx, m.unit, true, props...)
+		})
 		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		if err := conn.SetUnitPropertiesContext(ctx, m.unit, true, props...); err != nil {
 			return fmt.Errorf("linux.resources: set properties of %s: %w", m.unit, err)
 		}
 	}
@@ -153,20 +149,17 @@ func (m *systemdManager) Set(r *specs.LinuxResources) error {
 
 // Destroy stops the scope (systemd removes its cgroup), then removes whatever is left below it.
 func (m *systemdManager) Destroy() error {
-	ctx, cancel := context.WithTimeout(context.Background(), systemdTimeout)
-	defer cancel()
-	conn, err := connectSystemd(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	ch := make(chan string, 1)
-	if _, err := conn.StopUnitContext(ctx, m.unit, "replace", ch); err != nil {
-		var derr godbus.Error
-		if !errors.As(err, &derr) || !strings.HasSuffix(derr.Name, ".NoSuchUnit") {
+	err := m.sd.do(func(ctx context.Context, conn *sd.Conn) error {
+		ch := make(chan string, 1)
+		if _, err := conn.StopUnitContext(ctx, m.unit, "replace", ch); err != nil {
+			if isNoSuchUnit(err) {
+				return nil
+			}
 			return fmt.Errorf("stop unit %s: %w", m.unit, err)
 		}
-	} else if err := waitJob(ctx, "stop "+m.unit, ch); err != nil {
+		return waitJob(ctx, "stop "+m.unit, ch)
+	})
+	if err != nil {
 		return err
 	}
 	return m.manager.Destroy()
@@ -174,7 +167,7 @@ func (m *systemdManager) Destroy() error {
 
 func (m *systemdManager) State() State {
 	s := m.manager.State()
-	s.Systemd = &SystemdState{Unit: m.unit, Slice: m.slice}
+	s.Systemd = &SystemdState{Unit: m.unit, Slice: m.slice, User: m.sd.user}
 	return s
 }
 

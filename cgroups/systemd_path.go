@@ -24,10 +24,10 @@ func looksSystemd(p string) bool {
 }
 
 // parseSystemdPath reads cgroupsPath as runc does for --systemd-cgroup; an empty one means
-// system.slice:berth:<id>.
-func parseSystemdPath(cgroupsPath, id string) (systemdPath, error) {
+// system.slice:berth:<id>, and an empty slice system.slice (user.slice for a user instance).
+func parseSystemdPath(cgroupsPath, id string, user bool) (systemdPath, error) {
 	if cgroupsPath == "" {
-		cgroupsPath = "system.slice:berth:" + id
+		cgroupsPath = ":berth:" + id
 	}
 	parts := strings.Split(cgroupsPath, ":")
 	if len(parts) != 3 {
@@ -36,6 +36,9 @@ func parseSystemdPath(cgroupsPath, id string) (systemdPath, error) {
 	slice, prefix, name := parts[0], parts[1], parts[2]
 	if slice == "" {
 		slice = "system.slice"
+		if user {
+			slice = "user.slice"
+		}
 	}
 	if !strings.HasSuffix(slice, ".slice") || !validUnitPart(strings.TrimSuffix(slice, ".slice")) {
 		return systemdPath{}, fmt.Errorf("linux.cgroupsPath %q: %q is not a slice unit name", cgroupsPath, slice)

@@ -11,7 +11,7 @@ func TestSystemdPaths(t *testing.T) {
 		{"", "/system.slice/berth-id.scope", "berth-id.scope"},
 	}
 	for _, c := range cases {
-		p, err := parseSystemdPath(c.in, "id")
+		p, err := parseSystemdPath(c.in, "id", false)
 		if err != nil {
 			t.Errorf("%q: %v", c.in, err)
 			continue
@@ -21,8 +21,14 @@ func TestSystemdPaths(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"/abs/path", "system.slice:a", "system.slice:x:../../etc", "foo:bar:baz", "a.slice:b:c/d", "a.slice:p:x.slice"} {
-		if _, err := parseSystemdPath(bad, "id"); err == nil {
+		if _, err := parseSystemdPath(bad, "id", false); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+	// A user instance's default slice is user.slice; an explicit one is kept.
+	for in, want := range map[string]string{"": "user.slice", ":p:n": "user.slice", "app.slice:p:n": "app.slice"} {
+		if p, err := parseSystemdPath(in, "id", true); err != nil || p.slice != want {
+			t.Errorf("user %q: slice %q, %v; want %s", in, p.slice, err, want)
 		}
 	}
 	if !looksSystemd("system.slice:docker:abc") || !looksSystemd(":p:n") || looksSystemd("/a:b:c") || looksSystemd("/berth/x") || looksSystemd("a:b:c") {

@@ -114,7 +114,7 @@ func TestSystemdScope(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, err := connectSystemd(ctx)
+	conn, err := systemInstance().connect(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,5 +147,20 @@ func TestSystemdScope(t *testing.T) {
 		if a, _ := conn.GetUnitPropertyContext(ctx, unit, "ActiveState"); a != nil && a.Value.Value() == "active" {
 			t.Errorf("unit %s still active", unit)
 		}
+	}
+}
+
+func TestHostUID(t *testing.T) {
+	f := t.TempDir() + "/uid_map"
+	if err := os.WriteFile(f, []byte("         0       1000          1\n         1     100000      65536\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for uid, want := range map[int]int{0: 1000, 1: 100000, 70: 100069, 65536: 165535, 65537: 65537} {
+		if got := hostUID(uid, f); got != want {
+			t.Errorf("hostUID(%d) = %d, want %d", uid, got, want)
+		}
+	}
+	if got := hostUID(5, t.TempDir()+"/missing"); got != 5 {
+		t.Errorf("no map: %d", got)
 	}
 }

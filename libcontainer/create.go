@@ -57,6 +57,7 @@ func (s Store) Create(o CreateOpts) (*State, *os.File, error) {
 	}
 	cg, err := cgroups.NewWithOptions(cgroups.Options{
 		CgroupsPath: cfg.CgroupsPath, ID: o.ID, Systemd: cgroups.UseSystemd, Annotations: cfg.Annotations,
+		Rootless: o.Rootless,
 	})
 	if err != nil {
 		return nil, nil, err

@@ -388,4 +388,6 @@ runtime_spec_schema() {
 	done
 	jq -e '.linux.namespaces | index("time")' "$f" >/dev/null || fail "time namespace not listed"
 	jq -e '.linux.seccomp.actions | index("SCMP_ACT_NOTIFY")' "$f" >/dev/null || fail "seccomp actions"
+	assert_equal "$(jq -r '.linux.cgroup | [.v1, .v2, .systemd, .systemdUser] | map(tostring) | join(" ")' "$f")" \
+		"true true true true" "cgroup drivers"
 }

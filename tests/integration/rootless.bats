@@ -4,35 +4,13 @@
 # are delegated, state under $XDG_RUNTIME_DIR.
 
 load helpers
-
-RL_USER=berth-rootless
+load rootless_helpers
+load cgroups_helpers
 
 setup() {
 	berth_setup
-	# The harness's own unprivileged user; useradd gives it /etc/subuid and /etc/subgid
-	# ranges (Debian's login.defs), which the range test needs.
-	id "$RL_USER" >/dev/null 2>&1 || useradd --create-home --shell /bin/sh "$RL_USER"
-	RL_UID=$(id -u "$RL_USER")
-	RL_GID=$(id -g "$RL_USER")
-	XDG=$BATS_TEST_TMPDIR/xdg
-	mkdir -p "$XDG"
-	chown -R "$RL_USER:" "$ROOT" "$XDG" "$BUNDLE"
-	chmod 700 "$XDG"
-	rm "$BUNDLE/config.json"
-	# The template every rootless user starts from, made by berth itself.
-	(cd "$BUNDLE" && as_user "$BERTH" spec --rootless)
-	update_config --arg mark "BERTH_TEST_MARK=$TEST_MARK" \
-		'.process.terminal = false | .process.env += [$mark] | .root.readonly = false'
-	chown "$RL_USER:" "$BUNDLE/config.json"
+	rootless_setup
 }
-
-# as_user CMD...: CMD as the unprivileged user, with its own runtime directory.
-as_user() {
-	setpriv --reuid="$RL_USER" --regid="$RL_USER" --init-groups env XDG_RUNTIME_DIR="$XDG" HOME=/ "$@"
-}
-
-# rberth ARGS...: berth as the unprivileged user, on this test's state root.
-rberth() { as_user timeout -k 5 "$BERTH_TIMEOUT" "$BERTH" --root "$ROOT" "$@"; }
 
 @test "rootless: the caller is root inside a user namespace that maps only it" {
 	set_args sh -c 'id -u; cat /proc/self/uid_map /proc/self/gid_map; grep CapEff /proc/self/status'
@@ -116,4 +94,61 @@ rberth() { as_user timeout -k 5 "$BERTH_TIMEOUT" "$BERTH" --root "$ROOT" "$@"; }
 	assert_failure
 	assert_one_line_error 'uid'
 	[[ ! -e $ROOT/$ID ]] || fail "state left after the failed create"
+}
+
+# delegate_cgroups NAME: what an administrator (or systemd's Delegate=) does to give the user
+# a cgroup subtree: NAME in every cgroup hierarchy, owned by the user together with the files
+# a delegatee writes. The caller must also sit in the subtree on cgroup2, where moving a
+# process needs write access to the common ancestor's cgroup.procs: its child "shell" is for
+# that. Sets DELEG_MOUNTS; undone at teardown.
+delegate_cgroups() {
+	local m f
+	mapfile -t DELEG_MOUNTS < <(awk '$9 == "cgroup" || $9 == "cgroup2" { print $5 }' /proc/self/mountinfo)
+	for m in "${DELEG_MOUNTS[@]}"; do
+		mkdir "$m/$1"
+		on_teardown "rmdir '$m/$1/shell' 2>/dev/null; rmdir '$m/$1'"
+		if [[ $(stat -fc %T "$m") == cgroup2fs ]]; then
+			mkdir "$m/$1/shell"
+			SHELL_CG=$m/$1/shell
+			# The controllers the root offers, handed down to the subtree.
+			for f in $(cat "$m/$1/cgroup.controllers"); do echo "+$f" >"$m/$1/cgroup.subtree_control"; done
+		fi
+		# A new v1 cpuset starts with no CPUs or memory nodes: the administrator gives it some.
+		for f in cpuset.cpus cpuset.mems; do
+			[[ -e $m/$f && -e $m/$1/$f ]] && cat "$m/$f" >"$m/$1/$f"
+		done
+		for f in "$m/$1" "$m/$1"/{cgroup.procs,tasks,cgroup.subtree_control,cgroup.threads}; do
+			[[ -e $f ]] && chown "$RL_USER:" "$f"
+		done
+	done
+}
+
+# deleg_berth ARGS...: rberth from a shell inside the delegated cgroup2 subtree.
+deleg_berth() {
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$SHELL_CG" \
+		setpriv --reuid="$RL_USER" --regid="$RL_USER" --init-groups env XDG_RUNTIME_DIR="$XDG" HOME=/ \
+		timeout -k 5 "$BERTH_TIMEOUT" "$BERTH" --root "$ROOT" "$@"
+}
+
+# bats test_tags=vm
+@test "rootless: a cgroup delegated to the user is used, with its limits, and removed on delete" {
+	deleg=$ID-deleg
+	delegate_cgroups "$deleg"
+	update_config --arg p "/$deleg/ctr" '.linux.cgroupsPath = $p | .linux.resources = {"pids": {"limit": 10}}'
+	set_args sleep 1000
+	deleg_berth run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" ||
+		fail "run -d: $(cat "$BATS_TEST_TMPDIR/err")"
+	pid=$(rberth state "$ID" | jq -r .pid)
+	# Every hierarchy puts init in the user's cgroup below the delegated one.
+	run awk -F: -v want="/$deleg/ctr" '$3 != want { print "not moved: " $0 }' "/proc/$pid/cgroup"
+	assert_equal "$output" "" "init's cgroups"
+	if is_cgroup2; then pids_dir=/sys/fs/cgroup/$deleg/ctr; else pids_dir=/sys/fs/cgroup/pids/$deleg/ctr; fi
+	assert_equal "$(cat "$pids_dir/pids.max")" 10 pids.max
+	assert_equal "$(stat -c %U "$pids_dir")" "$RL_USER" "owner of the container's cgroup"
+	run rberth delete --force "$ID"
+	assert_success
+	for m in "${DELEG_MOUNTS[@]}"; do
+		[[ ! -e $m/$deleg/ctr ]] || fail "$m/$deleg/ctr left after delete"
+		[[ -d $m/$deleg ]] || fail "delete removed $m/$deleg, which the administrator made"
+	done
 }

@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${BERTH_VM_CACHE:-/var/cache/berth-vm}
 suite=bookworm
 mirror=${BERTH_VM_MIRROR:-http://deb.debian.org/debian}
-guest_pkgs=systemd,systemd-sysv,dbus,kmod,busybox-static,libseccomp2,tini,bats,jq,procps
+guest_pkgs=systemd,systemd-sysv,dbus,libpam-systemd,dbus-user-session,kmod,busybox-static,libseccomp2,tini,bats,jq,procps
 host_pkgs=(qemu-system-x86 debootstrap kmod e2fsprogs cpio xz-utils gpgv debian-archive-keyring)
 initrd_mods="virtio_pci virtio_blk virtio_console ext4 9pnet_virtio 9p"
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # in-guest.sh MODE RESULTS: what the VM lane runs inside the guest (MODE plain or systemd).
 #   plain    the bats tests tagged "vm" (cgroups_v2.bats and the v2 side of pause, update, events)
-#   systemd  cgroups_systemd.bats (the systemd driver); the v2 files are covered by plain already
+#   systemd  cgroups_systemd.bats (the systemd driver, system and user instance); the v2 files are
+#            covered by plain already
 # Both then run the cgroups package's root-only Go tests (compiled on the host by test.sh).
 # Writes RESULTS/vm-MODE-go.log and RESULTS/vm-MODE.tap; exits non-zero if anything failed.
 set -uo pipefail
