@@ -56,11 +56,16 @@ func createContainer(c *cli.Context) (*libcontainer.State, *os.File, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	foreground := c.Command.Name == "run" && !c.Bool("detach")
+	var rows, cols uint16
+	if foreground {
+		rows, cols = callerSize()
+	}
 	return store(c).Create(libcontainer.CreateOpts{
 		Rootless: rootless,
 		ID:       id, Bundle: bundle, PidFile: pidFile,
 		NoPivot: c.Bool("no-pivot"), NoNewKeyring: c.Bool("no-new-keyring"),
 		PreserveFDs: c.Int("preserve-fds"), ConsoleSocket: c.String("console-socket"),
-		ForegroundTerminal: c.Command.Name == "run" && !c.Bool("detach"),
+		ForegroundTerminal: foreground, ForegroundSize: [2]uint16{rows, cols},
 	})
 }

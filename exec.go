@@ -69,6 +69,11 @@ var execCommand = &cli.Command{
 		if proc.Terminal && consoleSocket == "" && detach {
 			return fmt.Errorf("--detach with a terminal needs --console-socket")
 		}
+		if proc.Terminal && consoleSocket == "" {
+			if rows, cols := callerSize(); rows > 0 {
+				proc.ConsoleHeight, proc.ConsoleWidth = rows, cols
+			}
+		}
 		pid, master, err := s.Exec(libcontainer.ExecOpts{
 			ID: id, Process: proc, PidFile: pidFile, PreserveFDs: c.Int("preserve-fds"),
 			ConsoleSocket: consoleSocket, IgnorePaused: c.Bool("ignore-paused"), SubCgroups: sub,

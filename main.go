@@ -40,10 +40,26 @@ func main() {
 		}
 		return
 	}
+	if startsContainerProcess(os.Args[1:]) {
+		cgroups.Prewarm()
+	}
 	app := newApp()
 	if err := app.Run(os.Args); err != nil {
 		fatal(err)
 	}
+}
+
+// startsContainerProcess: the command line is likely create, run or exec, which move a
+// process between cgroups soon (see cgroups.Prewarm). A container id that happens to be
+// called "run" only costs a harmless extra prewarm.
+func startsContainerProcess(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "create", "run", "exec":
+			return true
+		}
+	}
+	return false
 }
 
 func newApp() *cli.App {

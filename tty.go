@@ -37,6 +37,21 @@ func attachTerminal(master *os.File) *terminal {
 	return t
 }
 
+// callerSize is the size of the terminal on our stdin (rows, columns); zero when stdin is
+// not a terminal or has no real window. It goes into the config, so the pty has it before
+// the process runs: a resize after start would race with a process that reads it at once.
+func callerSize() (rows, cols uint16) {
+	c, err := console.ConsoleFromFile(os.Stdin)
+	if err != nil {
+		return 0, 0
+	}
+	ws, err := c.Size()
+	if err != nil || ws.Height == 0 || ws.Width == 0 {
+		return 0, 0
+	}
+	return ws.Height, ws.Width
+}
+
 // resize gives the pty our terminal's size.
 func (t *terminal) resize() {
 	if t.current == nil {

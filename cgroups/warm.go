@@ -11,7 +11,10 @@ import (
 // cgroup_threadgroup_rwsem for writing, and the first writer waits for an RCU grace
 // period (5-15 ms on a small VM) while later ones within a grace period pass at once.
 // Moving ourselves into the cgroup we are already in costs nothing else, so doing it
-// now overlaps that wait with the rest of `create` instead of paying it in Apply.
+// first thing (berth's main, for create, run and exec) overlaps that wait with the rest
+// of the command instead of paying it in Apply. The writer holds cgroup_mutex while it
+// waits, so cgroup mkdirs block until then too; nothing else berth does before Apply
+// needs it.
 func Prewarm() {
 	go func() {
 		hs, err := findHierarchies(sysFS, DetectMode())

@@ -34,6 +34,9 @@ type CreateOpts struct {
 	// ForegroundTerminal: with a terminal and no ConsoleSocket, Create returns the
 	// master for the caller to attach (foreground `run`).
 	ForegroundTerminal bool
+	// ForegroundSize is the caller's terminal size (rows, columns) for a foreground
+	// terminal; it overrides process.consoleSize, as the caller's window would anyway.
+	ForegroundSize [2]uint16
 	// Stdio for the container; nil entries mean the caller's own.
 	Stdin, Stdout, Stderr *os.File
 }
@@ -46,7 +49,6 @@ func (s Store) Create(o CreateOpts) (*State, *os.File, error) {
 	if err := ValidateID(o.ID); err != nil {
 		return nil, nil, err
 	}
-	cgroups.Prewarm()
 	spec, err := specconv.LoadSpec(o.Bundle)
 	if err != nil {
 		return nil, nil, err
@@ -54,6 +56,9 @@ func (s Store) Create(o CreateOpts) (*State, *os.File, error) {
 	cfg, err := specconv.Convert(spec, specconv.Options{ID: o.ID, Bundle: o.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring})
 	if err != nil {
 		return nil, nil, err
+	}
+	if o.ForegroundTerminal && o.ConsoleSocket == "" && o.ForegroundSize[0] > 0 && o.ForegroundSize[1] > 0 {
+		cfg.Process.ConsoleHeight, cfg.Process.ConsoleWidth = o.ForegroundSize[0], o.ForegroundSize[1]
 	}
 	cg, err := cgroups.NewWithOptions(cgroups.Options{
 		CgroupsPath: cfg.CgroupsPath, ID: o.ID, Systemd: cgroups.UseSystemd, Annotations: cfg.Annotations,
@@ -116,6 +121,10 @@ func (c *creation) run() (*State, *os.File, error) {
 	nListen := listenFDs()
 	extra := nListen + c.opts.PreserveFDs
 	ns := namespacesFor(c.cfg)
+	// A new cgroup namespace is init's to make, once it sits in the container's cgroup
+	// (see msgCgroupPlaced); every other namespace exists before init runs.
+	newCgroupNS := ns.newFlags&unix.CLONE_NEWCGROUP != 0
+	ns.newFlags &^= unix.CLONE_NEWCGROUP
 	pid, sync, err := startInit(initLaunch{
 		stdio:    [3]int{fdOf(c.opts.Stdin, os.Stdin), fdOf(c.opts.Stdout, os.Stdout), fdOf(c.opts.Stderr, os.Stderr)},
 		extraFDs: extra,
@@ -128,11 +137,8 @@ func (c *creation) run() (*State, *os.File, error) {
 			GIDMappings: idMaps(c.cfg.GIDMappings),
 			TimeOffsets: c.cfg.TimeOffsets,
 			OnReady: func(pid int) error {
-				c.cgPlaced = true
-				if err := c.placeInCgroup(pid); err != nil {
-					return err
-				}
-				// Stage 1's resctrl group is inherited by init and everything it forks.
+				// Stage 1's resctrl group is inherited by init and everything it forks
+				// (resctrl moves one thread, so this cannot wait until init runs Go).
 				c.rdtPlaced = c.cfg.IntelRdt != nil
 				return applyIntelRdt(c.opts.ID, c.cfg.IntelRdt, pid)
 			},
@@ -164,14 +170,25 @@ func (c *creation) run() (*State, *os.File, error) {
 
 	st := &State{
 		ID: c.opts.ID, Bundle: c.opts.Bundle, Rootfs: c.cfg.Rootfs, Created: time.Now().UTC(),
-		Owner: ownerName(), InitPid: pid, InitStartTime: stat.StartTime, Config: c.cfg, Cgroup: c.cg.State(),
+		Owner: ownerName(), InitPid: pid, InitStartTime: stat.StartTime, Config: c.cfg,
 	}
 	ch := newChannel(sync)
 	if err := ch.send(message{Type: msgConfig, Config: &initConfig{
 		Mode: modeCreate, ID: c.opts.ID, Bundle: c.opts.Bundle, Config: c.cfg, Pid: pid,
-		PreserveFDs: extra, ExtraEnv: listenEnv(nListen),
+		PreserveFDs: extra, ExtraEnv: listenEnv(nListen), NewCgroupNS: newCgroupNS,
 	}}); err != nil {
 		return nil, nil, fmt.Errorf("send config to init: %w", err)
+	}
+	// While init boots and reads its config. It waits for the word before it
+	// unshares its cgroup namespace or does anything else, so nothing of the
+	// container ever runs outside its cgroup.
+	c.cgPlaced = true
+	if err := c.placeInCgroup(pid); err != nil {
+		return nil, nil, err
+	}
+	st.Cgroup = c.cg.State() // after Apply: systemd names the directory, rootless may have none
+	if err := ch.send(message{Type: msgCgroupPlaced}); err != nil {
+		return nil, nil, fmt.Errorf("tell init its cgroup is ready: %w", err)
 	}
 	if path := seccomp.AgentPath(c.cfg.Seccomp); path != "" {
 		if err := sendSeccompAgent(ch, path); err != nil {

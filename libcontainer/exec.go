@@ -33,7 +33,6 @@ type ExecOpts struct {
 // (entered through a pidfd), its cgroup, its root. It returns the process's pid (a
 // child of the caller) and, for a terminal without ConsoleSocket, the pty master.
 func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
-	cgroups.Prewarm()
 	st, err := s.Load(o.ID)
 	if err != nil {
 		return -1, nil, err
@@ -80,9 +79,6 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 				JoinPidFD:    pidfd,
 				JoinPidFlags: namespaceFlags(st.Config),
 				OnReady: func(pid int) error {
-					if err := cgroups.Enter(st.Cgroup, pid, o.SubCgroups); err != nil {
-						return err
-					}
 					return setFinalAffinity(affinity, pid)
 				},
 			},
@@ -93,6 +89,9 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 		return -1, nil, err
 	}
 	defer sync.Close()
+	// Into the container's cgroup only now, while init boots: the migration may wait for
+	// an RCU grace period (see cgroups.Prewarm). Init does nothing before its config.
+	err = cgroups.Enter(st.Cgroup, pid, o.SubCgroups)
 	ch := newChannel(sync)
 	ic := &initConfig{
 		Mode: modeExec, ID: o.ID, Bundle: st.Bundle, Process: o.Process, Pid: pid,
@@ -100,9 +99,9 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 		// The container-wide settings every process of the container runs with.
 		Config: &configs.Config{Personality: st.Config.Personality, MemoryPolicy: st.Config.MemoryPolicy},
 	}
-	if prog, cerr := compiled.wait(); cerr != nil {
+	if prog, cerr := compiled.wait(); err == nil && cerr != nil {
 		err = cerr
-	} else if prog != nil {
+	} else if err == nil && prog != nil {
 		// The exec'd process gets the container's filter, as runc does.
 		ic.Seccomp = &execSeccomp{Program: prog, State: specs.State{
 			Version: specs.Version, ID: o.ID, Status: specs.StateRunning, Pid: st.InitPid,

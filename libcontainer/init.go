@@ -47,6 +47,16 @@ func Init() error {
 
 func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	cfg := ic.Config
+	if _, err := ch.expect(msgCgroupPlaced); err != nil {
+		return err
+	}
+	if ic.NewCgroupNS {
+		// Rooted at the cgroup init is in now. Per thread: this is the locked main
+		// thread, which mounts, runs the hooks and execs the process.
+		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+			return fmt.Errorf("create the cgroup namespace: %w", err)
+		}
+	}
 	// The notify agent's socket is a path in the runtime's mount namespace, and only
 	// the runtime's credentials are sure to reach it (init may be an unprivileged uid of
 	// a user namespace): the parent connects, as for exec, and sends the connection,

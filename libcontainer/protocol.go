@@ -19,12 +19,14 @@ import (
 //	| # | from   | type        | when / meaning                                               |
 //	|---|--------|-------------|--------------------------------------------------------------|
 //	| 1 | parent | config      | init started in its namespaces; here is what to build        |
+//	| 2 | parent | cgroup-placed | init is in the container's cgroup (create mode): it may    |
+//	|   |        |             | unshare its cgroup namespace and start building              |
 //	| ² | init   | seccomp-agent | a notify profile: the parent connects to listenerPath and  |
 //	|   |        |             | answers with the connection (an fd)                          |
 //	| ¹ | init   | idmap-sources | idmapped mounts: the parent answers with one fd per mount  |
-//	| 2 | init   | mounts-done | rootfs mounted, not pivoted: run prestart + createRuntime    |
-//	| 3 | parent | hooks-done  | those hooks succeeded                                        |
-//	| 4 | init   | ready       | createContainer hooks ran, root pivoted, process prepared;   |
+//	| 3 | init   | mounts-done | rootfs mounted, not pivoted: run prestart + createRuntime    |
+//	| 4 | parent | hooks-done  | those hooks succeeded                                        |
+//	| 5 | init   | ready       | createContainer hooks ran, root pivoted, process prepared;   |
 //	|   |        |             | init now waits on exec.sock for `berth start`                |
 //	| * | init   | error       | any step failed; init exits, the parent cleans up            |
 //
@@ -40,11 +42,16 @@ import (
 type msgType string
 
 const (
-	msgConfig     msgType = "config"
-	msgMountsDone msgType = "mounts-done"
-	msgHooksDone  msgType = "hooks-done"
-	msgReady      msgType = "ready"
-	msgError      msgType = "error"
+	msgConfig msgType = "config"
+	// msgCgroupPlaced (parent → init, create mode): init is in the container's cgroup.
+	// The parent moves init only after it started, because the first cgroup migration
+	// after a quiet spell waits for an RCU grace period (see cgroups.Prewarm): init's Go
+	// runtime boots meanwhile instead of after it.
+	msgCgroupPlaced msgType = "cgroup-placed"
+	msgMountsDone   msgType = "mounts-done"
+	msgHooksDone    msgType = "hooks-done"
+	msgReady        msgType = "ready"
+	msgError        msgType = "error"
 	// msgSeccompAgent (init → parent): the container's seccomp profile
 	// notifies; send the connection to its agent. The parent connects to listenerPath
 	// in its own mount namespace and answers with the socket (channel.sendFD).
@@ -73,6 +80,9 @@ type initConfig struct {
 	Config *configs.Config `json:"config,omitempty"`
 	// Process is the process to exec (modeExec).
 	Process *configs.Process `json:"process,omitempty"`
+	// NewCgroupNS: init unshares the container's new cgroup namespace itself, once the
+	// parent placed it in the container's cgroup, which becomes the namespace's root.
+	NewCgroupNS bool `json:"new_cgroupns,omitempty"`
 	// Pid is init's pid in the runtime's pid namespace (for the hooks' state).
 	Pid int `json:"pid"`
 	// PreserveFDs extra fds after stdio are passed to the user process (--preserve-fds).

@@ -68,6 +68,7 @@ wait_recvtty() {
 	[[ $out == *"/dev/pts/"* && $out == *"in-tty"* ]] || fail "foreground terminal: $out"
 }
 
+# The pty has the size before the process starts: stty reads it at once.
 @test "terminal: the caller's window size reaches the container" {
 	update_config '.process.terminal = true'
 	set_args stty size
@@ -83,6 +84,11 @@ wait_recvtty() {
 	run script -qec "$BERTH --root $ROOT exec -t $ID sh -c 'tty; exit 5'" /dev/null
 	assert_failure 5
 	[[ $(tr -d '\r' <<<"$output") == *"/dev/pts/"* ]] || fail "exec -t: $output"
+	# The size is the pty's before the process runs, not a resize racing with it.
+	for _ in 1 2 3; do
+		run script -qec "stty rows 29 cols 101; $BERTH --root $ROOT exec -t $ID stty size" /dev/null
+		[[ $(tr -d '\r' <<<"$output") == *"29 101"* ]] || fail "window size: $output"
+	done
 }
 
 @test "terminal: create with process.terminal and no --console-socket fails and leaves nothing" {
