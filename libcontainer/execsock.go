@@ -57,6 +57,11 @@ func signalStart(dir string, timeout time.Duration) error {
 	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
 	var b [1]byte
 	n, err := unix.Read(fd, b[:])
+	// With SO_RCVTIMEO set, a signal (the Go runtime's SIGURG, a SIGCHLD) interrupts the
+	// read even under SA_RESTART (socket(7)); each retry restarts the timeout.
+	for err == unix.EINTR {
+		n, err = unix.Read(fd, b[:])
+	}
 	if err != nil {
 		return fmt.Errorf("wait for init: %w", err)
 	}

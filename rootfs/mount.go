@@ -83,6 +83,10 @@ func (mt *mounter) mountFilesystem(m configs.Mount) error {
 		source = m.Type
 	}
 	flags := m.Flags &^ propagationFlags
+	if m.TmpCopyUp {
+		// Writable while it is filled; read-only afterwards if asked.
+		flags &^= unix.MS_RDONLY
+	}
 	err = sys.Mount(source, fdPath(target), m.Type, flags, m.Data)
 	if err != nil && m.Type == "devpts" && errors.Is(err, unix.EINVAL) {
 		// In a user namespace the gid= of a default devpts (tty, 5) may be unmapped.
@@ -96,7 +100,34 @@ func (mt *mounter) mountFilesystem(m configs.Mount) error {
 	if err != nil {
 		return fmt.Errorf("mount %s: %w", m.Type, err)
 	}
+	if m.TmpCopyUp {
+		if err := mt.copyUp(m, target, flags); err != nil {
+			return err
+		}
+	}
 	return mt.afterMount(m, target)
+}
+
+// copyUp fills a new tmpfs with what it now covers. target, opened before the mount,
+// still reaches the directory underneath: the copy reads through it.
+func (mt *mounter) copyUp(m configs.Mount, target *os.File, flags uintptr) error {
+	mnt, err := mt.root.open(m.Destination)
+	if err != nil {
+		return fmt.Errorf("reopen after mount: %w", err)
+	}
+	defer mnt.Close()
+	if err := mt.checkSamePlace(target, mnt); err != nil {
+		return err
+	}
+	if err := copyTree(int(target.Fd()), int(mnt.Fd()), m.Destination); err != nil {
+		return err
+	}
+	if m.Flags&unix.MS_RDONLY != 0 {
+		if err := sys.Mount("", fdPath(mnt), "", flags|unix.MS_REMOUNT|unix.MS_RDONLY, m.Data); err != nil {
+			return fmt.Errorf("remount read-only after tmpcopyup: %w", err)
+		}
+	}
+	return nil
 }
 
 // mountBind binds the host path m.Source, then remounts it for per-mount flags. An

@@ -193,6 +193,7 @@ func TestConvertRejects(t *testing.T) {
 		{"mount idmap", func(s *specs.Spec) { s.Mounts[1].Options[1] = "idmap" }, nil, "mounts[1].options: idmapped mounts are supported for bind mounts only"},
 		{"mount ridmap", func(s *specs.Spec) { s.Mounts[3].Options = []string{"ridmap"} }, nil, "mounts[3].options: idmapped mounts are supported for bind mounts only"},
 		{"mount empty option", func(s *specs.Spec) { s.Mounts[4].Options[2] = "" }, nil, "mounts[4].options[2]: empty option"},
+		{"tmpcopyup on proc", func(s *specs.Spec) { s.Mounts[0].Options = []string{"tmpcopyup"} }, nil, `mounts[0].options: tmpcopyup applies to tmpfs mounts only, not "proc"`},
 		{"mount uidMappings", func(s *specs.Spec) { s.Mounts[0].UIDMappings = []specs.LinuxIDMapping{{Size: 1}} }, nil, "mounts[0].options: idmapped mounts are supported for bind mounts only"},
 		{"mount unknown fs", func(s *specs.Spec) { s.Mounts[0].Type = "foo" }, nil, `mounts[0].type: unknown filesystem type "foo"`},
 		{"mount none without bind", func(s *specs.Spec) { s.Mounts[0].Type = "none" }, nil, `mounts[0].type: unknown filesystem type "none"`},

@@ -18,7 +18,7 @@ func MountOptions() []string {
 	for n := range recAtimeOptions {
 		names = append(names, n)
 	}
-	names = append(names, "idmap", "ridmap")
+	names = append(names, "idmap", "ridmap", "tmpcopyup")
 	sort.Strings(names)
 	return names
 }

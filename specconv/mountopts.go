@@ -16,6 +16,7 @@ type mountOptions struct {
 	recClr      uint64
 	idmap       bool // "idmap": the mount gets an idmapping
 	ridmap      bool // "ridmap": every mount of an rbind gets it
+	tmpcopyup   bool // "tmpcopyup": a tmpfs starts with a copy of what it covers
 }
 
 // flagOption is a mount(8) option that sets or clears one MS_* flag.
@@ -76,12 +77,6 @@ var recAtimeOptions = map[string]uint64{
 	"rstrictatime": unix.MOUNT_ATTR_STRICTATIME, "rnostrictatime": unix.MOUNT_ATTR_RELATIME,
 }
 
-// notYetOptions are runtime options berth knows but does not implement; passing them to
-// the filesystem as data would fail later with a far less helpful error.
-var notYetOptions = map[string]string{
-	"tmpcopyup": "tmpcopyup is not supported yet",
-}
-
 // parseMountOptions parses options in order; a later option overrides an earlier one
 // ("ro,rw" is read-write). field is the JSON path of the options list.
 func parseMountOptions(field string, options []string) (mountOptions, error) {
@@ -129,9 +124,9 @@ func parseMountOptions(field string, options []string) (mountOptions, error) {
 		case "ridmap":
 			o.ridmap = true
 			continue
-		}
-		if why, ok := notYetOptions[opt]; ok {
-			return o, fieldErrorf(index(field, i), "%q: %s", opt, why)
+		case "tmpcopyup":
+			o.tmpcopyup = true
+			continue
 		}
 		o.data = append(o.data, opt)
 	}

@@ -110,7 +110,6 @@ func TestParseMountOptionsErrors(t *testing.T) {
 		opts []string
 		want string
 	}{
-		{[]string{"tmpcopyup"}, `mounts[3].options[0]: "tmpcopyup"`},
 		{[]string{"ro", ""}, "mounts[3].options[1]: empty option"},
 		{[]string{"a\x00b"}, "mounts[3].options[0]: contains a NUL byte"},
 	}

@@ -49,6 +49,10 @@ func convertMount(field string, m specs.Mount, bundle string) (configs.Mount, er
 		Data:             strings.Join(opts.data, ","),
 		RecAttrSet:       opts.recSet,
 		RecAttrClr:       opts.recClr,
+		TmpCopyUp:        opts.tmpcopyup,
+	}
+	if opts.tmpcopyup && (m.Type != "tmpfs" || opts.flags&unix.MS_BIND != 0) {
+		return out, fieldErrorf(field+".options", "tmpcopyup applies to tmpfs mounts only, not %q", m.Type)
 	}
 	// A "bind" type without bind/rbind is still a (non-recursive) bind, as in runc.
 	if m.Type == "bind" || opts.flags&unix.MS_BIND != 0 {

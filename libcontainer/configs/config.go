@@ -156,6 +156,9 @@ type Mount struct {
 	GIDMappings []IDMap `json:"gid_mappings,omitempty"`
 	// IDMapRecursive ("ridmap") idmaps every mount of an rbind, not only the top one.
 	IDMapRecursive bool `json:"idmap_recursive,omitempty"`
+	// TmpCopyUp ("tmpcopyup", tmpfs only): the new tmpfs starts with a copy of the
+	// directory it is mounted over, as runc does it.
+	TmpCopyUp bool `json:"tmpcopyup,omitempty"`
 }
 
 // IsIDMapped reports whether m gets an idmapping.

@@ -56,6 +56,43 @@ mountinfo_line() { awk -v d="$1" '$5 == d' <<<"$output" | tail -n1; }
 	[[ $line == *" - tmpfs "* && $line == *size=1024k* && $line == *mode=1770* ]] || fail "tmpfs data: $line"
 }
 
+# podman mounts --tmpfs with tmpcopyup: the tmpfs starts with a copy of what it covers.
+# (Modes let the container's root, which has no CAP_DAC_OVERRIDE, read and write.)
+@test "tmpcopyup fills a tmpfs with what it covers: contents, owners, modes, links; ro applies after" {
+	r=$BUNDLE/rootfs
+	mkdir -p "$r/data/sub" "$r/rodata"
+	echo image >"$r/data/sub/file"
+	chown 1000:1001 "$r/data/sub/file" && chmod 0646 "$r/data/sub/file"
+	chmod 0711 "$r/data/sub"
+	ln -s sub/file "$r/data/link"
+	echo ro-content >"$r/rodata/x"
+	add_mount '{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "tmpcopyup", "mode=755"]}'
+	add_mount '{"destination": "/rodata", "type": "tmpfs", "source": "tmpfs", "options": ["ro", "tmpcopyup"]}'
+	set_args sh -c 'awk "\$5 == \"/data\" || \$5 == \"/rodata\" { print \$5, \$6, \$9 }" /proc/self/mountinfo
+		cat /data/link; stat -c "%u:%g %a" /data/sub/file /data/sub
+		echo changed >/data/sub/file && echo written
+		cat /rodata/x; touch /rodata/y 2>/dev/null || echo ro-refused'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_output_contains "/data rw,nosuid"
+	[[ $output == *"/data "*" tmpfs"* && $output == *"/rodata ro"*" tmpfs"* ]] || fail "not tmpfs mounts: $output"
+	assert_output_contains image
+	assert_output_contains "1000:1001 646"
+	assert_output_contains "0:0 711"
+	assert_output_contains written
+	assert_output_contains ro-content
+	assert_output_contains ro-refused
+	# The copy was written, never the image.
+	assert_equal "$(cat "$r/data/sub/file")" image "the rootfs file"
+}
+
+@test "tmpcopyup on anything but a tmpfs is refused, naming the option list" {
+	add_mount "{\"destination\": \"/mnt\", \"type\": \"bind\", \"source\": \"$BATS_TEST_TMPDIR\", \"options\": [\"bind\", \"tmpcopyup\"]}"
+	run_detached create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_one_line_error 'mounts\[[0-9]+\]\.options: tmpcopyup applies to tmpfs mounts only'
+}
+
 @test "a mount destination that does not exist is created inside the rootfs" {
 	add_mount '{"destination": "/new/deep/dir", "type": "tmpfs", "source": "tmpfs", "options": ["size=64k"]}'
 	set_args sh -c 'grep " /new/deep/dir " /proc/self/mountinfo'
