@@ -111,14 +111,11 @@ func (mt *mounter) mountFilesystem(m configs.Mount) error {
 // copyUp fills a new tmpfs with what it now covers. target, opened before the mount,
 // still reaches the directory underneath: the copy reads through it.
 func (mt *mounter) copyUp(m configs.Mount, target *os.File, flags uintptr) error {
-	mnt, err := mt.root.open(m.Destination)
+	mnt, err := mt.reopenMounted(m.Destination, target)
 	if err != nil {
-		return fmt.Errorf("reopen after mount: %w", err)
-	}
-	defer mnt.Close()
-	if err := mt.checkSamePlace(target, mnt); err != nil {
 		return err
 	}
+	defer mnt.Close()
 	if err := copyTree(int(target.Fd()), int(mnt.Fd()), m.Destination); err != nil {
 		return err
 	}
@@ -180,14 +177,11 @@ func bindFlags(flags uintptr) uintptr { return unix.MS_BIND | flags&unix.MS_REC 
 // afterMount reopens the destination (now the new mount's root) and applies what
 // cannot be given in the first call: bind flags, propagation, recursive attributes.
 func (mt *mounter) afterMount(m configs.Mount, before *os.File) error {
-	mnt, err := mt.root.open(m.Destination)
+	mnt, err := mt.reopenMounted(m.Destination, before)
 	if err != nil {
-		return fmt.Errorf("reopen after mount: %w", err)
-	}
-	defer mnt.Close()
-	if err := mt.checkSamePlace(before, mnt); err != nil {
 		return err
 	}
+	defer mnt.Close()
 	if m.IsBind() {
 		if err := remountBind(mnt, m.Flags&^unix.MS_BIND&^unix.MS_REC, m.ClearedFlags); err != nil {
 			return err
@@ -209,6 +203,20 @@ func applyPropagationAndAttrs(mnt *os.File, m configs.Mount) error {
 		}
 	}
 	return nil
+}
+
+// reopenMounted opens dest again, now the root of the mount just made on before, and
+// makes sure it is in the same place.
+func (mt *mounter) reopenMounted(dest string, before *os.File) (*os.File, error) {
+	mnt, err := mt.root.open(dest)
+	if err != nil {
+		return nil, fmt.Errorf("reopen after mount: %w", err)
+	}
+	if err := mt.checkSamePlace(before, mnt); err != nil {
+		mnt.Close()
+		return nil, err
+	}
+	return mnt, nil
 }
 
 // checkTarget verifies where a resolved destination really is before mounting on it.
