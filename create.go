@@ -25,7 +25,7 @@ var createCommand = &cli.Command{
 	ArgsUsage: "<container-id>",
 	Flags:     createFlags,
 	Action: func(c *cli.Context) error {
-		_, master, err := createContainer(c)
+		_, master, err := createContainer(c, nil)
 		if master != nil {
 			// Only `run` keeps a terminal in the foreground; create needs a receiver.
 			master.Close()
@@ -34,7 +34,9 @@ var createCommand = &cli.Command{
 	},
 }
 
-func createContainer(c *cli.Context) (*libcontainer.State, *os.File, error) {
+// createContainer is create's work, and run's first half. beforeChanges (may be nil) is
+// called before anything is made on the host.
+func createContainer(c *cli.Context, beforeChanges func()) (*libcontainer.State, *os.File, error) {
 	id, err := containerID(c)
 	if err != nil {
 		return nil, nil, err
@@ -67,5 +69,6 @@ func createContainer(c *cli.Context) (*libcontainer.State, *os.File, error) {
 		NoPivot: c.Bool("no-pivot"), NoNewKeyring: c.Bool("no-new-keyring"),
 		PreserveFDs: c.Int("preserve-fds"), ConsoleSocket: c.String("console-socket"),
 		ForegroundTerminal: foreground, ForegroundSize: [2]uint16{rows, cols},
+		BeforeHostChanges: beforeChanges,
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -62,8 +61,9 @@ var execCommand = &cli.Command{
 		}
 		detach := c.Bool("detach")
 		sigs := make(chan os.Signal, 64)
+		caught := func() {}
 		if !detach {
-			signal.Notify(sigs)
+			caught = catchSignals(sigs)
 		}
 		consoleSocket := c.String("console-socket")
 		if proc.Terminal && consoleSocket == "" && detach {
@@ -77,6 +77,7 @@ var execCommand = &cli.Command{
 		pid, master, err := s.Exec(libcontainer.ExecOpts{
 			ID: id, Process: proc, PidFile: pidFile, PreserveFDs: c.Int("preserve-fds"),
 			ConsoleSocket: consoleSocket, IgnorePaused: c.Bool("ignore-paused"), SubCgroups: sub,
+			BeforeHostChanges: caught,
 		})
 		if err != nil {
 			return err

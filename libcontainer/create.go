@@ -37,6 +37,9 @@ type CreateOpts struct {
 	// ForegroundSize is the caller's terminal size (rows, columns) for a foreground
 	// terminal; it overrides process.consoleSize, as the caller's window would anyway.
 	ForegroundSize [2]uint16
+	// BeforeHostChanges, if set, is called before Create makes anything on the host
+	// (state directory, cgroup, processes).
+	BeforeHostChanges func()
 	// Stdio for the container; nil entries mean the caller's own.
 	Stdin, Stdout, Stderr *os.File
 }
@@ -66,6 +69,9 @@ func (s Store) Create(o CreateOpts) (*State, *os.File, error) {
 	})
 	if err != nil {
 		return nil, nil, err
+	}
+	if o.BeforeHostChanges != nil {
+		o.BeforeHostChanges()
 	}
 	dir, err := s.reserve(o.ID)
 	if err != nil {

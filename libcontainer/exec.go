@@ -25,7 +25,9 @@ type ExecOpts struct {
 	ConsoleSocket string
 	IgnorePaused  bool
 	// SubCgroups places the process in sub-cgroups of the container's (exec --cgroup).
-	SubCgroups            cgroups.SubCgroups
+	SubCgroups cgroups.SubCgroups
+	// BeforeHostChanges, if set, is called before Exec starts a process.
+	BeforeHostChanges     func()
 	Stdin, Stdout, Stderr *os.File
 }
 
@@ -62,6 +64,9 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 		defer console.close()
 	} else if o.ConsoleSocket != "" {
 		return -1, nil, errors.New("--console-socket given without a terminal (use --tty)")
+	}
+	if o.BeforeHostChanges != nil {
+		o.BeforeHostChanges()
 	}
 	nListen := listenFDs()
 	// Compiled (or found in the cache) while init starts.

@@ -194,6 +194,31 @@ load helpers
 	assert_equal "$(jq -r --arg id "$second" '.[] | select(.id == $id) | .status' <<<"$output")" running
 }
 
+@test "run and exec in the foreground forward the signals they get to the process" {
+	trapper='trap "echo usr1-$0 >> /signal" USR1; trap "echo term-$0 >> /signal; exit 3" TERM
+		echo ready > /ready-$0; while :; do sleep 0.1; done'
+	set_args sh -c "$trapper" run
+	# Not through the berth helper: timeout(1) would get the signals, not berth.
+	"$BERTH" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
+	runner=$!
+	wait_for_file "$BUNDLE/rootfs/ready-run"
+	"$BERTH" --root "$ROOT" exec "$ID" sh -c "$trapper" exec </dev/null >/dev/null 2>&1 &
+	execer=$!
+	wait_for_file "$BUNDLE/rootfs/ready-exec"
+	kill -USR1 "$runner" "$execer"
+	kill -TERM "$execer"
+	status=0
+	wait "$execer" || status=$?
+	assert_equal "$status" 3 "exec's exit status"
+	kill -TERM "$runner"
+	status=0
+	wait "$runner" || status=$?
+	assert_equal "$status" 3 "run's exit status"
+	for want in usr1-run usr1-exec term-exec term-run; do
+		grep -qx "$want" "$BUNDLE/rootfs/signal" || fail "$want missing: $(cat "$BUNDLE/rootfs/signal")"
+	done
+}
+
 @test "kill sends SIGTERM by default" {
 	# The trap shows which signal arrived: TERM is the only one that writes "term".
 	set_args sh -c 'trap "echo term > /signal; exit 0" TERM; echo ready > /ready; while :; do sleep 0.1; done'
