@@ -16,6 +16,11 @@ import (
 // waits, so cgroup mkdirs block until then too; nothing else berth does before Apply
 // needs it.
 func Prewarm() {
+	// On pure v2 containers are born in their cgroup (ClonePlacer), no migration to
+	// prepare for; a prewarm would only hold cgroup_mutex, which mkdir needs, meanwhile.
+	if DetectMode() == Unified {
+		return
+	}
 	go func() {
 		hs, err := findHierarchies(sysFS, DetectMode())
 		if err != nil {

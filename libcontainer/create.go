@@ -131,7 +131,14 @@ func (c *creation) run() (*State, *os.File, error) {
 	// (see msgCgroupPlaced); every other namespace exists before init runs.
 	newCgroupNS := ns.newFlags&unix.CLONE_NEWCGROUP != 0
 	ns.newFlags &^= unix.CLONE_NEWCGROUP
-	pid, sync, err := startInit(initLaunch{
+	into, err := c.prepareCgroup()
+	if err != nil {
+		return nil, nil, err
+	}
+	if into != nil {
+		defer into.Close()
+	}
+	pid, sync, inCgroup, err := startInit(initLaunch{
 		stdio:    [3]int{fdOf(c.opts.Stdin, os.Stdin), fdOf(c.opts.Stdout, os.Stdout), fdOf(c.opts.Stderr, os.Stderr)},
 		extraFDs: extra,
 		listener: int(lis.Fd()),
@@ -142,6 +149,7 @@ func (c *creation) run() (*State, *os.File, error) {
 			UIDMappings: idMaps(c.cfg.UIDMappings),
 			GIDMappings: idMaps(c.cfg.GIDMappings),
 			TimeOffsets: c.cfg.TimeOffsets,
+			IntoCgroup:  into,
 			OnReady: func(pid int) error {
 				// Stage 1's resctrl group is inherited by init and everything it forks
 				// (resctrl moves one thread, so this cannot wait until init runs Go).
@@ -189,8 +197,10 @@ func (c *creation) run() (*State, *os.File, error) {
 	// unshares its cgroup namespace or does anything else, so nothing of the
 	// container ever runs outside its cgroup.
 	c.cgPlaced = true
-	if err := c.placeInCgroup(pid); err != nil {
-		return nil, nil, err
+	if !inCgroup {
+		if err := c.placeInCgroup(pid); err != nil {
+			return nil, nil, err
+		}
 	}
 	st.Cgroup = c.cg.State() // after Apply: systemd names the directory, rootless may have none
 	if err := ch.send(message{Type: msgCgroupPlaced}); err != nil {
@@ -249,7 +259,24 @@ func (c *creation) run() (*State, *os.File, error) {
 	return st, master, nil
 }
 
-// placeInCgroup puts stage 1 into the container's cgroup. Rootless (--rootless; by
+// prepareCgroup makes the container's cgroup before init exists, where init can be
+// born in it (pure cgroup v2, see cgroups.ClonePlacer), and returns its directory; nil
+// when init is moved in after it started (placeInCgroup). Rootless, a cgroup that is
+// not delegated is left to placeInCgroup, which knows what to do without one.
+func (c *creation) prepareCgroup() (*os.File, error) {
+	cp, ok := c.cg.(cgroups.ClonePlacer)
+	if !ok {
+		return nil, nil
+	}
+	c.cgPlaced = true // from here on undo removes what was made
+	into, err := cp.PrepareClone()
+	if err != nil && c.opts.Rootless && errors.Is(err, os.ErrPermission) {
+		return nil, nil
+	}
+	return into, err
+}
+
+// placeInCgroup puts init into the container's cgroup. Rootless (--rootless; by
 // default, without root), cgroups are used only where they are delegated to the
 // caller: elsewhere the container runs in the caller's cgroup, which is fine unless
 // the config asks for limits.

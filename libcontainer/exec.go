@@ -72,10 +72,19 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 	// Compiled (or found in the cache) while init starts.
 	compiled := s.compileSeccomp(st.Config.Seccomp)
 	affinity := o.Process.ExecCPUAffinity
+	// On pure cgroup v2 the process is born in the container's cgroup.
+	into, err := cgroups.EnterDir(st.Cgroup, o.SubCgroups)
+	if err != nil {
+		return -1, nil, err
+	}
+	if into != nil {
+		defer into.Close()
+	}
 	var pid int
 	var sync *os.File
+	var inCgroup bool
 	err = withInitialAffinity(affinity, func() (err error) {
-		pid, sync, err = startInit(initLaunch{
+		pid, sync, inCgroup, err = startInit(initLaunch{
 			stdio:    [3]int{fdOf(o.Stdin, os.Stdin), fdOf(o.Stdout, os.Stdout), fdOf(o.Stderr, os.Stderr)},
 			extraFDs: nListen + o.PreserveFDs,
 			listener: -1,
@@ -83,6 +92,7 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 			ns: &nsenter.Config{
 				JoinPidFD:    pidfd,
 				JoinPidFlags: namespaceFlags(st.Config),
+				IntoCgroup:   into,
 				OnReady: func(pid int) error {
 					return setFinalAffinity(affinity, pid)
 				},
@@ -94,9 +104,12 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 		return -1, nil, err
 	}
 	defer sync.Close()
-	// Into the container's cgroup only now, while init boots: the migration may wait for
-	// an RCU grace period (see cgroups.Prewarm). Init does nothing before its config.
-	err = cgroups.Enter(st.Cgroup, pid, o.SubCgroups)
+	// Otherwise into the container's cgroup only now, while init boots: the migration
+	// may wait for an RCU grace period (see cgroups.Prewarm). Init does nothing before
+	// its config.
+	if !inCgroup {
+		err = cgroups.Enter(st.Cgroup, pid, o.SubCgroups)
+	}
 	ch := newChannel(sync)
 	ic := &initConfig{
 		Mode: modeExec, ID: o.ID, Bundle: st.Bundle, Process: o.Process, Pid: pid,

@@ -27,15 +27,15 @@ type initLaunch struct {
 
 // startInit spawns `berth init` from a protected copy of berth with its fds laid out
 // as Init expects, and returns its pid and the parent's end of the protocol socket.
-func startInit(l initLaunch) (int, *os.File, error) {
+func startInit(l initLaunch) (pid int, sync *os.File, inCgroup bool, err error) {
 	exe, err := protectedSelf()
 	if err != nil {
-		return -1, nil, err
+		return -1, nil, false, err
 	}
 	defer unix.Close(exe)
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return -1, nil, fmt.Errorf("socketpair: %w", err)
+		return -1, nil, false, fmt.Errorf("socketpair: %w", err)
 	}
 	defer unix.Close(pair[1])
 
@@ -57,12 +57,12 @@ func startInit(l initLaunch) (int, *os.File, error) {
 	}
 	cfg := *l.ns
 	cfg.ExecFD, cfg.Args, cfg.Env, cfg.Files = exe, []string{"berth", "init"}, env, files
-	pid, err := nsenter.Spawn(&cfg)
+	r, err := nsenter.SpawnResult(&cfg)
 	if err != nil {
 		unix.Close(pair[0])
-		return -1, nil, err
+		return -1, nil, false, err
 	}
-	return pid, os.NewFile(uintptr(pair[0]), "init-sync"), nil
+	return r.Pid, os.NewFile(uintptr(pair[0]), "init-sync"), r.InCgroup, nil
 }
 
 // envFD reads an fd number set by startInit; -1 when absent.

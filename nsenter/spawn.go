@@ -44,26 +44,52 @@ type Config struct {
 	// ("monotonic 5 0\nboottime 10 0\n", see time_namespaces(7)).
 	TimeOffsets string
 	// OnReady runs in the parent while stage 1 (pid) waits in its final user namespace,
-	// before any other namespace is created: the place to put it into its cgroup.
+	// before any other namespace is created.
 	OnReady func(pid int) error
+	// IntoCgroup, when set, is a cgroup v2 directory stage 1 is born in (clone3
+	// CLONE_INTO_CGROUP, Linux 5.7): no migration, which would take the kernel's
+	// cgroup_threadgroup_rwsem for writing and wait for an RCU grace period. On older
+	// kernels Spawn falls back to clone and says so (Result.InCgroup false).
+	IntoCgroup *os.File
+}
+
+// Result tells what Spawn did.
+type Result struct {
+	Pid int
+	// InCgroup: the process was born in IntoCgroup's cgroup.
+	InCgroup bool
 }
 
 // Spawn starts the process and returns its pid once it has executed ExecFD. The process
 // is a child of the caller. On error nothing Spawn started is left running.
 func Spawn(cfg *Config) (int, error) {
+	r, err := SpawnResult(cfg)
+	return r.Pid, err
+}
+
+// SpawnResult is Spawn, also telling whether the process was born in IntoCgroup's cgroup.
+func SpawnResult(cfg *Config) (Result, error) {
+	pid, inCgroup, err := spawn(cfg)
+	return Result{Pid: pid, InCgroup: inCgroup}, err
+}
+
+func spawn(cfg *Config) (int, bool, error) {
 	if len(cfg.Args) == 0 {
-		return -1, errors.New("nsenter: no arguments")
+		return -1, false, errors.New("nsenter: no arguments")
 	}
 	a := &stageArgs{userJoin: -1, execFd: cfg.ExecFD, pidFd: -1}
+	if cfg.IntoCgroup != nil {
+		a.clone3 = &cloneArgs{flags: unix.CLONE_INTO_CGROUP, exitSignal: uint64(unix.SIGCHLD), cgroup: uint64(cfg.IntoCgroup.Fd())}
+	}
 	if cfg.JoinPidFlags != 0 {
 		a.pidFd, a.pidFlags = cfg.JoinPidFD, cfg.JoinPidFlags
 	}
 	var err error
 	if a.argv, err = syscall.SlicePtrFromStrings(cfg.Args); err != nil {
-		return -1, err
+		return -1, false, err
 	}
 	if a.envv, err = syscall.SlicePtrFromStrings(cfg.Env); err != nil {
-		return -1, err
+		return -1, false, err
 	}
 	a.emptyPath = &[]byte{0}[0]
 	a.files = append([]int(nil), cfg.Files...)
@@ -71,7 +97,7 @@ func Spawn(cfg *Config) (int, error) {
 	a.newFlags = cfg.NewFlags &^ unix.CLONE_NEWUSER
 	if cfg.TimeOffsets != "" {
 		if cfg.NewFlags&unix.CLONE_NEWTIME == 0 {
-			return -1, errors.New("nsenter: time offsets need a new time namespace")
+			return -1, false, errors.New("nsenter: time offsets need a new time namespace")
 		}
 		a.earlyTime = true
 		a.newFlags &^= unix.CLONE_NEWTIME
@@ -80,12 +106,12 @@ func Spawn(cfg *Config) (int, error) {
 	for i, j := range cfg.Join {
 		if j.Type&cfg.NewFlags != 0 {
 			closeAll(a.joinFds)
-			return -1, fmt.Errorf("nsenter: %s namespace both joined and created", NamespaceName(j.Type))
+			return -1, false, fmt.Errorf("nsenter: %s namespace both joined and created", NamespaceName(j.Type))
 		}
 		fd, err := unix.Open(j.Path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			closeAll(a.joinFds)
-			return -1, fmt.Errorf("open %s namespace %s: %w", NamespaceName(j.Type), j.Path, err)
+			return -1, false, fmt.Errorf("open %s namespace %s: %w", NamespaceName(j.Type), j.Path, err)
 		}
 		a.joinFds = append(a.joinFds, fd)
 		a.joinTypes = append(a.joinTypes, j.Type)
@@ -100,12 +126,12 @@ func Spawn(cfg *Config) (int, error) {
 
 	var report, gopipe [2]int
 	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {
-		return -1, fmt.Errorf("nsenter: pipe: %w", err)
+		return -1, false, fmt.Errorf("nsenter: pipe: %w", err)
 	}
 	defer unix.Close(report[0])
 	if err := syscall.Pipe2(gopipe[:], syscall.O_CLOEXEC); err != nil {
 		unix.Close(report[1])
-		return -1, fmt.Errorf("nsenter: pipe: %w", err)
+		return -1, false, fmt.Errorf("nsenter: pipe: %w", err)
 	}
 	defer unix.Close(gopipe[1])
 	a.reportFd, a.goFd = report[1], gopipe[0]
@@ -118,16 +144,16 @@ func Spawn(cfg *Config) (int, error) {
 	unix.Close(report[1])
 	unix.Close(gopipe[0])
 	if errno != 0 {
-		return -1, fmt.Errorf("nsenter: clone: %w", errno)
+		return -1, false, fmt.Errorf("nsenter: clone: %w", errno)
 	}
 
 	p := &parent{cfg: cfg, report: os.NewFile(uintptr(report[0]), "nsenter-report"), stage1: int(pid1), last: -1}
 	pid, err := p.run(gopipe[1], a.newUser)
 	if err != nil {
 		p.kill()
-		return -1, err
+		return -1, false, err
 	}
-	return pid, nil
+	return pid, a.clone3 != nil && !a.clone3Failed, nil
 }
 
 // parent follows the stages through their records.

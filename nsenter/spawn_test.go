@@ -247,3 +247,63 @@ func TestSpawnTimeOffsets(t *testing.T) {
 		t.Fatalf("boottime offset not visible in /proc/uptime: %q", out)
 	}
 }
+
+// A process spawned with IntoCgroup is born in that cgroup2 directory, and so is the
+// last stage it forks. Works on the hybrid unified hierarchy too.
+func TestSpawnIntoCgroup(t *testing.T) {
+	requireRoot(t)
+	var mount string
+	for _, m := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/unified"} {
+		var st unix.Statfs_t
+		if unix.Statfs(m, &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
+			mount = m
+			break
+		}
+	}
+	if mount == "" {
+		t.Skip("no cgroup2 hierarchy")
+	}
+	name := fmt.Sprintf("berth-nsenter-test-%d", os.Getpid())
+	dir := mount + "/" + name
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(dir)
+	f, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	bb, err := exec.LookPath("busybox")
+	if err != nil {
+		t.Skip("busybox not installed")
+	}
+	exe, err := unix.Open(bb, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(exe)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	res, err := SpawnResult(&Config{
+		ExecFD: exe, Args: []string{"sh", "-c", "grep '^0::' /proc/self/cgroup"}, Env: []string{"PATH=/bin"},
+		Files: []int{-1, int(w.Fd()), int(w.Fd())}, IntoCgroup: f,
+	})
+	w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	out.ReadFrom(r)
+	var ws unix.WaitStatus
+	unix.Wait4(res.Pid, &ws, 0, nil)
+	if !res.InCgroup {
+		t.Skip("kernel without CLONE_INTO_CGROUP (before 5.7)")
+	}
+	if got := strings.TrimSpace(out.String()); got != "0::/"+name {
+		t.Errorf("the process is in %q, want 0::/%s", got, name)
+	}
+}

@@ -34,6 +34,18 @@ type stageArgs struct {
 	argv      []*byte
 	envv      []*byte
 	emptyPath *byte
+	// clone3 (non-nil) forks stage 1 with clone3 and these arguments instead of clone:
+	// CLONE_INTO_CGROUP, which puts it in the container's cgroup as it is born.
+	clone3 *cloneArgs
+	// clone3Failed reports (parent side) that the kernel has no clone3 or no
+	// CLONE_INTO_CGROUP (before 5.7), so stage 1 was forked with clone and is not placed.
+	clone3Failed bool
+}
+
+// cloneArgs is the kernel's struct clone_args up to cgroup (CLONE_ARGS_SIZE_VER2).
+type cloneArgs struct {
+	flags, pidfd, childTID, parentTID, exitSignal, stack, stackSize, tls uint64
+	setTID, setTIDSize, cgroup                                           uint64
 }
 
 // forkStages forks stage 1 and returns its pid in the parent. The child never returns:
@@ -61,7 +73,15 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 	val = -1
 
 	runtimeBeforeFork()
-	r1, _, err1 = syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+	if a.clone3 != nil {
+		r1, _, err1 = syscall.RawSyscall(unix.SYS_CLONE3, uintptr(unsafe.Pointer(a.clone3)), unsafe.Sizeof(*a.clone3), 0)
+		if err1 == syscall.ENOSYS || err1 == syscall.E2BIG || err1 == syscall.EINVAL {
+			a.clone3Failed = true // in the parent: no child exists
+		}
+	}
+	if a.clone3 == nil || a.clone3Failed {
+		r1, _, err1 = syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+	}
 	if err1 != 0 || r1 != 0 {
 		runtimeAfterFork()
 		return r1, err1
