@@ -23,7 +23,7 @@ BUNDLE := $(BUILD)/bundle
 DEMO_ARGS := sh -c 'echo hello from berth; grep -E "^(Pid|CapEff)" /proc/self/status; hostname'
 
 .DEFAULT_GOAL := berth
-.PHONY: berth recvtty deps bench-deps bundle demo unit integration conformance test-vm test bench clean
+.PHONY: berth recvtty deps bench-deps bundle demo unit integration conformance test-vm test bench bench-vm clean
 
 # Always handed to go build: its own cache decides what is stale.
 berth:
@@ -84,6 +84,10 @@ test:
 
 bench: bench-deps berth bundle
 	contrib/bench.sh $(CURDIR)/berth $(BUNDLE)
+
+# The same in the throwaway VM (pure cgroup v2), where crun runs too; ratios only (TCG).
+bench-vm: berth bundle
+	tests/vm/bench.sh
 
 clean:
 	rm -rf --one-file-system berth $(BUILD)
