@@ -144,6 +144,9 @@ func spawn(cfg *Config) (int, bool, error) {
 	unix.Close(report[1])
 	unix.Close(gopipe[0])
 	if errno != 0 {
+		if a.clone3 != nil && !a.clone3Failed {
+			return -1, false, fmt.Errorf("nsenter: clone3 into cgroup %s: %w", cfg.IntoCgroup.Name(), errno)
+		}
 		return -1, false, fmt.Errorf("nsenter: clone: %w", errno)
 	}
 
