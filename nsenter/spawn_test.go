@@ -23,6 +23,13 @@ func requireRoot(t *testing.T) {
 // spawnShell runs busybox sh -c script through Spawn and returns its output and status.
 func spawnShell(t *testing.T, cfg Config, script string) (string, int) {
 	t.Helper()
+	out, status, _ := spawnShellResult(t, cfg, script)
+	return out, status
+}
+
+// spawnShellResult is spawnShell, also returning what SpawnResult said.
+func spawnShellResult(t *testing.T, cfg Config, script string) (string, int, Result) {
+	t.Helper()
 	bb, err := exec.LookPath("busybox")
 	if err != nil {
 		t.Skip("busybox not installed")
@@ -41,7 +48,7 @@ func spawnShell(t *testing.T, cfg Config, script string) (string, int) {
 	cfg.Args = []string{"sh", "-c", script}
 	cfg.Env = []string{"PATH=/bin:/usr/bin"}
 	cfg.Files = []int{-1, int(w.Fd()), int(w.Fd())}
-	pid, err := Spawn(&cfg)
+	res, err := SpawnResult(&cfg)
 	w.Close()
 	if err != nil {
 		t.Fatalf("Spawn: %v", err)
@@ -49,10 +56,10 @@ func spawnShell(t *testing.T, cfg Config, script string) (string, int) {
 	var out bytes.Buffer
 	out.ReadFrom(r)
 	var ws unix.WaitStatus
-	if _, err := unix.Wait4(pid, &ws, 0, nil); err != nil {
+	if _, err := unix.Wait4(res.Pid, &ws, 0, nil); err != nil {
 		t.Fatalf("wait: %v", err)
 	}
-	return out.String(), ws.ExitStatus()
+	return out.String(), ws.ExitStatus(), res
 }
 
 func nsLink(t *testing.T, kind string) string {
@@ -274,36 +281,11 @@ func TestSpawnIntoCgroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	bb, err := exec.LookPath("busybox")
-	if err != nil {
-		t.Skip("busybox not installed")
-	}
-	exe, err := unix.Open(bb, unix.O_PATH|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(exe)
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	res, err := SpawnResult(&Config{
-		ExecFD: exe, Args: []string{"sh", "-c", "grep '^0::' /proc/self/cgroup"}, Env: []string{"PATH=/bin"},
-		Files: []int{-1, int(w.Fd()), int(w.Fd())}, IntoCgroup: f,
-	})
-	w.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	out.ReadFrom(r)
-	var ws unix.WaitStatus
-	unix.Wait4(res.Pid, &ws, 0, nil)
+	out, _, res := spawnShellResult(t, Config{IntoCgroup: f}, "grep '^0::' /proc/self/cgroup")
 	if !res.InCgroup {
 		t.Skip("kernel without CLONE_INTO_CGROUP (before 5.7)")
 	}
-	if got := strings.TrimSpace(out.String()); got != "0::/"+name {
+	if got := strings.TrimSpace(out); got != "0::/"+name {
 		t.Errorf("the process is in %q, want 0::/%s", got, name)
 	}
 }
