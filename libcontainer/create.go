@@ -193,9 +193,9 @@ func (c *creation) run() (*State, *os.File, error) {
 	}}); err != nil {
 		return nil, nil, fmt.Errorf("send config to init: %w", err)
 	}
-	// While init boots and reads its config. It waits for the word before it
-	// unshares its cgroup namespace or does anything else, so nothing of the
-	// container ever runs outside its cgroup.
+	// Unless init was born in its cgroup, it moves there now, while it boots and reads
+	// its config. It waits for the word before it unshares its cgroup namespace or
+	// does anything else, so nothing of the container ever runs outside its cgroup.
 	c.cgPlaced = true
 	if !inCgroup {
 		if err := c.placeInCgroup(pid); err != nil {
