@@ -74,6 +74,7 @@ setup() {
 	assert_equal "${lines[3]}" 5
 }
 
+# bats test_tags=vm
 @test "rootless: no cgroup is made where none is delegated, and limits are a clear error" {
 	set_args sleep 1000
 	rberth create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 || fail "create failed"
