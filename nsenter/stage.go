@@ -28,7 +28,7 @@ type stageArgs struct {
 	// write its offsets while no process is in it yet (the kernel's rule).
 	earlyTime bool
 	reportFd  int   // write end: records to the parent (close-on-exec)
-	goFd      int   // read end: the parent's go-ahead after id maps and cgroup
+	goFd      int   // read end: the parent's go-ahead after id maps and offsets
 	files     []int // fd i of the final process is files[i]
 	execFd    int
 	argv      []*byte
@@ -146,16 +146,8 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 		}
 	}
 
-	if a.earlyTime {
-		step = stepUnshare
-		if _, _, err1 = syscall.RawSyscall(syscall.SYS_UNSHARE, unix.CLONE_NEWTIME, 0, 0); err1 != 0 {
-			goto fail
-		}
-	}
-
 	// Tell the parent we are in our final user namespace and wait: it writes the id
-	// maps and moves us into the container's cgroup (before any new cgroup namespace,
-	// so that cgroup becomes the namespace's root).
+	// maps and the time offsets, and puts us in our resctrl group (OnReady).
 	step = stepWriteRecord
 	rec = record{Magic: recordMagic, Kind: kindReady}
 	if _, _, err1 = syscall.RawSyscall(syscall.SYS_WRITE, uintptr(a.reportFd), uintptr(unsafe.Pointer(&rec)), recordSize); err1 != 0 {
