@@ -45,6 +45,12 @@ func callerSize() (rows, cols uint16) {
 	if err != nil {
 		return 0, 0
 	}
+	return windowSize(c)
+}
+
+// windowSize is c's size; zero when it has no real window (0x0), which must not
+// override process.consoleSize.
+func windowSize(c console.Console) (rows, cols uint16) {
 	ws, err := c.Size()
 	if err != nil || ws.Height == 0 || ws.Width == 0 {
 		return 0, 0
@@ -57,10 +63,8 @@ func (t *terminal) resize() {
 	if t.current == nil {
 		return
 	}
-	// A 0x0 caller (no real window) must not override process.consoleSize.
-	if ws, err := t.current.Size(); err == nil && ws.Height > 0 && ws.Width > 0 {
-		unix.IoctlSetWinsize(int(t.master.Fd()), unix.TIOCSWINSZ,
-			&unix.Winsize{Row: ws.Height, Col: ws.Width})
+	if rows, cols := windowSize(t.current); rows > 0 {
+		unix.IoctlSetWinsize(int(t.master.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: rows, Col: cols})
 	}
 }
 
