@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -46,6 +47,10 @@ type Config struct {
 	// OnReady runs in the parent while stage 1 (pid) waits in its final user namespace,
 	// before any other namespace is created.
 	OnReady func(pid int) error
+	// Root, when set, is a directory that becomes the root and working directory of
+	// the last stage before it is forked (exec: the container init's /proc/<pid>/root),
+	// so no process in the container's pid namespace ever holds the caller's.
+	Root *os.File
 	// IntoCgroup, when set, is a cgroup v2 directory stage 1 is born in (clone3
 	// CLONE_INTO_CGROUP, Linux 5.7): no migration, which would take the kernel's
 	// cgroup_threadgroup_rwsem for writing and wait for an RCU grace period. On older
@@ -77,7 +82,7 @@ func spawn(cfg *Config) (int, bool, error) {
 	if len(cfg.Args) == 0 {
 		return -1, false, errors.New("nsenter: no arguments")
 	}
-	a := &stageArgs{userJoin: -1, execFd: cfg.ExecFD, pidFd: -1}
+	a := &stageArgs{userJoin: -1, execFd: cfg.ExecFD, pidFd: -1, rootFd: -1, parentPid: os.Getpid()}
 	if cfg.IntoCgroup != nil {
 		a.clone3 = &cloneArgs{flags: unix.CLONE_INTO_CGROUP, exitSignal: uint64(unix.SIGCHLD), cgroup: uint64(cfg.IntoCgroup.Fd())}
 	}
@@ -92,6 +97,11 @@ func spawn(cfg *Config) (int, bool, error) {
 		return -1, false, err
 	}
 	a.emptyPath = &[]byte{0}[0]
+	a.dot = &[]byte{'.', 0}[0]
+	if cfg.Root != nil {
+		a.rootFd = int(cfg.Root.Fd())
+	}
+	a.titleArea, a.title = procTitle()
 	a.files = append([]int(nil), cfg.Files...)
 	a.newUser = cfg.NewFlags&unix.CLONE_NEWUSER != 0
 	a.newFlags = cfg.NewFlags &^ unix.CLONE_NEWUSER
@@ -128,14 +138,28 @@ func spawn(cfg *Config) (int, bool, error) {
 	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {
 		return -1, false, fmt.Errorf("nsenter: pipe: %w", err)
 	}
-	defer unix.Close(report[0])
+	// One owner for the read end: the *os.File below closes it (an unowned fd number
+	// closed again by the File's finalizer would hit whatever reuses the number).
+	reportR := os.NewFile(uintptr(report[0]), "nsenter-report")
+	defer reportR.Close()
 	if err := syscall.Pipe2(gopipe[:], syscall.O_CLOEXEC); err != nil {
 		unix.Close(report[1])
 		return -1, false, fmt.Errorf("nsenter: pipe: %w", err)
 	}
 	defer unix.Close(gopipe[1])
 	a.reportFd, a.goFd = report[1], gopipe[0]
+	a.parentPidfd = selfPidfd()
+	if a.parentPidfd >= 0 {
+		defer unix.Close(a.parentPidfd)
+		a.pollParent = unix.PollFd{Fd: int32(a.parentPidfd), Events: unix.POLLIN}
+	}
+	a.keep = a.usedFds()
+	a.closeGaps, a.fdLimit = closeGaps(a.keep), fdLimit()
 
+	// Stage 1's parent-death signal fires when the thread that forked it exits, not
+	// the process: keep this goroutine on that thread until stage 1 is reaped.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	// ForkLock: no other goroutine may be between creating an fd and setting
 	// close-on-exec on it while we fork, or that fd would leak into the container.
 	syscall.ForkLock.Lock()
@@ -150,13 +174,20 @@ func spawn(cfg *Config) (int, bool, error) {
 		return -1, false, fmt.Errorf("nsenter: clone: %w", errno)
 	}
 
-	p := &parent{cfg: cfg, report: os.NewFile(uintptr(report[0]), "nsenter-report"), stage1: int(pid1), last: -1}
+	p := &parent{cfg: cfg, report: reportR, stage1: int(pid1), last: -1}
 	pid, err := p.run(gopipe[1], a.newUser)
 	if err != nil {
 		p.kill()
 		return -1, false, err
 	}
 	return pid, a.clone3 != nil && !a.clone3Failed, nil
+}
+
+// usedFds are the fds the raw stages pass on or use; stage 1 closes every other one.
+func (a *stageArgs) usedFds() []int {
+	fds := append([]int(nil), a.files...)
+	fds = append(fds, a.joinFds...)
+	return append(fds, a.pidFd, a.reportFd, a.goFd, a.execFd, a.rootFd, a.parentPidfd)
 }
 
 // parent follows the stages through their records.
