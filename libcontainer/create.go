@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"time"
@@ -73,10 +74,11 @@ func (s Store) Create(o CreateOpts) (*State, *os.File, error) {
 	if o.BeforeHostChanges != nil {
 		o.BeforeHostChanges()
 	}
-	dir, err := s.reserve(o.ID)
+	dir, unlock, err := s.reserveLocked(o.ID)
 	if err != nil {
 		return nil, nil, err
 	}
+	defer unlock()
 	c := &creation{store: s, opts: o, cfg: cfg, dir: dir, cg: cg, seccomp: s.compileSeccomp(cfg.Seccomp)}
 	st, master, err := c.run()
 	if err != nil {
@@ -97,11 +99,15 @@ type creation struct {
 	// rdtPlaced: the container has its resctrl groups (linux.intelRdt).
 	rdtPlaced bool
 	pid       int
+	pidStart  uint64
 	console   *consoleEnd
 	seccomp   *seccompJob
 }
 
 func (c *creation) run() (*State, *os.File, error) {
+	if err := c.recordPartial(cgroups.Planned(c.cg)); err != nil {
+		return nil, nil, err
+	}
 	lis, err := listenExecSock(c.dir)
 	if err != nil {
 		return nil, nil, err
@@ -143,6 +149,7 @@ func (c *creation) run() (*State, *os.File, error) {
 		extraFDs: extra,
 		listener: int(lis.Fd()),
 		console:  c.console.childFD(),
+		exeCache: c.store.Root,
 		ns: &nsenter.Config{
 			Join:        ns.join,
 			NewFlags:    ns.newFlags,
@@ -166,6 +173,10 @@ func (c *creation) run() (*State, *os.File, error) {
 	stat, err := readProcStat(pid)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read init stat: %w", err)
+	}
+	c.pidStart = stat.StartTime
+	if err := c.recordPartial(cgroups.Planned(c.cg)); err != nil {
+		return nil, nil, err
 	}
 	if adj := c.cfg.Process.OOMScoreAdj; adj != nil {
 		// Written from the host's /proc: init could only do it through the
@@ -203,6 +214,9 @@ func (c *creation) run() (*State, *os.File, error) {
 		}
 	}
 	st.Cgroup = c.cg.State() // after Apply: systemd names the directory, rootless may have none
+	if err := c.recordPartial(st.Cgroup); err != nil {
+		return nil, nil, err
+	}
 	if err := ch.send(message{Type: msgCgroupPlaced}); err != nil {
 		return nil, nil, fmt.Errorf("tell init its cgroup is ready: %w", err)
 	}
@@ -256,6 +270,10 @@ func (c *creation) run() (*State, *os.File, error) {
 			return nil, nil, err
 		}
 	}
+	if err := commit(ch); err != nil {
+		return nil, nil, err
+	}
+	os.Remove(filepath.Join(c.dir, partialFile))
 	return st, master, nil
 }
 

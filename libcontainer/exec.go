@@ -89,6 +89,7 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 			extraFDs: nListen + o.PreserveFDs,
 			listener: -1,
 			console:  console.childFD(),
+			exeCache: s.Root,
 			ns: &nsenter.Config{
 				JoinPidFD:    pidfd,
 				JoinPidFlags: namespaceFlags(st.Config),

@@ -23,12 +23,14 @@ type initLaunch struct {
 	listener int // exec.sock listener (create), or -1
 	console  int // console socket, or -1
 	ns       *nsenter.Config
+	// exeCache is the state root, where the copy of berth init runs from is kept.
+	exeCache string
 }
 
 // startInit spawns `berth init` from a protected copy of berth with its fds laid out
 // as Init expects, and returns its pid and the parent's end of the protocol socket.
 func startInit(l initLaunch) (pid int, sync *os.File, inCgroup bool, err error) {
-	exe, err := protectedSelf()
+	exe, err := protectedSelf(l.exeCache)
 	if err != nil {
 		return -1, nil, false, err
 	}
