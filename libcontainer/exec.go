@@ -55,6 +55,11 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 	if !processAlive(st.InitPid, st.InitStartTime) {
 		return -1, nil, fmt.Errorf("cannot exec in container %q: it is stopped", o.ID)
 	}
+	root, err := openInitRoot(st)
+	if err != nil {
+		return -1, nil, err
+	}
+	defer root.Close()
 
 	var console *consoleEnd
 	if o.Process.Terminal {
@@ -93,6 +98,7 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 			ns: &nsenter.Config{
 				JoinPidFD:    pidfd,
 				JoinPidFlags: namespaceFlags(st.Config),
+				Root:         root,
 				IntoCgroup:   into,
 				OnReady: func(pid int) error {
 					return setFinalAffinity(affinity, pid)
