@@ -183,7 +183,7 @@ func (c *creation) run() (*State, *os.File, error) {
 		// container's, and lowering the score needs privileges init may not keep.
 		p := fmt.Sprintf("/proc/%d/oom_score_adj", pid)
 		if err := os.WriteFile(p, []byte(strconv.Itoa(*adj)), 0); err != nil {
-			return nil, nil, fmt.Errorf("process.oomScoreAdj: write %s: %w", p, err)
+			return nil, nil, fmt.Errorf("process.oomScoreAdj: %w", err) // err names the path
 		}
 	}
 

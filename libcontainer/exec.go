@@ -9,6 +9,7 @@ import (
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	"github.com/berth-runtime/berth/nsenter"
+	"github.com/berth-runtime/berth/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -35,6 +36,10 @@ type ExecOpts struct {
 // (entered through a pidfd), its cgroup, its root. It returns the process's pid (a
 // child of the caller) and, for a terminal without ConsoleSocket, the pty master.
 func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
+	// The process may come from the command line (--user), not through Convert.
+	if err := specconv.CheckUser(o.Process.UID, o.Process.GID, o.Process.AdditionalGids); err != nil {
+		return -1, nil, err
+	}
 	st, err := s.Load(o.ID)
 	if err != nil {
 		return -1, nil, err
