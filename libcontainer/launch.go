@@ -45,7 +45,10 @@ func startInit(l initLaunch) (pid int, sync *os.File, inCgroup bool, err error) 
 	for i := 0; i < l.extraFDs; i++ {
 		files = append(files, 3+i)
 	}
-	env := []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	// containermaxprocs=0: the Go runtime of init reads the cgroup's CPU limit once and
+	// closes the files, instead of holding fds of the host's cgroupfs open for its
+	// whole life (the CVE-2024-21626 class feeds on such fds). Init runs on one thread.
+	env := []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "GODEBUG=containermaxprocs=0"}
 	add := func(name string, fd int) {
 		env = append(env, name+"="+strconv.Itoa(len(files)))
 		files = append(files, fd)

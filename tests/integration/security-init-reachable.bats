@@ -8,6 +8,7 @@
 # have its memory, fds, root or cwd read.
 
 load helpers
+load security_helpers
 
 # attacker_bundle DIR: a container with its own user namespace (root = host uid
 # 100000), its own pid namespace and CAP_SYS_PTRACE (plus what makes ptrace useful).
@@ -64,25 +65,14 @@ start_attacker() {
 
 @test "init-reachable: the init of an exec cannot be ptraced or read by CAP_SYS_PTRACE in the container's user namespace" {
 	start_attacker
-	[[ -d /sys/fs/cgroup/freezer ]] || skip "needs the v1 freezer to hold exec's init (cgroup v2 births it frozen in stage 1)"
-	rel=$(awk -F: '$2 == "freezer" { print $3 }' "/proc/$ATTACKER_PID/cgroup")
-	trap_cg=/sys/fs/cgroup/freezer$rel/trap
-	mkdir "$trap_cg"
-	on_teardown "echo THAWED 2>/dev/null >'$trap_cg/freezer.state'; rmdir '$trap_cg' 2>/dev/null"
-	echo FROZEN >"$trap_cg/freezer.state"
-
-	# exec's init is moved into the frozen sub-cgroup and stops there, in every
-	# namespace of the attacker's container.
-	berth exec --cgroup freezer:trap "$ATTACKER_ID" true >/dev/null 2>&1 &
-	exec_pid=$!
-	tries=100
-	while ((tries-- > 0)) && [[ -z $(cat "$trap_cg/cgroup.procs") ]]; do sleep 0.1; done
-	[[ -n $(cat "$trap_cg/cgroup.procs") ]] || fail "exec's init never reached the trap cgroup"
+	# exec's init stops, frozen, in every namespace of the attacker's container.
+	hold_exec_init "$ATTACKER_ID" true
 	touch "$ATTACKER/rootfs/tmp/go"
 	attack_results "$ATTACKER"
-	echo THAWED >"$trap_cg/freezer.state"
-	wait "$exec_pid" || fail "exec failed once thawed"
-
+	local findings=$output
+	release_exec_init
+	assert_success
+	output=$findings
 	assert_output_contains target
 	assert_output_not_contains LEAK
 }
