@@ -71,5 +71,10 @@ func fatal(err error) {
 		logf("error", "%v", err)
 	}
 	fmt.Fprintf(os.Stderr, "berth: %v\n", err)
-	os.Exit(1)
+	code := 1
+	var ce codedError
+	if errors.As(err, &ce) {
+		code = ce.code
+	}
+	os.Exit(code)
 }

@@ -44,7 +44,7 @@ func main() {
 		cgroups.Prewarm()
 	}
 	app := newApp()
-	if err := app.Run(os.Args); err != nil {
+	if err := app.Run(reorderArgs(app, os.Args)); err != nil {
 		fatal(err)
 	}
 }
@@ -70,7 +70,7 @@ func newApp() *cli.App {
 		}
 		fmt.Printf("spec: %s\ngo: %s\n", specs.Version, runtime.Version())
 	}
-	return &cli.App{
+	app := &cli.App{
 		Name:                   "berth",
 		Usage:                  "run OCI containers (runc-compatible command line)",
 		Version:                version,
@@ -94,6 +94,8 @@ func newApp() *cli.App {
 			pauseCommand, resumeCommand, updateCommand, eventsCommand, psCommand,
 		},
 	}
+	withArgCheck(app.Commands)
+	return app
 }
 
 // defaultRoot is /run/berth for root; without root, berth keeps its state where the
@@ -115,7 +117,7 @@ func store(c *cli.Context) libcontainer.Store {
 // containerID returns the single id argument of a command.
 func containerID(c *cli.Context) (string, error) {
 	if c.NArg() < 1 {
-		return "", fmt.Errorf("%s: container id required", c.Command.Name)
+		return "", fmt.Errorf("%q requires a minimum of 1 argument(s)", c.Command.Name)
 	}
 	id := c.Args().First()
 	if err := libcontainer.ValidateID(id); err != nil {
@@ -165,3 +167,12 @@ func inUserNamespace() bool {
 type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// codedError is an error reported as usual but exiting with code instead of 1.
+type codedError struct {
+	code int
+	err  error
+}
+
+func (e codedError) Error() string { return e.err.Error() }
+func (e codedError) Unwrap() error { return e.err }
