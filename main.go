@@ -10,6 +10,7 @@ import (
 
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer"
+	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
@@ -69,6 +70,8 @@ func newApp() *cli.App {
 			fmt.Printf("commit: %s\n", gitCommit)
 		}
 		fmt.Printf("spec: %s\ngo: %s\n", specs.Version, runtime.Version())
+		// The libseccomp berth is linked with (statically), as runc prints it.
+		fmt.Printf("libseccomp: %s\n", seccomp.LibraryVersion())
 	}
 	app := &cli.App{
 		Name:                   "berth",

@@ -121,3 +121,50 @@ load cgroups_helpers
 	assert_success
 	assert_equal "$output" "[$(container_pid "$ID")]" "ps -f json"
 }
+
+@test "--version names the libseccomp berth is linked with" {
+	run "$BERTH" --version
+	assert_success
+	[[ $output =~ (^|$'\n')libseccomp:\ [0-9]+\.[0-9]+\.[0-9]+($'\n'|$) ]] || fail "no libseccomp line: $output"
+	features_version=$("$BERTH" features | jq -r '.annotations["io.github.seccomp.libseccomp.version"]')
+	assert_output_contains "libseccomp: $features_version"
+}
+
+# bats test_tags=vm
+@test "spec: a cgroup namespace only on a pure cgroup v2 host" {
+	dir=$BATS_TEST_TMPDIR/spec
+	mkdir "$dir"
+	(cd "$dir" && "$BERTH" spec) || fail "spec failed"
+	has=$(jq '[.linux.namespaces[].type] | index("cgroup") != null' "$dir/config.json")
+	if is_cgroup2; then
+		assert_equal "$has" true "cgroup namespace on cgroup v2"
+	else
+		assert_equal "$has" false "cgroup namespace on a v1/hybrid host"
+	fi
+}
+
+@test "features: unsafe annotations, version and commit under the runtime's own key namespace" {
+	runc_older_than 1.2 && skip "runc lists potentiallyUnsafeConfigAnnotations since 1.2"
+	run "$BERTH" features
+	assert_success
+	f=$BATS_TEST_TMPDIR/features.json
+	echo "$output" >"$f"
+	# containerd and CRI-O keep these out of pod annotations passed to the runtime.
+	jq -e '.potentiallyUnsafeConfigAnnotations | index("org.systemd.property.")' "$f" >/dev/null ||
+		fail "org.systemd.property. not listed as unsafe: $output"
+	if is_runc; then
+		prefix=org.opencontainers.runc.
+	else
+		prefix=io.github.berth-runtime.berth.
+		# The org.opencontainers namespace is the OCI's own (runtime-spec config.md).
+		bad=$(jq -r '.annotations | keys[] | select(startswith("org.opencontainers."))' "$f")
+		[[ -z $bad ]] || fail "berth annotation keys in the reserved org.opencontainers namespace: $bad"
+	fi
+	version=$(jq -r --arg k "${prefix}version" '.annotations[$k]' "$f")
+	[[ -n $version && $version != null ]] || fail "no ${prefix}version: $output"
+	[[ $("$BERTH" --version) == *"version $version"* ]] || fail "features version $version is not --version's"
+	commit=$(jq -r --arg k "${prefix}commit" '.annotations[$k] // empty' "$f")
+	if [[ -n $commit ]]; then
+		[[ $("$BERTH" --version) == *"commit: $commit"* ]] || fail "features commit $commit is not --version's"
+	fi
+}
