@@ -42,6 +42,9 @@ func (mt *mounter) mount(m configs.Mount) error {
 	if m.Destination == "/" {
 		return errors.New("cannot mount over the container's root")
 	}
+	if err := checkProcMount(m, func() bool { return isProcfs(m.Source) }); err != nil {
+		return err
+	}
 	switch {
 	case m.IsBind():
 		return mt.mountBind(m)
