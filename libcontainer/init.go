@@ -124,6 +124,9 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	if err := setNames(cfg); err != nil {
 		return err
 	}
+	if err := upLoopback(cfg); err != nil {
+		return err
+	}
 	if err := rootfs.WriteSysctls(cfg.Sysctl); err != nil {
 		return err
 	}
