@@ -16,6 +16,7 @@ import (
 	"github.com/berth-runtime/berth/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
 )
 
 var execCommand = &cli.Command{
@@ -25,6 +26,7 @@ var execCommand = &cli.Command{
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "process", Aliases: []string{"p"}, Usage: "runtime-spec process JSON file (replaces the command and the flags below)"},
 		&cli.StringFlag{Name: "console-socket", Usage: "unix socket to receive the pty master"},
+		&cli.StringFlag{Name: "pidfd-socket", Usage: "unix socket to receive a pidfd of the process"},
 		&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "give the process a terminal"},
 		&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "do not wait for the process"},
 		&cli.StringFlag{Name: "pid-file", Usage: "file to write the process's pid to"},
@@ -74,6 +76,11 @@ func execAction(c *cli.Context) error {
 		}
 	}
 	detach := c.Bool("detach")
+	pidfd, err := dialPidfdSocket(c.String("pidfd-socket"))
+	if err != nil {
+		return err
+	}
+	defer pidfd.close()
 	sigs := make(chan os.Signal, 64)
 	caught := func() {}
 	if !detach {
@@ -96,6 +103,10 @@ func execAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := pidfd.send(pid, "setns"); err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		return err
+	}
 	if detach {
 		return nil
 	}
@@ -103,7 +114,7 @@ func execAction(c *cli.Context) error {
 	if master != nil {
 		tty = attachTerminal(master)
 	}
-	return exitError{waitForwarding(pid, sigs, tty)}
+	return exitError{waitForwarding(pid, sigs, tty, false)}
 }
 
 // execProcess builds the process from --process, or from the container's own process

@@ -40,6 +40,8 @@ type CreateOpts struct {
 	// BeforeHostChanges, if set, is called before Create makes anything on the host
 	// (state directory, cgroup, processes).
 	BeforeHostChanges func()
+	// NotifySocket: the caller has NOTIFY_SOCKET; give the container one (notify.go).
+	NotifySocket bool
 	// Stdio for the container; nil entries mean the caller's own.
 	Stdin, Stdout, Stderr *os.File
 }
@@ -102,6 +104,9 @@ type creation struct {
 }
 
 func (c *creation) run() (*State, *os.File, error) {
+	if err := c.setupNotify(); err != nil {
+		return nil, nil, err
+	}
 	lis, err := listenExecSock(c.dir)
 	if err != nil {
 		return nil, nil, err
