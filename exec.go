@@ -13,6 +13,7 @@ import (
 	"github.com/berth-runtime/berth/libcontainer"
 	"github.com/berth-runtime/berth/libcontainer/caps"
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/berth-runtime/berth/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
@@ -114,7 +115,10 @@ func execAction(c *cli.Context) error {
 	if master != nil {
 		tty = attachTerminal(master)
 	}
-	return exitError{waitForwarding(pid, sigs, tty, false)}
+	sp := stagelog.Begin("wait for the process", proc.Args[0])
+	code := waitForwarding(pid, sigs, tty, false)
+	sp.End(nil)
+	return exitError{code}
 }
 
 // execProcess builds the process from --process, or from the container's own process

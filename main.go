@@ -11,6 +11,7 @@ import (
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
@@ -89,7 +90,13 @@ func newApp() *cli.App {
 		},
 		Before: func(c *cli.Context) error {
 			cgroups.UseSystemd = c.Bool("systemd-cgroup")
-			return setupLogging(c)
+			err := setupLogging(c)
+			commandSpan = stagelog.Begin("command", c.Args().First())
+			return err
+		},
+		After: func(c *cli.Context) error {
+			commandSpan.End(nil)
+			return nil
 		},
 		Commands: []*cli.Command{
 			createCommand, startCommand, runCommand, stateCommand, listCommand,
@@ -100,6 +107,9 @@ func newApp() *cli.App {
 	withArgCheck(app.Commands)
 	return app
 }
+
+// commandSpan times the whole command (--debug).
+var commandSpan stagelog.Span
 
 // defaultRoot is /run/berth for root; without root, berth keeps its state where the
 // user may write, as runc does: $XDG_RUNTIME_DIR/berth (or /tmp/berth-<uid>).

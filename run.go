@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/berth-runtime/berth/libcontainer"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
@@ -95,7 +96,9 @@ var runCommand = &cli.Command{
 		if master != nil {
 			tty = attachTerminal(master)
 		}
+		sp := stagelog.Begin("wait for the container", st.ID)
 		code := waitForwarding(st.InitPid, sigs, tty, subreaper)
+		sp.End(nil)
 		exited.Store(true)
 		if !c.Bool("keep") {
 			warning, err := s.Delete(st.ID, true)

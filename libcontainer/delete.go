@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/berth-runtime/berth/cgroups"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -42,11 +43,13 @@ func (s Store) Delete(id string, force bool) (warning error, err error) {
 		if !force {
 			return nil, fmt.Errorf("cannot delete container %q that is %s: stop it first or use --force", id, status)
 		}
-		if err := stopAll(st); err != nil {
+		sp := stagelog.Begin("kill and wait", id)
+		if err := sp.End(stopAll(st)); err != nil {
 			return nil, err
 		}
 	}
-	if err := cgroups.Load(st.Cgroup).Destroy(); err != nil {
+	sp := stagelog.Begin("remove cgroup", st.Config.CgroupsPath)
+	if err := sp.End(cgroups.Load(st.Cgroup).Destroy()); err != nil {
 		return nil, fmt.Errorf("remove cgroup: %w", err)
 	}
 	if st.Config != nil {
@@ -55,7 +58,8 @@ func (s Store) Delete(id string, force bool) (warning error, err error) {
 		}
 	}
 	state := s.OCIState(st)
-	if err := s.remove(id); err != nil {
+	sp = stagelog.Begin("remove state dir", s.dir(id))
+	if err := sp.End(s.remove(id)); err != nil {
 		return nil, fmt.Errorf("remove state: %w", err)
 	}
 	return runHooks("poststop", hookList(st.Config.Hooks, "poststop"), state), nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/berth-runtime/berth/cgroups"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -18,10 +19,11 @@ func (s Store) Kill(id string, sig unix.Signal, all bool) error {
 	if s.Status(st) == specs.StateStopped {
 		return fmt.Errorf("container %q is not running", id)
 	}
+	sp := stagelog.Begin("signal "+unix.SignalName(sig), id)
 	if all {
-		return killAll(st, sig)
+		return sp.End(killAll(st, sig))
 	}
-	return signalInit(st, sig)
+	return sp.End(signalInit(st, sig))
 }
 
 // signalInit signals init through a pidfd, checked against the recorded start time
