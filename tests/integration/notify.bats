@@ -30,7 +30,6 @@ start_listener() {
 # received_has LINE: the host got LINE (a whole line of one datagram, as sdnotify logs it).
 received_has() { grep -Eq "(^|\\|)$1(\\||$| \\()" "$RECEIVED"; }
 
-# bats test_tags=vm
 @test "run -d returns once the container said READY=1; the host gets it with the init's MAINPID" {
 	start_listener
 	# The sleep makes READY come well after the process starts: run must wait for it.
@@ -53,7 +52,6 @@ received_has() { grep -Eq "(^|\\|)$1(\\||$| \\()" "$RECEIVED"; }
 	fi
 }
 
-# bats test_tags=vm
 @test "create then start: start returns once READY=1 came (abstract host socket)" {
 	sock=@berth-notify-$TEST_MARK
 	start_listener "$sock"
