@@ -19,11 +19,10 @@ func upLoopback(cfg *configs.Config) error {
 		return fmt.Errorf("set lo up: %w", err)
 	}
 	defer c.Close()
-	idx, err := c.linkIndex("lo")
-	if err != nil {
-		return fmt.Errorf("set lo up: %w", err)
-	}
-	if err := c.setLink(idx, unix.IFF_UP, unix.IFF_UP); err != nil {
+	// lo is always ifindex 1 in a network namespace (the kernel's LOOPBACK_IFINDEX): no
+	// lookup needed.
+	const loopbackIndex = 1
+	if err := c.setLink(loopbackIndex, unix.IFF_UP, unix.IFF_UP); err != nil {
 		return fmt.Errorf("set lo up: %w", err)
 	}
 	return nil
