@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -28,7 +29,8 @@ func runHooks(kind string, hooks []specs.Hook, state specs.State) error {
 	warnOnly := kind == "poststart" || kind == "poststop"
 	var errs []error
 	for i, h := range hooks {
-		if err := runHook(h, data); err != nil {
+		sp := stagelog.Begin("hook "+kind, h.Path)
+		if err := sp.End(runHook(h, data)); err != nil {
 			err = fmt.Errorf("hooks.%s[%d] (%s): %w", kind, i, h.Path, err)
 			if !warnOnly {
 				return err

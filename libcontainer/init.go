@@ -7,6 +7,7 @@ import (
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/berth-runtime/berth/rootfs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -30,6 +31,9 @@ func Init() error {
 	if err == nil && m.Config == nil {
 		err = errors.New("protocol: config message without config")
 	}
+	if err == nil && m.Config.Debug {
+		ch.recordStages(m.Config.Pid)
+	}
 	if err == nil {
 		switch m.Config.Mode {
 		case modeCreate:
@@ -47,7 +51,8 @@ func Init() error {
 
 func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	cfg := ic.Config
-	if _, err := ch.expect(msgCgroupPlaced); err != nil {
+	sp := stagelog.Begin("wait for cgroup placement", "")
+	if _, err := ch.expect(msgCgroupPlaced); sp.End(err) != nil {
 		return err
 	}
 	if ic.NewCgroupNS {
@@ -82,7 +87,8 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	// nothing is mounted (everything would land on the host's mount table).
 	ownMounts := cfg.HasNamespace(configs.NEWNS)
 	if ownMounts {
-		if err := prepareRootfs(ch, cfg); err != nil {
+		sp = stagelog.Begin("prepare rootfs", cfg.Rootfs)
+		if err := sp.End(prepareRootfs(ch, cfg)); err != nil {
 			return err
 		}
 	}
@@ -112,7 +118,8 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 			return fmt.Errorf("root.path: chdir: %w", err)
 		}
 	} else {
-		if err := rootfs.Finish(cfg); err != nil {
+		sp = stagelog.Begin("finish rootfs", "pivot_root")
+		if err := sp.End(rootfs.Finish(cfg)); err != nil {
 			return err
 		}
 		// Like runc, create a missing working directory. After the pivot the root is
@@ -121,10 +128,15 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 			return fmt.Errorf("process.cwd %s: %w", cfg.Process.Cwd, err)
 		}
 	}
-	if err := setNames(cfg); err != nil {
-		return err
+	sp = stagelog.Begin("hostname, lo, sysctls", cfg.Hostname)
+	err = setNames(cfg)
+	if err == nil {
+		err = upLoopback(cfg)
 	}
-	if err := rootfs.WriteSysctls(cfg.Sysctl); err != nil {
+	if err == nil {
+		err = rootfs.WriteSysctls(cfg.Sysctl)
+	}
+	if sp.End(err) != nil {
 		return err
 	}
 	if cfg.Process.Terminal {
@@ -133,12 +145,14 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 		}
 		unix.Close(consoleFd)
 	}
-	if err := applyProcessAttrs(&cfg.Process, cfg); err != nil {
+	sp = stagelog.Begin("process attributes", "")
+	if err := sp.End(applyProcessAttrs(&cfg.Process, cfg)); err != nil {
 		return err
 	}
+	sp = stagelog.Begin("prepare process", cfg.Process.Args[0])
 	proc, err := prepareProcess(&cfg.Process, ic.ExtraEnv, ic.PreserveFDs,
 		procSeccomp{program: done.Seccomp, agent: agent, pid: ic.Pid, state: &state})
-	if err != nil {
+	if sp.End(err) != nil {
 		return err
 	}
 	if err := ch.send(message{Type: msgReady}); err != nil {
@@ -194,11 +208,13 @@ func initExec(ch *channel, ic *initConfig, consoleFd int) error {
 	}
 	// ic.Config is the container's: its personality and memory policy hold for every
 	// process in it.
-	if err := applyProcessAttrs(ic.Process, ic.Config); err != nil {
+	sp := stagelog.Begin("process attributes", "")
+	if err := sp.End(applyProcessAttrs(ic.Process, ic.Config)); err != nil {
 		return err
 	}
+	sp = stagelog.Begin("prepare process", ic.Process.Args[0])
 	proc, err := prepareProcess(ic.Process, ic.ExtraEnv, ic.PreserveFDs, sc)
-	if err != nil {
+	if sp.End(err) != nil {
 		return err
 	}
 	// The process outlives `berth exec -d`; a failed send below still ends it.

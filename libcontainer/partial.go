@@ -53,7 +53,7 @@ func (s Store) removePartial(id string) error {
 		return fmt.Errorf("read what the create of %q made: %w", id, err)
 	}
 	st := &State{ID: id, InitPid: p.InitPid, InitStartTime: p.InitStartTime, Cgroup: p.Cgroup}
-	if err := stopAll(st); err != nil {
+	if err := killEverything(st); err != nil {
 		return err
 	}
 	if err := cgroups.Load(p.Cgroup).Destroy(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -27,7 +28,9 @@ func (s Store) Start(id string) (warning error, err error) {
 	}
 	// init acknowledges within microseconds when alive; the timeout only guards
 	// against a stopped-but-not-yet-reaped init holding the socket.
-	if err := signalStart(s.dir(id), 10*time.Second); err != nil {
+	// Until init has exec'd the process: startContainer hooks, seccomp, execve.
+	sp := stagelog.Begin("start process", s.dir(id)+"/"+execSock)
+	if err := sp.End(signalStart(s.dir(id), 10*time.Second)); err != nil {
 		unlock()
 		return nil, err
 	}

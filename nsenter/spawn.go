@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -51,11 +52,18 @@ type Config struct {
 	// the last stage before it is forked (exec: the container init's /proc/<pid>/root),
 	// so no process in the container's pid namespace ever holds the caller's.
 	Root *os.File
+	// Timeout, when set, bounds each wait for a stage's next record: a stage frozen by
+	// its cgroup or stuck in the kernel must not hold the caller forever.
+	Timeout time.Duration
 	// IntoCgroup, when set, is a cgroup v2 directory stage 1 is born in (clone3
 	// CLONE_INTO_CGROUP, Linux 5.7): no migration, which would take the kernel's
 	// cgroup_threadgroup_rwsem for writing and wait for an RCU grace period. On older
 	// kernels Spawn falls back to clone and says so (Result.InCgroup false).
 	IntoCgroup *os.File
+	// OnStage, when set, is told each step as the parent sees it happen (for --debug's
+	// per-stage timing): "stage 1 forked", "stage 1 ready", "stage 1 released",
+	// "stage 2 forked", "stage 1 reaped", "init executed".
+	OnStage func(step string)
 }
 
 // Result tells what Spawn did.
@@ -138,10 +146,11 @@ func spawn(cfg *Config) (int, bool, error) {
 	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {
 		return -1, false, fmt.Errorf("nsenter: pipe: %w", err)
 	}
-	// One owner for the read end: the *os.File below closes it (an unowned fd number
-	// closed again by the File's finalizer would hit whatever reuses the number).
-	reportR := os.NewFile(uintptr(report[0]), "nsenter-report")
-	defer reportR.Close()
+	// A non-blocking read end makes its os.File pollable, so it takes a deadline. The
+	// os.File owns the fd from here on.
+	unix.SetNonblock(report[0], true)
+	rf := os.NewFile(uintptr(report[0]), "nsenter-report")
+	defer rf.Close()
 	if err := syscall.Pipe2(gopipe[:], syscall.O_CLOEXEC); err != nil {
 		unix.Close(report[1])
 		return -1, false, fmt.Errorf("nsenter: pipe: %w", err)
@@ -174,7 +183,8 @@ func spawn(cfg *Config) (int, bool, error) {
 		return -1, false, fmt.Errorf("nsenter: clone: %w", errno)
 	}
 
-	p := &parent{cfg: cfg, report: reportR, stage1: int(pid1), last: -1}
+	p := &parent{cfg: cfg, report: rf, stage1: int(pid1), last: -1}
+	p.step("stage 1 forked")
 	pid, err := p.run(gopipe[1], a.newUser)
 	if err != nil {
 		p.kill()
@@ -206,6 +216,7 @@ func (p *parent) run(goFd int, newUser bool) (int, error) {
 	if rec.Kind != kindReady {
 		return -1, fmt.Errorf("nsenter: unexpected record %d, want ready", rec.Kind)
 	}
+	p.step("stage 1 ready")
 	if newUser {
 		if err := writeIDMaps(p.stage1, p.cfg.UIDMappings, p.cfg.GIDMappings); err != nil {
 			return -1, err
@@ -226,6 +237,7 @@ func (p *parent) run(goFd int, newUser bool) (int, error) {
 	if _, err := unix.Write(goFd, []byte{1}); err != nil {
 		return -1, fmt.Errorf("nsenter: release stage 1: %w", err)
 	}
+	p.step("stage 1 released")
 	if rec, err = p.next(); err != nil {
 		return -1, err
 	}
@@ -233,26 +245,41 @@ func (p *parent) run(goFd int, newUser bool) (int, error) {
 		return -1, fmt.Errorf("nsenter: unexpected record %d, want init pid", rec.Kind)
 	}
 	p.last = int(rec.Value)
+	p.step("stage 2 forked")
 	if err := waitExit(p.stage1); err != nil {
 		return -1, fmt.Errorf("nsenter: stage 1: %w", err)
 	}
 	p.stage1 = -1
+	p.step("stage 1 reaped")
 	// The report pipe is close-on-exec: end of file means the last stage executed.
 	rec, err = p.next()
 	if err == nil {
 		return -1, fmt.Errorf("nsenter: unexpected record %d after init pid", rec.Kind)
 	}
 	if errors.Is(err, errEOF) {
+		p.step("init executed")
 		return p.last, nil
 	}
 	return -1, err
+}
+
+func (p *parent) step(name string) {
+	if p.cfg.OnStage != nil {
+		p.cfg.OnStage(name)
+	}
 }
 
 var errEOF = errors.New("nsenter: report pipe closed")
 
 // next reads one record; an error record becomes the error it reports.
 func (p *parent) next() (record, error) {
+	if p.cfg.Timeout > 0 {
+		p.report.SetReadDeadline(time.Now().Add(p.cfg.Timeout))
+	}
 	rec, err := readRecord(p.report)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return rec, fmt.Errorf("nsenter: no word from the new process within %s (is its cgroup frozen?)", p.cfg.Timeout)
+	}
 	if errors.Is(err, io.EOF) {
 		return rec, errEOF
 	}

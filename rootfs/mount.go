@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"golang.org/x/sys/unix"
 )
 
@@ -31,7 +32,8 @@ type mounter struct {
 // mountEntry mounts c.Mounts[i] and names the entry in any error.
 func (mt *mounter) mountEntry(i int, m configs.Mount) error {
 	mt.current = i
-	if err := mt.mount(m); err != nil {
+	sp := stagelog.Begin("mount "+m.Type, m.Destination)
+	if err := sp.End(mt.mount(m)); err != nil {
 		return fmt.Errorf("mounts[%d] (%s): %w", i, m.Destination, err)
 	}
 	return nil
@@ -41,6 +43,9 @@ func (mt *mounter) mount(m configs.Mount) error {
 	m.Destination = cleanDest(m.Destination)
 	if m.Destination == "/" {
 		return errors.New("cannot mount over the container's root")
+	}
+	if err := checkProcMount(m, func() bool { return isProcfs(m.Source) }); err != nil {
+		return err
 	}
 	switch {
 	case m.IsBind():

@@ -22,6 +22,15 @@ berth() {
 # is_runc: true when the suite is pointed at runc rather than berth.
 is_runc() { [[ $(basename "$BERTH") == runc* ]]; }
 
+# runc_older_than MAJOR.MINOR: the suite runs against a runc older than that (Debian's 1.1.5),
+# for tests of behaviour runc only gained later: `runc_older_than 1.2 && skip "..."`.
+runc_older_than() {
+	is_runc || return 1
+	local v
+	v=$("$BERTH" --version | sed -n 's/^runc version \([0-9]*\.[0-9]*\).*/\1/p')
+	[[ -n $v ]] && [[ $(printf '%s\n' "$v" "$1" | sort -V | head -1) == "$v" && $v != "$1" ]]
+}
+
 # rootfs_template: the busybox rootfs, built once per bats run (the first test builds it).
 rootfs_template() {
 	local template=$BATS_RUN_TMPDIR/rootfs-template

@@ -141,3 +141,13 @@ ensure_namespace() {
 	assert_equal "$output" "$(readlink /proc/$holder/ns/mnt)"
 	! grep -q "$BUNDLE" /proc/self/mountinfo || fail "the container's mounts reached the host"
 }
+
+@test "a new network namespace has its loopback up, as with runc" {
+	set_args sh -c 'cat /sys/class/net/lo/flags; ping -c 1 -W 2 127.0.0.1 >/dev/null 2>&1 || nc -z 127.0.0.1 1 2>&1; true'
+	update_config '.process.capabilities.bounding += ["CAP_NET_RAW"] | .process.capabilities.effective += ["CAP_NET_RAW"] | .process.capabilities.permitted += ["CAP_NET_RAW"]'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	# IFF_UP is bit 0.
+	(($(head -1 <<<"$output") & 1)) || fail "lo is down: $output"
+	assert_output_not_contains "unreachable"
+}

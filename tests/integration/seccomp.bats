@@ -266,7 +266,7 @@ notify_profile() {
 	fi
 	# The agent is not listening: the error names listenerPath.
 	check "$base | .linux.seccomp.syscalls[0].action = \"SCMP_ACT_NOTIFY\" | .linux.seccomp.listenerPath = \"$BATS_TEST_TMPDIR/none.sock\"" \
-		'linux\.seccomp\.listenerPath: connect to seccomp agent .*none\.sock'
+		'linux\.seccomp\.listenerPath: failed to connect with seccomp agent specified in the seccomp profile: dial unix .*none\.sock'
 	[[ -z $(berth list -q) ]] || fail "containers left: $(berth list -q)"
 }
 

@@ -83,3 +83,18 @@ load cgroups_helpers
 	assert_equal "$(container_status "$ID")" paused status
 	berth resume "$ID"
 }
+
+# bats test_tags=vm
+@test "update --l3-cache-schema / --mem-bw-schema without Intel RDT names the missing feature, changes nothing" {
+	grep -qw resctrl /proc/self/mountinfo && skip "this host has resctrl: the error case needs a host without"
+	update_config '.linux.resources.pids = {limit: 50}'
+	use_cgroup_path
+	run_sleeper
+	run --separate-stderr berth update --l3-cache-schema "L3:0=f" --pids-limit 7 "$ID"
+	assert_failure
+	[[ $stderr == *"Intel RDT/CAT: l3 cache schema is not enabled"* ]] || fail "stderr: $stderr"
+	assert_equal "$(pids_max)" 50 "pids.max after a refused update"
+	run --separate-stderr berth update "$ID" --mem-bw-schema "MB:0=20"
+	assert_failure
+	[[ $stderr == *"Intel RDT/MBA: memory bandwidth schema is not enabled"* ]] || fail "stderr: $stderr"
+}
