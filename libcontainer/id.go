@@ -5,6 +5,7 @@ import (
 	"regexp"
 )
 
+// Path traversal through ids: an id is a file name, never a path.
 // Ids become directory names under --root and cgroup names: keep them to a safe
 // alphabet so no id can climb out of its directory ("..", "/").
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_+.-]*$`)

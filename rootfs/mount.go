@@ -132,6 +132,7 @@ func (mt *mounter) copyUp(m configs.Mount, target *os.File, flags uintptr) error
 	return nil
 }
 
+// CVE-2021-30465 class: the target is an fd resolved in the rootfs, never a re-resolved path.
 // mountBind binds the host path m.Source, then remounts it for per-mount flags. An
 // idmapped bind attaches the tree the runtime already cloned and idmapped instead.
 func (mt *mounter) mountBind(m configs.Mount) error {
