@@ -32,7 +32,8 @@ import (
 // CAP_SYS_ADMIN, kernels before 5.12), a sealed memfd copy, mode 0111 too (~3 ms for
 // berth's size).
 func protectedSelf(cacheRoot string) (int, error) {
-	if cacheRoot != "" {
+	// Without root there is no bind mount to make: no copy to keep either.
+	if cacheRoot != "" && os.Geteuid() == 0 {
 		if fd, err := cachedSelf(cacheRoot); err == nil {
 			return fd, nil
 		}
