@@ -66,7 +66,9 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 	if err != nil {
 		return -1, nil, err
 	}
-	defer root.Close()
+	if root != nil {
+		defer root.Close()
+	}
 
 	var console *consoleEnd
 	if o.Process.Terminal {

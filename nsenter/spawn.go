@@ -49,8 +49,9 @@ type Config struct {
 	// before any other namespace is created.
 	OnReady func(pid int) error
 	// Root, when set, is a directory that becomes the root and working directory of
-	// the last stage before it is forked (exec: the container init's /proc/<pid>/root),
-	// so no process in the container's pid namespace ever holds the caller's.
+	// the last stage before it is forked (exec into a container without a mount
+	// namespace: its init's /proc/<pid>/root), so no process in the container's pid
+	// namespace ever holds the caller's.
 	Root *os.File
 	// Timeout, when set, bounds each wait for a stage's next record: a stage frozen by
 	// its cgroup or stuck in the kernel must not hold the caller forever.
