@@ -82,14 +82,15 @@ func (s Store) Lock(id string) (func(), error) {
 
 // Save writes state.json atomically: a reader sees the old or the new file, never half.
 func (s Store) Save(st *State) error {
-	if err := writeJSONAtomic(s.dir(st.ID), stateFile, st); err != nil {
+	if err := writeJSONAtomic(s.dir(st.ID), stateFile, st, true); err != nil {
 		return fmt.Errorf("write state: %w", err)
 	}
 	return nil
 }
 
-// writeJSONAtomic writes v as dir/name through a synced temporary file and a rename.
-func writeJSONAtomic(dir, name string, v any) error {
+// writeJSONAtomic writes v as dir/name through a temporary file (synced to disk first
+// when sync) and a rename.
+func writeJSONAtomic(dir, name string, v any, sync bool) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -99,7 +100,10 @@ func writeJSONAtomic(dir, name string, v any) error {
 		return err
 	}
 	_, werr := tmp.Write(data)
-	serr := tmp.Sync()
+	var serr error
+	if sync {
+		serr = tmp.Sync()
+	}
 	cerr := tmp.Close()
 	if err := errors.Join(werr, serr, cerr); err != nil {
 		os.Remove(tmp.Name())
