@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # dockerd (Debian's docker.io 20.10) running the runtime under test as its default runtime
 # (`--add-runtime berth=$BERTH --default-runtime berth`). Private data root, exec root
-# (where its runtimes keep their state: --root EXEC_ROOT/runtime-berth), socket, pidfile and
+# (where its runtimes keep their state), socket, pidfile and
 # daemon.json; dockerd starts its own containerd child inside the exec root. No bridge and no
 # iptables rules: containers get a loopback-only network.
 # The client is docker.io's /usr/bin/docker (this image puts a newer client first on PATH).
@@ -46,8 +46,10 @@ eng_remove_all() {
 	[[ -z $ids ]] || eng rm -f $ids >/dev/null 2>&1 || true
 }
 
-# The runtime's state: dockerd hands it --root EXEC_ROOT/runtime-berth/moby.
-runtime_root() { echo "$ENGINE_DIR/exec/runtime-berth/moby"; }
+# The runtime's state: dockerd 20.10 gives every runtime added with --add-runtime the root
+# EXEC_ROOT/runtime-runc (named after its default runtime), and the shim appends the
+# containerd namespace, moby.
+runtime_root() { echo "$ENGINE_DIR/exec/runtime-runc/moby"; }
 engine_runtime_leftovers() {
 	local id
 	[[ -d $(runtime_root) ]] || return 0
