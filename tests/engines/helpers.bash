@@ -197,14 +197,20 @@ lane_teardown() {
 	fail "left behind after the engine removed the test's containers:"$'\n'"$left"
 }
 
-# lane_force_clean: kill marked processes and those in the engine's cgroups, then remove
-# those cgroups (the daemons keep running).
+# lane_force_clean: kill marked processes and those in the engine's cgroups, delete the
+# runtime state left, kill the monitors left (shims, conmon: whatever was started from the
+# engine's directory but the daemons), then remove the cgroups. The daemons keep running, so
+# that one failure does not spoil the tests after it.
 lane_force_clean() {
-	local pid cg
+	local pid
 	for pid in $(marked_pids "berth-lane-$ENGINE-") $(engine_cgroups | sed 's|$|/cgroup.procs|' | xargs -r cat 2>/dev/null); do
 		kill -9 "$pid" 2>/dev/null || true
 	done
 	engine_force_clean 2>/dev/null || true
+	for pid in $(pgrep -f -- "$ENGINE_DIR/"); do
+		[[ $ENGINE_KEEP_PIDS == *" $pid "* || $pid == "$$" || $pid == "$BASHPID" ]] && continue
+		kill -9 "$pid" 2>/dev/null || true
+	done
 	local tries=50
 	while ((tries-- > 0)) && [[ -n $(engine_cgroups) ]]; do
 		engine_cgroups | xargs -r rmdir 2>/dev/null || sleep 0.1
