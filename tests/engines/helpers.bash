@@ -10,6 +10,7 @@
 # add it), which is how leftovers are found without touching anything the lane did not start.
 
 load ../integration/helpers
+load reap
 
 LANE_DIR=${ENGINES_DIR:-$REPO_ROOT/_build/engines}
 IMAGES_DIR=$LANE_DIR/images
@@ -45,7 +46,7 @@ lane_setup_file() {
 	shift
 	ENGINE_DIR=$LANE_DIR/$ENGINE
 	ENGINE_CGROUP_PARENTS=("$@")
-	lane_reap "$ENGINE_DIR"
+	lane_reap "$ENGINE_DIR" "berth-lane-$ENGINE-"
 	rm -rf --one-file-system "$ENGINE_DIR"
 	mkdir -p "$ENGINE_DIR" "$LANE_DIR/logs"
 	local p existed=()
@@ -60,33 +61,6 @@ lane_setup_file() {
 	ENGINE_BASE_MOUNTS=""
 	export ENGINE ENGINE_DIR HOST_PATHS_BEFORE ENGINE_KEEP_PIDS ENGINE_BASE_MOUNTS
 	export ENGINE_CGROUP_PARENTS_LIST="${ENGINE_CGROUP_PARENTS[*]}"
-}
-
-# lane_reap DIR: kill processes started from DIR (daemons, shims, conmon; their command
-# lines name it) and the lane's marked container processes, then unmount everything below
-# DIR. Used before a run (an interrupted run's leftovers) and after one.
-lane_reap() {
-	local dir=$1 pid
-	for pid in $(pgrep -f -- "$dir/") $(marked_pids "berth-lane-$ENGINE-"); do
-		[[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
-		kill -9 "$pid" 2>/dev/null || true
-	done
-	local tries=50
-	while ((tries-- > 0)) && [[ -n $(pgrep -f -- "$dir/") ]]; do sleep 0.1; done
-	mounts_under "$dir" | sort -r | while read -r m; do
-		umount -R "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
-	done
-}
-
-# mounts_under DIR: mount points at or below DIR (field 5 of mountinfo).
-mounts_under() {
-	awk -v p="$1/" 'index($5 "/", p) == 1 { print $5 }' /proc/self/mountinfo | sort -u
-}
-
-# marked_pids MARK: processes whose environment has LANE_MARK=MARK... (a prefix).
-marked_pids() {
-	grep -lsa -- "LANE_MARK=$1" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 |
-		grep -vxE "$$|$BASHPID" || true
 }
 
 # lane_start_daemon NAME CMD...: start a daemon in its own session, output to its log,
@@ -224,26 +198,24 @@ lane_teardown_file() {
 	local left p
 	left=$(lane_leftovers "berth-lane-$ENGINE-")
 	lane_force_clean
-	lane_reap "$ENGINE_DIR"
-	# The parents themselves, when the lane created them.
+	lane_reap "$ENGINE_DIR" "berth-lane-$ENGINE-"
+	# The parents themselves, when the lane created them (processes just killed may hold
+	# them for a moment).
 	for p in $ENGINE_CGROUP_PARENTS_LIST; do
 		[[ $HOST_PATHS_BEFORE == *" cgroup:$p "* ]] && continue
-		for cg in /sys/fs/cgroup/*/"$p"; do
-			[[ -d $cg ]] || continue
-			find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null ||
-				left+=$'\n'"cgroup parent not removable: $cg"
-		done
+		remove_cgroup_tree "$p" || left+=$'\n'"cgroup parent not removable: $p"
 	done
 	for p in "${HOST_PATHS[@]}"; do
 		[[ $HOST_PATHS_BEFORE == *" $p "* || ! -e $p ]] && continue
-		if [[ -d $p ]] && [[ -z $(ls -A "$p") ]]; then
-			rmdir "$p"
-		elif [[ -f $p ]]; then
+		if [[ -f $p ]]; then
 			left+=$'\n'"host file created: $p"
 			rm -f "$p"
-		else
-			left+=$'\n'"host directory created and not empty: $p: $(ls -A "$p" | head -5 | tr '\n' ' ')"
+			continue
 		fi
+		[[ -z $(ls -A "$p") ]] || left+=$'\n'"host directory created and not empty: $p: $(ls -A "$p" | head -5 | tr '\n' ' ')"
+		# The lane made it: what is left are the sockets of shims it killed.
+		remove_stale_sockets "$p"
+		rmdir "$p" 2>/dev/null || true
 	done
 	# Keep the logs, drop the storage.
 	rm -rf --one-file-system "$ENGINE_DIR"

@@ -25,9 +25,33 @@ echo "engines: install and images took $((SECONDS - start)) s; runtime under tes
 if (($# == 0)); then
 	set -- "$here"/podman.bats "$here"/docker.bats "$here"/ctr.bats "$here"/cri.bats
 fi
+# Each file's teardown_file stops its daemon and removes what it left. When the lane itself
+# is interrupted (a CI timeout, ^C), that does not run: stop bats, then do it here.
+. "$here/reap.bash"
+interrupted() {
+	trap - TERM INT HUP
+	echo "engines: interrupted; stopping the engines and removing what they left" >&2
+	kill -TERM "$lane_pid" 2>/dev/null || true
+	sleep 2
+	kill -KILL "$lane_pid" 2>/dev/null || true
+	local dir
+	for dir in "$ENGINES_DIR"/{podman,docker,ctr,cri}; do
+		[[ -d $dir ]] || continue
+		lane_reap "$dir" "berth-lane-$(basename "$dir")-"
+		rm -rf --one-file-system "$dir"
+	done
+	ip link delete berthlane0 2>/dev/null || true
+	remove_cgroup_tree berth-lane || true
+	remove_cgroup_tree berth-lane-cri || true
+	exit 130
+}
+trap interrupted TERM INT HUP
+
 # The engines' monitors (conmon, containerd shims) daemonize, and this machine's pid 1 may
 # not reap what is orphaned: tini -s makes the lane their subreaper, which reaps them.
 status=0
-tini -s -- bats --tap --timing --print-output-on-failure "$@" || status=$?
+tini -s -- bats --tap --timing --print-output-on-failure "$@" &
+lane_pid=$!
+wait "$lane_pid" || status=$?
 echo "engines: the lane took $((SECONDS - start)) s" >&2
 exit $status
