@@ -3,6 +3,7 @@
 #   eng ARGS...        its client with the lane's private configuration, bounded in time
 #   ENG_CLI=(...)      the same command as an array (for the pty driver, which execs it)
 #   eng_cgroup ID      a container's cgroup below the v1 hierarchies, e.g. docker/ID
+#   eng_rm_force NAME  remove a running container at once (SIGKILL, no grace period)
 # and sets ENGINE. Each container gets the test's LANE_MARK in its environment (eng_run).
 
 # eng_run ARGS...: `ENGINE run` with the test's mark.
@@ -152,7 +153,7 @@ scenario_pause_unpause() {
 	assert_equal "$(eng_state frozen '{{.State.Status}}')" running status
 	assert_equal "$(cat "$(container_cgroup frozen freezer)/freezer.state")" THAWED "freezer.state"
 	wait_until 5 "ticks after unpause" ticks_above frozen "$before"
-	eng rm -f frozen
+	eng_rm_force frozen
 }
 
 # update: new limits reach the host's cgroup and the container's own view of it.
@@ -168,7 +169,7 @@ scenario_update() {
 	run eng exec limits cat /sys/fs/cgroup/memory/memory.limit_in_bytes
 	assert_success
 	assert_equal "$output" 100663296 "memory limit seen inside"
-	eng rm -f limits
+	eng_rm_force limits
 }
 
 scenario_stats_top() {
@@ -180,7 +181,7 @@ scenario_stats_top() {
 	assert_success
 	assert_output_contains "busy "
 	[[ $output =~ busy\ [0-9.]+[kKMG]i?B ]] || fail "no memory usage in stats: $output"
-	eng rm -f busy
+	eng_rm_force busy
 }
 
 scenario_read_only() {
@@ -205,7 +206,7 @@ scenario_restart_on_failure() {
 	assert_success
 	sleep 2
 	assert_equal "$(eng_state always '{{.State.Status}}')" exited "status after stop"
-	eng rm -f always
+	eng_rm_force always
 	no_marked_processes
 }
 

@@ -40,6 +40,7 @@ teardown() {
 ENG_CLI=(/usr/bin/docker -H "unix://$LANE_DIR/docker/docker.sock")
 eng() { timeout -k 5 "$ENGINE_TIMEOUT" "${ENG_CLI[@]}" "$@"; }
 eng_cgroup() { echo "docker/$1"; }
+eng_rm_force() { eng rm -f "$@"; }
 eng_remove_all() {
 	local ids
 	ids=$(eng ps -aq 2>/dev/null) || return 0
@@ -70,7 +71,7 @@ engine_force_clean() {
 	eng_run -d --name which "$BUSYBOX" sleep 1000
 	run timeout 10 "$BERTH" --root "$(runtime_root)" state "$(eng_id which)"
 	assert_success
-	eng rm -f which
+	eng_rm_force which
 	scenario_run_exec_logs_stop_rm
 }
 
@@ -117,7 +118,7 @@ engine_force_clean() {
 	wait_until 30 "unhealthy" state_is checked '{{.State.Health.Status}}' unhealthy
 	eng exec checked touch /tmp/healthy
 	wait_until 30 "healthy" state_is checked '{{.State.Health.Status}}' healthy
-	eng rm -f checked
+	eng_rm_force checked
 }
 
 @test "docker: OOM is reported as OOMKilled, exit 137" {

@@ -34,8 +34,15 @@ HOST_PATHS=(
 	/var/lib/cni
 	/run/libpod              # podman's defaults, which the lane's config must override
 	/run/containers
-	/var/lib/containers
 	/etc/docker/key.json     # dockerd's trust key, unless daemon.json moves it
+	/run/berth               # the runtimes' default roots, which podman uses (it passes
+	/run/runc                #   no --root): empty again once its containers are gone
+)
+# Caches the engines always write on the host (no setting moves them): removed afterwards
+# with what is in them, unless they were there before.
+HOST_CACHES=(
+	/var/lib/containers/cache # containers/image's blob info cache (podman load), for root
+	/var/lib/containers
 )
 
 # lane_setup_file ENGINE CGROUP_PARENT...: a fresh private directory for ENGINE, after
@@ -50,7 +57,7 @@ lane_setup_file() {
 	rm -rf --one-file-system "$ENGINE_DIR"
 	mkdir -p "$ENGINE_DIR" "$LANE_DIR/logs"
 	local p existed=()
-	for p in "${HOST_PATHS[@]}"; do
+	for p in "${HOST_PATHS[@]}" "${HOST_CACHES[@]}"; do
 		[[ -e $p ]] && existed+=("$p")
 	done
 	for p in "${ENGINE_CGROUP_PARENTS[@]}"; do
@@ -216,6 +223,9 @@ lane_teardown_file() {
 		# The lane made it: what is left are the sockets of shims it killed.
 		remove_stale_sockets "$p"
 		rmdir "$p" 2>/dev/null || true
+	done
+	for p in "${HOST_CACHES[@]}"; do
+		[[ $HOST_PATHS_BEFORE == *" $p "* ]] || rm -rf --one-file-system "$p"
 	done
 	# Keep the logs, drop the storage.
 	rm -rf --one-file-system "$ENGINE_DIR"

@@ -63,6 +63,8 @@ teardown() {
 ENG_CLI=(podman --runtime "$BERTH")
 eng() { timeout -k 5 "$ENGINE_TIMEOUT" "${ENG_CLI[@]}" "$@"; }
 eng_cgroup() { echo "libpod_parent/libpod-$1"; }
+# rm -f of a running container: podman would wait 10 s for SIGTERM first.
+eng_rm_force() { eng rm -f -t 0 "$@"; }
 
 # podman passes no --root to the runtime (and `--runtime-flag root=` does not reach the
 # cleanup process conmon starts), so its containers live in the runtime's default root:
@@ -89,7 +91,7 @@ engine_force_clean() {
 	assert_equal "$(eng_state which '{{.OCIRuntime}}')" "$BERTH" "podman's OCI runtime"
 	run timeout 10 "$BERTH" state "$(eng_id which)"
 	assert_success
-	eng rm -f -t 0 which
+	eng_rm_force which
 	scenario_run_exec_logs_stop_rm
 	run eng run --rm "$BUSYBOX" grep -E 'open files|processes' /proc/self/limits
 	[[ $output =~ open\ files\ +1024\ +4096 ]] || fail "nofile: $output"
@@ -140,7 +142,7 @@ engine_force_clean() {
 	assert_equal "$(ps -o uid= -p "$pid" | tr -d ' ')" 200000 "host uid of the container's init"
 	run eng exec mapped sh -c 'id -u; stat -c %u /bin/busybox'
 	assert_equal "$(echo $output)" "0 0" "uid and file owner inside"
-	eng rm -f mapped
+	eng_rm_force mapped
 	run eng_run --rm --userns host "$BUSYBOX" cat /proc/self/uid_map
 	assert_equal "$(echo $output)" "0 0 4294967295" "--userns host"
 }
@@ -159,7 +161,7 @@ engine_force_clean() {
 	run eng healthcheck run checked
 	assert_success
 	assert_equal "$(eng_state checked '{{.State.Health.Status}}')" healthy "health"
-	eng rm -f checked
+	eng_rm_force checked
 }
 
 # podman 4.3 never reports OOMKilled with Debian's conmon 2.1.6: conmon sees the OOM event of
