@@ -24,7 +24,8 @@ packages=(
 	runc                        # the reference runtime (BERTH=/usr/sbin/runc)
 	busybox-static              # the busybox image
 	iptables                    # the CNI bridge plugin's masquerade rules (not used: ipMasq off)
-	bsdutils                    # script(1): engines' -it with a real terminal
+	tini                        # run.sh's subreaper (also a docker.io dependency)
+	python3                     # pty-drive.py: the terminal for -it
 	jq
 )
 missing=()
