@@ -10,6 +10,7 @@ import (
 
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer"
+	"github.com/berth-runtime/berth/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
@@ -86,6 +87,7 @@ func newApp() *cli.App {
 		},
 		Before: func(c *cli.Context) error {
 			cgroups.UseSystemd = c.Bool("systemd-cgroup")
+			specconv.Warn = warn
 			return setupLogging(c)
 		},
 		Commands: []*cli.Command{

@@ -93,13 +93,6 @@ func TestConvertRejects(t *testing.T) {
 		{"umask", func(s *specs.Spec) { s.Process.User.Umask = ptr(uint32(0o1000)) }, nil, "process.user.umask:"},
 		{"oom high", func(s *specs.Spec) { s.Process.OOMScoreAdj = ptr(1001) }, nil, "process.oomScoreAdj:"},
 		{"oom low", func(s *specs.Spec) { s.Process.OOMScoreAdj = ptr(-1001) }, nil, "process.oomScoreAdj:"},
-		{"cap bounding", func(s *specs.Spec) {
-			s.Process.Capabilities.Bounding = append(s.Process.Capabilities.Bounding, "CAP_FOO")
-		}, nil, `process.capabilities.bounding[3]: unknown capability "CAP_FOO"`},
-		{"cap lower case", func(s *specs.Spec) { s.Process.Capabilities.Effective = []string{"cap_kill"} }, nil, "process.capabilities.effective[0]:"},
-		{"cap inheritable", func(s *specs.Spec) { s.Process.Capabilities.Inheritable = []string{"CAP_KILL", "KILL"} }, nil, "process.capabilities.inheritable[1]:"},
-		{"cap permitted", func(s *specs.Spec) { s.Process.Capabilities.Permitted = []string{""} }, nil, "process.capabilities.permitted[0]:"},
-		{"cap ambient", func(s *specs.Spec) { s.Process.Capabilities.Ambient = []string{"CAP_NOPE"} }, nil, "process.capabilities.ambient[0]:"},
 		{"rlimit unknown", func(s *specs.Spec) {
 			s.Process.Rlimits = append(s.Process.Rlimits, specs.POSIXRlimit{Type: "RLIMIT_FOO"})
 		}, nil, `process.rlimits[1].type: unknown rlimit "RLIMIT_FOO"`},

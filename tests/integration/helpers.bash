@@ -22,6 +22,18 @@ berth() {
 # is_runc: true when the suite is pointed at runc rather than berth.
 is_runc() { [[ $(basename "$BERTH") == runc* ]]; }
 
+# skip_if_runc_before VERSION WHAT: WHAT came with runc VERSION; skip when the suite runs
+# against an older runc (Debian's 1.1.5) instead of berth.
+skip_if_runc_before() {
+	is_runc || return 0
+	local v
+	v=$("$BERTH" --version | awk '/^runc version/ { print $3 }')
+	v=${v%%[-+~]*}
+	if [[ $(printf '%s\n%s\n' "$1" "$v" | sort -V | head -n1) != "$1" ]]; then
+		skip "runc $v predates $1: $2"
+	fi
+}
+
 # rootfs_template: the busybox rootfs, built once per bats run (the first test builds it).
 rootfs_template() {
 	local template=$BATS_RUN_TMPDIR/rootfs-template

@@ -117,6 +117,19 @@ status_field() { awk -v f="$1:" '$1 == f { print $2 }' <<<"$output"; }
 	assert_output_not_contains CHOWNED
 }
 
+@test "capabilities: an unknown name is skipped with a warning, not fatal" {
+	# runc does the same (since 1.0; 1.2 extends it to capabilities the kernel lacks): a
+	# profile written for a newer kernel still runs.
+	update_config '.process.capabilities = {bounding: ["CAP_KILL", "CAP_FUTURE_THING"],
+		effective: ["CAP_KILL"], permitted: ["CAP_KILL", "CAP_FUTURE_THING"]}'
+	set_args cat /proc/self/status
+	run --separate-stderr berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$(status_field CapBnd)" 0000000000000020 CapBnd
+	assert_equal "$(status_field CapEff)" 0000000000000020 CapEff
+	[[ $stderr == *warn*CAP_FUTURE_THING* ]] || fail "no warning naming CAP_FUTURE_THING: $stderr"
+}
+
 @test "noNewPrivileges sets NoNewPrivs" {
 	update_config '.process.noNewPrivileges = true'
 	set_args grep NoNewPrivs /proc/self/status
