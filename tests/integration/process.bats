@@ -26,6 +26,30 @@ status_field() { awk -v f="$1:" '$1 == f { print $2 }' <<<"$output"; }
 		"BERTH_TEST_MARK=$TEST_MARK ONLY=this PATH=/bin " environment
 }
 
+@test "HOME comes from the rootfs's /etc/passwd when unset or empty, for run and exec --user" {
+	update_config '.process.env = ["PATH=/bin:/usr/bin", "HOME="]'
+	set_args sh -c 'echo "$HOME"'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$output" /root "root's HOME"
+	update_config '.process.user = {uid: 4242, gid: 4242}'
+	run berth run --bundle "$BUNDLE" "$(new_id)"
+	assert_success
+	assert_equal "$output" / "HOME of a uid /etc/passwd does not know"
+	update_config '.process.env += ["HOME=/custom"]'
+	run berth run --bundle "$BUNDLE" "$(new_id)"
+	assert_success
+	assert_equal "$output" /custom "HOME given in process.env"
+
+	update_config '.process.user = {uid: 0, gid: 0} | .process.env = ["PATH=/bin:/usr/bin"]'
+	set_args sleep 1000
+	run_detached run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	run berth exec --user 1000 "$ID" sh -c 'echo "$HOME"'
+	assert_success
+	assert_equal "$output" /home/user "HOME for exec --user 1000"
+}
+
 @test "a cwd that does not exist is created" {
 	update_config '.process.cwd = "/work/new/dir"'
 	set_args pwd
