@@ -128,7 +128,7 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 		return err
 	}
 	if cfg.Process.Terminal {
-		if err := setupConsole(consoleFd, &cfg.Process, true); err != nil {
+		if err := setupConsole(consoleFd, &cfg.Process, true, ic.ForegroundTTY); err != nil {
 			return err
 		}
 		unix.Close(consoleFd)
@@ -169,7 +169,7 @@ func initExec(ch *channel, ic *initConfig, consoleFd int) error {
 		return errors.New("protocol: exec without a process")
 	}
 	if ic.Process.Terminal {
-		if err := setupConsole(consoleFd, ic.Process, false); err != nil {
+		if err := setupConsole(consoleFd, ic.Process, false, ic.ForegroundTTY); err != nil {
 			return err
 		}
 		unix.Close(consoleFd)

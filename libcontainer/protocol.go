@@ -92,6 +92,9 @@ type initConfig struct {
 	// Seccomp is the container's seccomp profile for an exec'd process (modeExec; in
 	// modeCreate it is Config.Seccomp).
 	Seccomp *execSeccomp `json:"seccomp,omitempty"`
+	// ForegroundTTY: the pty master goes to berth itself, which copies the output to a
+	// terminal of its own (foreground run, exec -t without --console-socket).
+	ForegroundTTY bool `json:"foreground_tty,omitempty"`
 }
 
 // execSeccomp is the compiled filter, and the container state its notify agent is given.
