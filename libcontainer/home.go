@@ -92,4 +92,3 @@ func containerHome(env []string, uid uint32) []string {
 	defer passwd.Close()
 	return withHome(env, uid, passwd)
 }
-
