@@ -50,6 +50,8 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	if _, err := ch.expect(msgCgroupPlaced); err != nil {
 		return err
 	}
+	// In the cgroup now: run on its cpuset, not on the runtime caller's CPUs.
+	resetAffinity()
 	if ic.NewCgroupNS {
 		// Rooted at the cgroup init is in now. Per thread: this is the locked main
 		// thread, which mounts, runs the hooks and execs the process.
@@ -167,6 +169,10 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 func initExec(ch *channel, ic *initConfig, consoleFd int) error {
 	if ic.Process == nil {
 		return errors.New("protocol: exec without a process")
+	}
+	// The parent placed init in the container's cgroup before sending the config.
+	if needsAffinityReset(ic.Process.ExecCPUAffinity) {
+		resetAffinity()
 	}
 	if ic.Process.Terminal {
 		if err := setupConsole(consoleFd, ic.Process, false, ic.ForegroundTTY); err != nil {
