@@ -260,7 +260,6 @@ func TestConvertRejects(t *testing.T) {
 
 		// resources
 		{"cgroup device type", func(s *specs.Spec) { s.Linux.Resources.Devices[0].Type = "z" }, nil, "linux.resources.devices[0].type:"},
-		{"cgroup device access", func(s *specs.Spec) { s.Linux.Resources.Devices[0].Access = "rwx" }, nil, "linux.resources.devices[0].access:"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

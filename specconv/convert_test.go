@@ -73,16 +73,25 @@ func TestConvertExample(t *testing.T) {
 	if len(c.MaskedPaths) != 11 || len(c.ReadonlyPaths) != 5 || c.MaskedPaths[0] != "/proc/acpi" {
 		t.Errorf("masked %v readonly %v", c.MaskedPaths, c.ReadonlyPaths)
 	}
-	// The deny-all rule stays first; the default devices' allow rules follow it.
+	// The deny-all rule stays first; runc's default allow rules follow it: mknod of any
+	// char and block device, the default devices, ptys, ptmx and tun.
 	devs := c.Resources.Devices
-	if len(devs) != 1+len(defaultDevices)+2 || devs[0].Allow || devs[0].Type != "a" || devs[0].Access != "rwm" {
+	if len(devs) != 1+2+len(defaultDevices)+3 || devs[0].Allow || devs[0].Type != "a" || devs[0].Access != "rwm" {
 		t.Fatalf("Resources.Devices = %+v", devs)
 	}
-	if d := devs[1]; !d.Allow || d.Type != "c" || *d.Major != 1 || *d.Minor != 3 || d.Access != "rwm" {
-		t.Errorf("first allow rule = %+v, want c 1:3 rwm", d)
+	for i, typ := range []string{"c", "b"} {
+		if d := devs[1+i]; !d.Allow || d.Type != typ || d.Major != nil || d.Minor != nil || d.Access != "m" {
+			t.Errorf("rule %d = %+v, want %s *:* m", 1+i, d, typ)
+		}
 	}
-	if d := devs[len(devs)-2]; *d.Major != 136 || d.Minor != nil {
+	if d := devs[3]; !d.Allow || d.Type != "c" || *d.Major != 1 || *d.Minor != 3 || d.Access != "rwm" {
+		t.Errorf("first device rule = %+v, want c 1:3 rwm", d)
+	}
+	if d := devs[len(devs)-3]; *d.Major != 136 || d.Minor != nil {
 		t.Errorf("pts rule = %+v, want c 136:*", d)
+	}
+	if d := devs[len(devs)-1]; *d.Major != 10 || *d.Minor != 200 {
+		t.Errorf("last rule = %+v, want c 10:200 (tun)", d)
 	}
 	if len(spec.Linux.Resources.Devices) != 1 {
 		t.Error("Convert appended to the spec's own device rules")
