@@ -229,7 +229,7 @@ func resourceProperties(r *specs.LinuxResources) ([]sd.Property, error) {
 		}
 	}
 	if r.Pids != nil && r.Pids.Limit != nil {
-		props = append(props, prop("TasksMax", limitValue(*r.Pids.Limit)))
+		props = append(props, prop("TasksMax", limitValue(tasksMax(*r.Pids.Limit))))
 	}
 	if b := r.BlockIO; b != nil && b.Weight != nil && *b.Weight != 0 {
 		props = append(props, prop("IOWeight", blkioWeightToIO(*b.Weight)))

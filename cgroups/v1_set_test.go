@@ -203,3 +203,12 @@ func TestV1FreezeAndStatus(t *testing.T) {
 		t.Errorf("freezer.state = %q", f.files["/sys/fs/cgroup/freezer/berth/c1/freezer.state"])
 	}
 }
+
+// runtime-spec 1.3 / runc 1.4+: -1 is no limit, 0 a limit (runc writes 1: no new task).
+func TestPidsMax(t *testing.T) {
+	for limit, want := range map[int64]string{-1: "max", -5: "max", 0: "1", 1: "1", 40: "40"} {
+		if got := pidsMax(limit); got != want {
+			t.Errorf("pidsMax(%d) = %q, want %q", limit, got, want)
+		}
+	}
+}

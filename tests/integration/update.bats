@@ -34,11 +34,35 @@ load cgroups_helpers
 	assert_equal "$(mem_limit)" 100663296 "memory from FILE"
 	assert_equal "$(pids_max)" 33 "pids from FILE"
 
-	# docker sends every field, zeros meaning "no change".
-	run berth update -r - "$ID" <<<'{"memory": {"limit": 83886080, "reservation": 0, "swap": 0}, "cpu": {"shares": 0, "quota": 0, "period": 0, "cpus": "", "mems": ""}, "blockIO": {}, "pids": {"limit": 0}}'
+	# docker sends every field, zeros meaning "no change" (a pids limit only when it has one).
+	run berth update -r - "$ID" <<<'{"memory": {"limit": 83886080, "reservation": 0, "swap": 0}, "cpu": {"shares": 0, "quota": 0, "period": 0, "cpus": "", "mems": ""}, "blockIO": {}}'
 	assert_success
 	assert_equal "$(mem_limit)" 83886080 "memory from stdin"
-	assert_equal "$(pids_max)" 33 "pids kept (0 means unchanged)"
+	assert_equal "$(pids_max)" 33 "pids kept"
+}
+
+# bats test_tags=vm
+@test "a pids limit of 0 is a limit (no new task), in config.json and in update" {
+	skip_if_runc_before 1.4 "pids.limit 0 as a limit (older runc reads it as no limit)"
+	# runtime-spec 1.3: -1 is no limit, 0 a limit. runc 1.4+ writes 1 for it, which in a
+	# cgroup that holds init forbids forks just the same; berth does too.
+	update_config '.linux.resources.pids = {limit: 0}'
+	use_cgroup_path
+	run_sleeper
+	assert_equal "$(pids_max)" 1 "pids.max for limit 0"
+	run berth update --pids-limit -1 "$ID"
+	assert_success
+	assert_equal "$(pids_max)" max "pids.max for -1"
+	run berth update --pids-limit 0 "$ID"
+	assert_success
+	assert_equal "$(pids_max)" 1 "pids.max after update --pids-limit 0"
+
+	# The container's process cannot fork.
+	ID2=$(new_id)
+	use_cgroup_path "$ID2"
+	set_args sh -c 'true & wait'
+	run berth run --bundle "$BUNDLE" "$ID2"
+	assert_output_contains "can't fork"
 }
 
 @test "update keeps earlier updates and the create-time limits" {
