@@ -212,3 +212,26 @@ func TestPidsMax(t *testing.T) {
 		}
 	}
 }
+
+// An idle cgroup takes no weight: idle 0 goes before cpu.shares, idle 1 after it, so both
+// "stop being idle and take shares" and "take shares and become idle" work.
+func TestCPUIdleOrderAroundShares(t *testing.T) {
+	f, m := appliedHybrid(t, map[string]string{"cpu.shares": "1024", "cpu.idle": "1"})
+	idle := func(v int64) *specs.LinuxResources {
+		return &specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: ptr[uint64](512), Idle: ptr(v)}}
+	}
+	if err := m.Set(idle(0)); err != nil {
+		t.Fatalf("idle 0 with shares on an idle cgroup: %v", err)
+	}
+	d := "/sys/fs/cgroup/cpu/berth/c1/"
+	if want := []string{d + "cpu.idle=0", d + "cpu.shares=512"}; !reflect.DeepEqual(f.writes, want) {
+		t.Errorf("writes %q, want %q", f.writes, want)
+	}
+	f.writes = nil
+	if err := m.Set(idle(1)); err != nil {
+		t.Fatalf("idle 1 with shares: %v", err)
+	}
+	if want := []string{d + "cpu.shares=512", d + "cpu.idle=1"}; !reflect.DeepEqual(f.writes, want) {
+		t.Errorf("writes %q, want %q", f.writes, want)
+	}
+}

@@ -107,3 +107,23 @@ load cgroups_helpers
 	assert_equal "$(container_status "$ID")" paused status
 	berth resume "$ID"
 }
+
+# bats test_tags=vm
+@test "update --cpu-idle 0 with shares works on an idle container" {
+	# The kernel refuses a weight while cpu.idle is 1: idle goes off before the shares go in.
+	is_cgroup2 || skip_if_runc_before 1.2 "cpu.idle on cgroup v1"
+	cpu_file() { if is_cgroup2; then cg_read "" "$1"; else cg_read cpu "$1"; fi; }
+	update_config '.linux.resources.cpu = {shares: 1024, idle: 1}'
+	use_cgroup_path
+	run_sleeper
+	[[ -e $(cg_dir "$(is_cgroup2 || echo cpu)")/cpu.idle ]] || skip "kernel without cpu.idle"
+	assert_equal "$(cpu_file cpu.idle)" 1 "cpu.idle at create"
+	run berth update --cpu-idle 0 --cpu-share 512 "$ID"
+	assert_success
+	assert_equal "$(cpu_file cpu.idle)" 0 "cpu.idle after update"
+	if is_cgroup2; then
+		[[ $(cpu_file cpu.weight) != 100 ]] || fail "cpu.weight still 100 (shares 1024)"
+	else
+		assert_equal "$(cpu_file cpu.shares)" 512 cpu.shares
+	fi
+}
