@@ -201,3 +201,20 @@ start_sleeper() {
 	assert_failure
 	assert_one_line_error 'pids cgroup'
 }
+
+@test "exec: --cgroup / is the container's own cgroup" {
+	# runc joins the path to the container's cgroup, so "/" (with or without a
+	# controller) names the container's cgroup itself.
+	start_sleeper
+	run berth exec "$ID" cat /proc/self/cgroup
+	assert_success
+	want=$output
+	run berth exec --cgroup / "$ID" cat /proc/self/cgroup
+	assert_success
+	assert_equal "$output" "$want" "cgroups with --cgroup /"
+	if [[ -d /sys/fs/cgroup/pids ]]; then
+		run berth exec --cgroup pids:/ "$ID" cat /proc/self/cgroup
+		assert_success
+		assert_equal "$output" "$want" "cgroups with --cgroup pids:/"
+	fi
+}
