@@ -234,6 +234,9 @@ func TestConvertRejects(t *testing.T) {
 			withNS(s, mountNS, ns(specs.UTSNamespace))
 			s.Linux.Sysctl = map[string]string{"kernel.shmmax": "1"}
 		}, nil, `linux.sysctl["kernel.shmmax"]: needs a ipc namespace`},
+		{"sysctl user without userns", func(s *specs.Spec) {
+			s.Linux.Sysctl = map[string]string{"user.max_user_namespaces": "1"}
+		}, nil, `linux.sysctl["user.max_user_namespaces"]: needs a user namespace`},
 		{"sysctl mqueue without ipcns", func(s *specs.Spec) {
 			withNS(s, mountNS, ns(specs.UTSNamespace))
 			s.Linux.Sysctl = map[string]string{"fs.mqueue.msg_max": "1"}

@@ -170,6 +170,8 @@ func TestConvertUserNamespace(t *testing.T) {
 	spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 200000, Size: 1}, {ContainerID: 1, HostID: 300000, Size: 10}}
 	spec.Process.User = specs.User{UID: 1, GID: 2, AdditionalGids: []uint32{3, 4}, Umask: ptr(uint32(0o22))}
 	spec.Process.OOMScoreAdj = ptr(-1000)
+	// user.* sysctls are per user namespace (runc 1.5).
+	spec.Linux.Sysctl = map[string]string{"user.max_user_namespaces": "5"}
 	c, err := Convert(spec, Options{Bundle: newBundle(t)})
 	if err != nil {
 		t.Fatal(err)

@@ -61,3 +61,23 @@ with_userns() {
 	assert_output_contains 65534
 	[[ ! -e $BUNDLE/rootfs/bin/new-file ]] || fail "wrote into a host-owned directory"
 }
+
+@test "user.* sysctls apply inside a user namespace, not on the host" {
+	skip_if_runc_before 1.5 "user.* sysctls in a user namespace"
+	# The user.max_* counters belong to each user namespace (runc 1.5 allows them there).
+	with_userns
+	host=$(cat /proc/sys/user/max_user_namespaces)
+	update_config '.linux.sysctl = {"user.max_user_namespaces": "7"}'
+	set_args cat /proc/sys/user/max_user_namespaces
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$output" 7 "inside"
+	assert_equal "$(cat /proc/sys/user/max_user_namespaces)" "$host" "on the host"
+}
+
+@test "user.* sysctls are refused without a user namespace" {
+	update_config '.linux.sysctl = {"user.max_user_namespaces": "7"}'
+	run --separate-stderr berth run --bundle "$BUNDLE" "$ID"
+	assert_failure
+	is_runc || assert_one_line_error 'user\.max_user_namespaces.*user namespace'
+}
