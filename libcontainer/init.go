@@ -96,14 +96,18 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 		return err
 	}
 	state := specs.State{
-		Version: specs.Version, ID: ic.ID, Status: specs.StateCreated, Pid: ic.Pid,
+		Version: specs.Version, ID: ic.ID, Status: specs.StateCreating, Pid: ic.Pid,
 		Bundle: ic.Bundle, Annotations: cfg.Annotations,
 	}
 	// Before pivot_root: the hook's path resolves in the runtime's filesystem, it runs
-	// in the container's namespaces (runtime-spec createContainer).
-	if err := runHooks("createContainer", hookList(cfg.Hooks, "createContainer"), state); err != nil {
+	// in the container's namespaces (runtime-spec createContainer), with the rootfs as
+	// working directory and the status "creating", as with runc. A hook without an env
+	// of its own gets the process's, which runc's init has by then too.
+	created := hookEnv{dir: cfg.Rootfs, env: append(append([]string(nil), cfg.Process.Env...), ic.ExtraEnv...)}
+	if err := runHooksIn(created, "createContainer", hookList(cfg.Hooks, "createContainer"), state); err != nil {
 		return err
 	}
+	state.Status = specs.StateCreated
 	if !ownMounts {
 		// The runtime's mount namespace is shared: nothing may be mounted or pivoted, but
 		// root.path is still the container's root.
@@ -153,9 +157,9 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	// From here on `berth start` is the one listening, on the exec.sock connection: it
 	// stays open (close-on-exec) until the exec, so start returns, and runs poststart,
 	// only once the user process runs. A failure is told to start and on stderr.
-	state.Status = specs.StateRunning
-	err = runHooks("startContainer", hookList(cfg.Hooks, "startContainer"), state)
+	err = proc.runStartContainerHooks(cfg, state)
 	if err == nil {
+		state.Status = specs.StateRunning // what the seccomp agent is told at exec
 		err = proc.exec()
 	}
 	fmt.Fprintf(os.Stderr, "berth init: %v\n", err)
