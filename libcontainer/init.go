@@ -139,6 +139,12 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 		}
 		unix.Close(consoleFd)
 	}
+	if ownMounts {
+		// After /dev/console: a read-only /dev or tmpfs was left writable until now.
+		if err := rootfs.Readonly(cfg); err != nil {
+			return err
+		}
+	}
 	if err := applyProcessAttrs(&cfg.Process, cfg); err != nil {
 		return err
 	}

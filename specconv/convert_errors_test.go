@@ -194,6 +194,9 @@ func TestConvertRejects(t *testing.T) {
 		{"bind source missing", func(s *specs.Spec) {
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/data", Type: "bind", Source: "data"})
 		}, nil, "mounts[7].source:"},
+		{"bind source missing, absolute", func(s *specs.Spec) {
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/data", Type: "bind", Source: "/nonexistent/data"})
+		}, nil, "mounts[7].source: stat /nonexistent/data: no such file"},
 		{"rbind no source", func(s *specs.Spec) {
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/data", Options: []string{"rbind"}})
 		}, nil, "mounts[7].source: missing for a bind mount"},

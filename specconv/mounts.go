@@ -17,7 +17,7 @@ func convertMounts(mounts []specs.Mount, bundle string, c *configs.Config) ([]co
 	var out []configs.Mount
 	userUID, userGID := userNSMaps(c)
 	for i, m := range mounts {
-		cm, err := convertMount(index("mounts", i), m, bundle)
+		cm, err := convertMount(index("mounts", i), m, bundle, c.Rootfs)
 		if err == nil {
 			err = mountIDMap(index("mounts", i), m, mountOptionsOf(m), &cm, userUID, userGID)
 		}
@@ -29,7 +29,7 @@ func convertMounts(mounts []specs.Mount, bundle string, c *configs.Config) ([]co
 	return out, nil
 }
 
-func convertMount(field string, m specs.Mount, bundle string) (configs.Mount, error) {
+func convertMount(field string, m specs.Mount, bundle, rootfs string) (configs.Mount, error) {
 	var out configs.Mount
 	dest, err := mountDestination(field+".destination", m.Destination)
 	if err != nil {
@@ -58,7 +58,7 @@ func convertMount(field string, m specs.Mount, bundle string) (configs.Mount, er
 	if m.Type == "bind" || opts.flags&unix.MS_BIND != 0 {
 		out.Flags |= unix.MS_BIND
 		out.Type = "bind"
-		out.Source, err = bindSource(field+".source", m.Source, bundle)
+		out.Source, err = bindSource(field+".source", m.Source, bundle, rootfs)
 		return out, err
 	}
 	if m.Type == "" {
@@ -95,7 +95,10 @@ func mountDestination(field, dest string) (string, error) {
 
 // bindSource resolves a relative source against the bundle and checks it exists, so a
 // typo is reported here rather than as a failed mount inside the half-built container.
-func bindSource(field, src, bundle string) (string, error) {
+// A source inside the rootfs is not checked: an earlier mount may be what makes it
+// (mounts[0] binds a directory on /data, mounts[1] binds rootfs/data/sub elsewhere),
+// so it is resolved when it is mounted, inside the rootfs, as runc does.
+func bindSource(field, src, bundle, rootfs string) (string, error) {
 	if src == "" {
 		return "", fieldErrorf(field, "missing for a bind mount")
 	}
@@ -106,6 +109,9 @@ func bindSource(field, src, bundle string) (string, error) {
 		src = filepath.Join(bundle, src)
 	}
 	src = filepath.Clean(src)
+	if rootfs != "" && (src == rootfs || strings.HasPrefix(src, rootfs+"/")) {
+		return src, nil
+	}
 	if _, err := os.Stat(src); err != nil {
 		return "", fieldErrorf(field, "%w", err)
 	}
