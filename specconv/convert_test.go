@@ -306,3 +306,22 @@ func TestConvertCapabilitiesDedup(t *testing.T) {
 		t.Errorf("absent capabilities: %+v, %v", c.Process.Capabilities, err)
 	}
 }
+
+// A bind source inside the rootfs may be made by an earlier mount: it is resolved at
+// mount time, not checked here; a missing host path still is.
+func TestBindSourceInsideRootfsIsNotChecked(t *testing.T) {
+	spec := validSpec()
+	bundle := newBundle(t)
+	spec.Mounts = append(spec.Mounts, specs.Mount{Destination: "/second", Type: "bind", Source: "rootfs/first/sub", Options: []string{"rbind"}})
+	c, err := Convert(spec, Options{Bundle: bundle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Mounts[len(c.Mounts)-1].Source; got != filepath.Join(c.Rootfs, "first/sub") {
+		t.Errorf("source = %q", got)
+	}
+	spec.Mounts[len(spec.Mounts)-1].Source = filepath.Join(bundle, "not-in-rootfs")
+	if _, err := Convert(spec, Options{Bundle: bundle}); err == nil {
+		t.Error("a missing host source was accepted")
+	}
+}
