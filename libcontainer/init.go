@@ -84,7 +84,7 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	// nothing is mounted (everything would land on the host's mount table).
 	ownMounts := cfg.HasNamespace(configs.NEWNS)
 	if ownMounts {
-		if err := prepareRootfs(ch, cfg); err != nil {
+		if err := prepareRootfs(ch, cfg, ic.MountSources); err != nil {
 			return err
 		}
 	}

@@ -22,8 +22,8 @@ type mounter struct {
 	cgroupNS bool
 	// cgroups describes the host's cgroup hierarchies; read on first cgroup mount.
 	cgroups *cgroupLayout
-	// idmapped: detached idmapped trees by mount index (see PrepareOpts).
-	idmapped map[int]*os.File
+	// sources: detached trees by mount index (see PrepareOpts).
+	sources map[int]*os.File
 	// current is the index of the mount being made.
 	current int
 }
@@ -161,15 +161,16 @@ func hasOption(data, key string) bool {
 	return found
 }
 
-// mountBind binds the host path m.Source, then remounts it for per-mount flags. An
-// idmapped bind attaches the tree the runtime already cloned and idmapped instead.
+// mountBind binds the host path m.Source, then remounts it for per-mount flags. A bind
+// the runtime already cloned (idmapped, or a host path in a user namespace) attaches
+// that tree instead.
 func (mt *mounter) mountBind(m configs.Mount) error {
 	var src *os.File
-	detached := mt.idmapped[mt.current]
-	if m.IsIDMapped() {
-		if detached == nil {
-			return errors.New("idmapped mount: the runtime sent no mount tree for it")
-		}
+	detached := mt.sources[mt.current]
+	if m.IsIDMapped() && detached == nil {
+		return errors.New("idmapped mount: the runtime sent no mount tree for it")
+	}
+	if detached != nil {
 		src = detached
 	} else {
 		var err error
@@ -195,9 +196,9 @@ func (mt *mounter) mountBind(m configs.Mount) error {
 	if err := mt.checkTarget(m.Destination, target); err != nil {
 		return err
 	}
-	if m.IsIDMapped() {
+	if detached != nil {
 		if err := sys.MoveMount(int(src.Fd()), int(target.Fd())); err != nil {
-			return fmt.Errorf("attach idmapped mount of %s: %w", m.Source, err)
+			return fmt.Errorf("attach the runtime's mount of %s: %w", m.Source, err)
 		}
 	} else if err := sys.Mount(fdPath(src), fdPath(target), "", bindFlags(m.Flags), ""); err != nil {
 		return fmt.Errorf("bind %s: %w", m.Source, err)
