@@ -1,6 +1,7 @@
 package specconv
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,11 +16,11 @@ import (
 // c supplies the container's user namespace maps for idmapped mounts that give none.
 func convertMounts(mounts []specs.Mount, bundle string, c *configs.Config) ([]configs.Mount, error) {
 	var out []configs.Mount
-	userUID, userGID := userNSMaps(c)
+	userMaps := userNSMapsOnce(c)
 	for i, m := range mounts {
 		cm, err := convertMount(index("mounts", i), m, bundle, c.Rootfs)
 		if err == nil {
-			err = mountIDMap(index("mounts", i), m, mountOptionsOf(m), &cm, userUID, userGID)
+			err = mountIDMap(index("mounts", i), m, mountOptionsOf(m), &cm, userMaps)
 		}
 		if err != nil {
 			return nil, err
@@ -124,10 +125,28 @@ func mountOptionsOf(m specs.Mount) mountOptions {
 	return o
 }
 
-// userNSMaps returns the uid and gid maps of a user namespace the container creates.
-func userNSMaps(c *configs.Config) (uid, gid []configs.IDMap) {
-	if c == nil || !c.HasNamespace(configs.NEWUSER) || c.NamespacePath(configs.NEWUSER) != "" {
-		return nil, nil
+// userNSMapsOnce returns a function giving the uid and gid maps of the container's user
+// namespace: the configured ones of a new namespace, those read from a joined one
+// (looked up once, on first use), none without a user namespace.
+func userNSMapsOnce(c *configs.Config) func() (uid, gid []configs.IDMap, err error) {
+	var uid, gid []configs.IDMap
+	var err error
+	done := false
+	return func() ([]configs.IDMap, []configs.IDMap, error) {
+		if done {
+			return uid, gid, err
+		}
+		done = true
+		switch {
+		case c == nil || !c.HasNamespace(configs.NEWUSER):
+		case c.NamespacePath(configs.NEWUSER) == "":
+			uid, gid = c.UIDMappings, c.GIDMappings
+		default:
+			path := c.NamespacePath(configs.NEWUSER)
+			if uid, gid, err = nsfs.IDMaps(path); err != nil {
+				err = fmt.Errorf("the mappings of the joined user namespace %s: %w", path, err)
+			}
+		}
+		return uid, gid, err
 	}
-	return c.UIDMappings, c.GIDMappings
 }
