@@ -110,7 +110,17 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	state.Status = specs.StateCreated
 	if !ownMounts {
 		// The runtime's mount namespace is shared: nothing may be mounted or pivoted, but
-		// root.path is still the container's root.
+		// root.path is still the container's root (runc chroots too). runc also mounts
+		// config.json's mounts there, in the runtime's namespace, and leaves them after
+		// delete; berth mounts nothing, so the rootfs's /dev may be empty: a terminal is
+		// taken from the runtime's /dev/ptmx before the chroot, and not bound onto
+		// /dev/console (that would be a mount in the runtime's namespace).
+		if cfg.Process.Terminal {
+			if err := setupConsole(consoleFd, &cfg.Process, false, ic.ForegroundTTY); err != nil {
+				return err
+			}
+			unix.Close(consoleFd)
+		}
 		if err := unix.Chroot(cfg.Rootfs); err != nil {
 			return fmt.Errorf("root.path: chroot %s: %w", cfg.Rootfs, err)
 		}
@@ -133,7 +143,7 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	if err := rootfs.WriteSysctls(cfg.Sysctl); err != nil {
 		return err
 	}
-	if cfg.Process.Terminal {
+	if cfg.Process.Terminal && ownMounts {
 		if err := setupConsole(consoleFd, &cfg.Process, true, ic.ForegroundTTY); err != nil {
 			return err
 		}
