@@ -125,7 +125,8 @@ func deviceProperties(rules []specs.LinuxDeviceCgroup) []sd.Property {
 	if allow == nil {
 		allow = []deviceAllowEntry{}
 	}
-	return []sd.Property{prop("DevicePolicy", "strict"), prop("DeviceAllow", allow)}
+	// DeviceAllow adds to the list a unit has; the empty one first resets it.
+	return []sd.Property{prop("DevicePolicy", "strict"), prop("DeviceAllow", []deviceAllowEntry{}), prop("DeviceAllow", allow)}
 }
 
 func allowsAll(r specs.LinuxDeviceCgroup) bool {

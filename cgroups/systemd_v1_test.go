@@ -89,11 +89,11 @@ func TestDeviceProperties(t *testing.T) {
 		{Allow: false, Type: "c", Major: i(10), Minor: i(200), Access: "rw"}, // narrows char-10, not char-* m
 	}
 	props := deviceProperties(rules)
-	if len(props) != 2 || props[0].Value.Value() != "strict" {
+	if len(props) != 3 || props[0].Value.Value() != "strict" || !reflect.DeepEqual(props[1].Value.Value(), []deviceAllowEntry{}) {
 		t.Fatalf("props %v", props)
 	}
 	want := []deviceAllowEntry{{"char-*", "m"}, {"/dev/char/1:3", "rwm"}, {"char-136", "rw"}}
-	if got := props[1].Value.Value(); !reflect.DeepEqual(got, want) {
+	if got := props[2].Value.Value(); !reflect.DeepEqual(got, want) {
 		t.Errorf("DeviceAllow %v, want %v", got, want)
 	}
 	all := deviceProperties([]specs.LinuxDeviceCgroup{{Allow: false, Type: "a"}, {Allow: true, Type: "a", Access: "rwm"}})
