@@ -22,7 +22,7 @@ packages=(
 	python3-jsonschema # berth features checked against runtime-spec's features schema
 )
 if [[ ${1:-} == --bench ]]; then
-	packages+=(runc crun hyperfine)
+	packages+=(runc crun hyperfine linux-perf strace time)
 fi
 missing=()
 for pkg in "${packages[@]}"; do

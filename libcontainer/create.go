@@ -70,6 +70,16 @@ func (s Store) Create(o CreateOpts) (*State, *os.File, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// The id first: an existing container's own cgroup would fail the check below.
+	if _, err := os.Lstat(s.dir(o.ID)); err == nil {
+		return nil, nil, fmt.Errorf("container %q already exists", o.ID)
+	}
+	// A cgroup with processes in it, or a frozen one, is refused before anything is made
+	// (init would hang in a frozen one). Rootless, a cgroup berth may not even read is
+	// left to placeInCgroup's judgement.
+	if err := cg.Preflight(); err != nil && !(o.Rootless && errors.Is(err, os.ErrPermission)) {
+		return nil, nil, err
+	}
 	if o.BeforeHostChanges != nil {
 		o.BeforeHostChanges()
 	}
@@ -151,6 +161,9 @@ func (c *creation) run() (*State, *os.File, error) {
 			TimeOffsets: c.cfg.TimeOffsets,
 			IntoCgroup:  into,
 			OnReady: func(pid int) error {
+				if err := checkJoinedUserMaps(c.cfg, pid); err != nil {
+					return err
+				}
 				// Stage 1's resctrl group is inherited by init and everything it forks
 				// (resctrl moves one thread, so this cannot wait until init runs Go).
 				c.rdtPlaced = c.cfg.IntelRdt != nil
@@ -310,6 +323,11 @@ func (c *creation) undo() {
 	c.seccomp.wait() // let the compiler finish before its cache's parent may go
 	if c.pid > 0 {
 		unix.Kill(c.pid, unix.SIGKILL)
+		// A cgroup frozen under init (the wait for it timed out) is thawed first: a
+		// frozen task does not act on SIGKILL (cgroup v1), so the wait would never end.
+		if frozen, _ := c.cg.Frozen(); c.cgPlaced && frozen {
+			c.cg.Thaw()
+		}
 		var ws unix.WaitStatus
 		unix.Wait4(c.pid, &ws, 0, nil)
 	}

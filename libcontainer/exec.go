@@ -39,11 +39,12 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 	if err != nil {
 		return -1, nil, err
 	}
+	// runc's texts, which callers may match on.
 	switch status := s.Status(st); {
 	case status == specs.StateStopped:
-		return -1, nil, fmt.Errorf("cannot exec in container %q: it is stopped", o.ID)
-	case status == "paused" && !o.IgnorePaused:
-		return -1, nil, fmt.Errorf("cannot exec in container %q: it is paused (resume it, or use --ignore-paused)", o.ID)
+		return -1, nil, errors.New("cannot exec in a stopped container")
+	case status == StatePaused && !o.IgnorePaused:
+		return -1, nil, errors.New("cannot exec in a paused container (use --ignore-paused to override)")
 	}
 	// The pidfd pins init: checked against the recorded start time after opening, no
 	// other process can stand behind it by the time we enter its namespaces.
@@ -53,7 +54,7 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 	}
 	defer unix.Close(pidfd)
 	if !processAlive(st.InitPid, st.InitStartTime) {
-		return -1, nil, fmt.Errorf("cannot exec in container %q: it is stopped", o.ID)
+		return -1, nil, errors.New("cannot exec in a stopped container")
 	}
 
 	var console *consoleEnd

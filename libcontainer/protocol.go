@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
@@ -122,11 +123,23 @@ func newChannel(rw io.ReadWriter) *channel {
 
 // sendFD passes fd to the peer as one byte carrying SCM_RIGHTS. The peer must be
 // waiting in recvFD, not reading JSON: read(2) would drop the fd with the byte.
+// Both go through the socket's raw conn rather than its Fd, which would make the
+// socket blocking and void the deadline the parent sets on it.
 func (c *channel) sendFD(fd int) error {
 	if c.sock == nil {
 		return errors.New("protocol: channel cannot pass fds")
 	}
-	return unix.Sendmsg(int(c.sock.Fd()), []byte{'F'}, unix.UnixRights(fd), nil, 0)
+	rc, err := c.sock.SyscallConn()
+	if err != nil {
+		return err
+	}
+	c.arm()
+	var serr error
+	err = rc.Write(func(s uintptr) bool {
+		serr = unix.Sendmsg(int(s), []byte{'F'}, unix.UnixRights(fd), nil, 0)
+		return serr != unix.EAGAIN
+	})
+	return errors.Join(err, serr)
 }
 
 // recvFD receives an fd sent with sendFD, close-on-exec.
@@ -134,9 +147,19 @@ func (c *channel) recvFD() (*os.File, error) {
 	if c.sock == nil {
 		return nil, errors.New("protocol: channel cannot pass fds")
 	}
-	buf, oob := make([]byte, 1), make([]byte, unix.CmsgSpace(4))
-	n, oobn, _, _, err := unix.Recvmsg(int(c.sock.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
+	rc, err := c.sock.SyscallConn()
 	if err != nil {
+		return nil, err
+	}
+	c.arm()
+	buf, oob := make([]byte, 1), make([]byte, unix.CmsgSpace(4))
+	var n, oobn int
+	var rerr error
+	err = rc.Read(func(s uintptr) bool {
+		n, oobn, _, _, rerr = unix.Recvmsg(int(s), buf, oob, unix.MSG_CMSG_CLOEXEC)
+		return rerr != unix.EAGAIN
+	})
+	if err = errors.Join(err, rerr); err != nil {
 		return nil, fmt.Errorf("protocol: receive fd: %w", err)
 	}
 	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
@@ -153,14 +176,30 @@ func (c *channel) recvFD() (*os.File, error) {
 	return os.NewFile(uintptr(fds[0]), "passed-fd"), nil
 }
 
-func (c *channel) send(m message) error { return c.enc.Encode(m) }
+func (c *channel) send(m message) error {
+	c.arm()
+	return c.enc.Encode(m)
+}
+
+// arm gives the next exchange initTimeout to complete. Only the parent's end is
+// pollable (startInit makes it non-blocking); on init's end this does nothing, and init
+// learns of a dead parent from end of file.
+func (c *channel) arm() {
+	if c.sock != nil {
+		c.sock.SetDeadline(time.Now().Add(initTimeout()))
+	}
+}
 
 // expect reads the next message; an error message from the peer becomes an error.
 func (c *channel) expect(t msgType) (message, error) {
 	var m message
+	c.arm()
 	if err := c.dec.Decode(&m); err != nil {
 		if errors.Is(err, io.EOF) {
 			return m, fmt.Errorf("init exited without a word (waiting for %s)", t)
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return m, fmt.Errorf("init gave no %s within %s (is its cgroup frozen?): %w", t, initTimeout(), err)
 		}
 		return m, fmt.Errorf("read %s from init: %w", t, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -46,6 +47,9 @@ type Config struct {
 	// OnReady runs in the parent while stage 1 (pid) waits in its final user namespace,
 	// before any other namespace is created.
 	OnReady func(pid int) error
+	// Timeout, when set, bounds each wait for a stage's next record: a stage frozen by
+	// its cgroup or stuck in the kernel must not hold the caller forever.
+	Timeout time.Duration
 	// IntoCgroup, when set, is a cgroup v2 directory stage 1 is born in (clone3
 	// CLONE_INTO_CGROUP, Linux 5.7): no migration, which would take the kernel's
 	// cgroup_threadgroup_rwsem for writing and wait for an RCU grace period. On older
@@ -128,7 +132,11 @@ func spawn(cfg *Config) (int, bool, error) {
 	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {
 		return -1, false, fmt.Errorf("nsenter: pipe: %w", err)
 	}
-	defer unix.Close(report[0])
+	// A non-blocking read end makes its os.File pollable, so it takes a deadline. The
+	// os.File owns the fd from here on.
+	unix.SetNonblock(report[0], true)
+	rf := os.NewFile(uintptr(report[0]), "nsenter-report")
+	defer rf.Close()
 	if err := syscall.Pipe2(gopipe[:], syscall.O_CLOEXEC); err != nil {
 		unix.Close(report[1])
 		return -1, false, fmt.Errorf("nsenter: pipe: %w", err)
@@ -150,7 +158,7 @@ func spawn(cfg *Config) (int, bool, error) {
 		return -1, false, fmt.Errorf("nsenter: clone: %w", errno)
 	}
 
-	p := &parent{cfg: cfg, report: os.NewFile(uintptr(report[0]), "nsenter-report"), stage1: int(pid1), last: -1}
+	p := &parent{cfg: cfg, report: rf, stage1: int(pid1), last: -1}
 	pid, err := p.run(gopipe[1], a.newUser)
 	if err != nil {
 		p.kill()
@@ -221,7 +229,13 @@ var errEOF = errors.New("nsenter: report pipe closed")
 
 // next reads one record; an error record becomes the error it reports.
 func (p *parent) next() (record, error) {
+	if p.cfg.Timeout > 0 {
+		p.report.SetReadDeadline(time.Now().Add(p.cfg.Timeout))
+	}
 	rec, err := readRecord(p.report)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return rec, fmt.Errorf("nsenter: no word from the new process within %s (is its cgroup frozen?)", p.cfg.Timeout)
+	}
 	if errors.Is(err, io.EOF) {
 		return rec, errEOF
 	}

@@ -132,11 +132,6 @@ func TestConvertRejects(t *testing.T) {
 		{"maps without userns", func(s *specs.Spec) { s.Linux.UIDMappings, s.Linux.GIDMappings = idmap, idmap }, nil,
 			"linux.uidMappings: set, but linux.namespaces has no user namespace"},
 		{"gid maps without userns", func(s *specs.Spec) { s.Linux.GIDMappings = idmap }, nil, "linux.gidMappings: set, but"},
-		{"maps with joined userns", func(s *specs.Spec) {
-			withNS(s, mountNS, ns(specs.UserNamespace, "/run/userns"))
-			s.Hostname = ""
-			s.Linux.UIDMappings, s.Linux.GIDMappings = idmap, idmap
-		}, nil, "linux.uidMappings: must be empty when joining an existing user namespace (linux.namespaces[1].path)"},
 		{"map size 0", func(s *specs.Spec) {
 			s.Linux.Namespaces = append(s.Linux.Namespaces, ns(specs.UserNamespace))
 			s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 0}}

@@ -56,16 +56,14 @@ start_sleeper() {
 
 @test "process.scheduler: SCHED_FIFO with a priority, given real-time cgroup time" {
 	[[ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ]] || skip "needs cgroup v1 real-time group scheduling"
-	# The container's cgroup can only be given real-time time its parent (berth/) has:
-	# lend the parent some for the test.
-	set_args true
-	run berth run --bundle "$BUNDLE" "$(new_id)"
-	parent=/sys/fs/cgroup/cpu/berth
-	[[ -e $parent/cpu.rt_runtime_us ]] || fail "no $parent after a run"
-	old=$(cat "$parent/cpu.rt_runtime_us")
+	# The container's cgroup can only be given real-time time its parent has: the test
+	# makes a parent of its own, lends it some, and removes it again.
+	parent=/sys/fs/cgroup/cpu/berth-$TEST_MARK-rt
+	mkdir "$parent"
+	on_teardown "echo 0 > $parent/cpu.rt_runtime_us; rmdir $parent"
 	echo 20000 >"$parent/cpu.rt_runtime_us" || fail "cannot give $parent real-time time"
-	on_teardown "echo $old > $parent/cpu.rt_runtime_us"
-	update_config '.process.scheduler = {policy: "SCHED_FIFO", priority: 10} |
+	update_config --arg p "/berth-$TEST_MARK-rt/$ID" '.linux.cgroupsPath = $p |
+		.process.scheduler = {policy: "SCHED_FIFO", priority: 10} |
 		.linux.resources.cpu = {realtimePeriod: 1000000, realtimeRuntime: 10000}'
 	set_args cat /proc/self/stat
 	run berth run --bundle "$BUNDLE" "$ID"
