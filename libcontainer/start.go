@@ -39,7 +39,7 @@ func (s Store) Start(id string) (warning error, err error) {
 	state := s.OCIState(st)
 	state.Status = specs.StateRunning
 	if err := runHooks("poststart", hookList(st.Config.Hooks, "poststart"), state); err != nil {
-		if kerr := stopAll(st); kerr != nil {
+		if kerr := killEverything(st); kerr != nil {
 			err = errors.Join(err, fmt.Errorf("stop the container: %w", kerr))
 		}
 		return nil, err

@@ -1,10 +1,8 @@
 package specconv
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -68,39 +66,13 @@ func processInUserNS(path string, ns unix.Stat_t, procRoot string) (string, erro
 }
 
 func readIDMapFile(path string) ([]configs.IDMap, error) {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	maps, err := parseIDMap(f)
+	maps, err := configs.ParseIDMap(string(data))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return maps, nil
-}
-
-// parseIDMap reads /proc/PID/{uid,gid}_map lines: "inside outside count".
-func parseIDMap(r io.Reader) ([]configs.IDMap, error) {
-	var out []configs.IDMap
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) == 0 {
-			continue
-		}
-		if len(f) != 3 {
-			return nil, fmt.Errorf("malformed line %q", sc.Text())
-		}
-		var n [3]uint64
-		for i := range f {
-			v, err := strconv.ParseUint(f[i], 10, 32)
-			if err != nil {
-				return nil, fmt.Errorf("malformed line %q", sc.Text())
-			}
-			n[i] = v
-		}
-		out = append(out, configs.IDMap{ContainerID: uint32(n[0]), HostID: uint32(n[1]), Size: uint32(n[2])})
-	}
-	return out, sc.Err()
 }

@@ -2,22 +2,8 @@ package specconv
 
 import (
 	"reflect"
-	"strings"
 	"testing"
-
-	"github.com/berth-runtime/berth/libcontainer/configs"
 )
-
-func TestParseIDMap(t *testing.T) {
-	got, err := parseIDMap(strings.NewReader("         0     100000      65536\n     65536 1000 1\n"))
-	want := []configs.IDMap{{ContainerID: 0, HostID: 100000, Size: 65536}, {ContainerID: 65536, HostID: 1000, Size: 1}}
-	if err != nil || !reflect.DeepEqual(got, want) {
-		t.Fatalf("got %+v, %v", got, err)
-	}
-	if _, err := parseIDMap(strings.NewReader("0 1\n")); err == nil {
-		t.Error("a short line was accepted")
-	}
-}
 
 // The maps of berth's own user namespace, through both ways of finding a process in it.
 func TestIDMapsOfAUserNamespaceFile(t *testing.T) {
