@@ -9,7 +9,8 @@ load helpers
 load cgroups_helpers
 
 # use_systemd_v1_path [ID]: system.slice:berth:ID, whose directory in each hierarchy is
-# system.slice/berth-ID.scope.
+# system.slice/berth-ID.scope. The driver is chosen by --systemd-cgroup alone (runc's rule):
+# create and run below pass it; later commands find the scope in the container's state.
 use_systemd_v1_path() {
 	[[ -d /run/systemd/system ]] && ! is_cgroup2 || skip "needs systemd as init on a cgroup v1 host"
 	update_config --arg p "system.slice:berth:${1:-$ID}" '.linux.cgroupsPath = $p'
@@ -32,7 +33,7 @@ scope_gone() {
 	update_config '.linux.resources.memory = {limit: 67108864} | .linux.resources.pids = {limit: 40} |
 		.linux.resources.cpu = {shares: 512}'
 	set_args sleep 1000
-	run_detached run -d --bundle "$BUNDLE" "$ID"
+	run_detached --systemd-cgroup run -d --bundle "$BUNDLE" "$ID"
 	assert_success
 	pid=$(container_pid "$ID")
 	assert_equal "$(unit_prop Delegate)" yes Delegate
@@ -64,7 +65,7 @@ scope_gone() {
 	use_systemd_v1_path
 	with_kmsg_denied
 	set_args sleep 1000
-	run_detached run -d --bundle "$BUNDLE" "$ID"
+	run_detached --systemd-cgroup run -d --bundle "$BUNDLE" "$ID"
 	assert_success
 	assert_equal "$(unit_prop DevicePolicy)" strict DevicePolicy
 	# systemd rewrites a unit's device files on a reload: from the scope's properties.
@@ -79,7 +80,7 @@ scope_gone() {
 	ID2=$(new_id)
 	use_systemd_v1_path "$ID2"
 	update_config '.linux.resources.cpu = {cpus: "4095"}'
-	run_detached create --bundle "$BUNDLE" "$ID2"
+	run_detached --systemd-cgroup create --bundle "$BUNDLE" "$ID2"
 	assert_failure
 	scope_gone
 }
