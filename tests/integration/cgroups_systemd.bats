@@ -98,8 +98,7 @@ scope_gone() {
 
 @test "systemd: devices are filtered by the eBPF program inside the scope" {
 	use_systemd_path
-	update_config '.linux.devices = [{path: "/dev/kmsg", type: "c", major: 1, minor: 11}] |
-		.linux.resources.devices = [{allow: false, access: "rwm"}]'
+	with_kmsg_denied
 	set_args sh -c 'echo x >/dev/kmsg && echo kmsg-written; echo y >/dev/null && echo null-ok'
 	run berth run --bundle "$BUNDLE" "$ID"
 	assert_output_not_contains kmsg-written
