@@ -52,12 +52,32 @@ func supportedFeatures() *features.Features {
 			},
 			NetDevices: &features.NetDevices{Enabled: &t},
 		},
-		Annotations: map[string]string{
-			"org.opencontainers.runtime-spec.features.nsenter": "pure-go",
-			// The key runc uses for the same fact.
-			"io.github.seccomp.libseccomp.version": seccomp.LibraryVersion(),
-		},
+		Annotations: featureAnnotations(),
+		// Config annotations that change what berth does, so an engine passing pod
+		// annotations through (containerd, CRI-O) can filter them: org.systemd.property.*
+		// become unit properties with the systemd driver. A trailing dot means a prefix.
+		PotentiallyUnsafeConfigAnnotations: []string{"org.systemd.property."},
 	}
+}
+
+// berth's own annotation keys live under berth's reverse-domain name: the
+// org.opencontainers namespace is reserved to the OCI (runtime-spec, config.md), whose
+// own runc may use it and berth may not.
+const annotationPrefix = "io.github.berth-runtime.berth."
+
+// featureAnnotations: the build's version and commit, as runc reports its own, and the
+// libseccomp it is linked with under the key runc uses for it.
+func featureAnnotations() map[string]string {
+	a := map[string]string{
+		annotationPrefix + "version": version,
+		annotationPrefix + "nsenter": "pure-go",
+		// The key runc uses for the same fact.
+		"io.github.seccomp.libseccomp.version": seccomp.LibraryVersion(),
+	}
+	if gitCommit != "" {
+		a[annotationPrefix+"commit"] = gitCommit
+	}
+	return a
 }
 
 func memoryPolicyModes() []string {

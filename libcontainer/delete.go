@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/berth-runtime/berth/cgroups"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -48,10 +49,12 @@ func (s Store) Delete(id string, force bool) (warning error, err error) {
 	// A stopped container may still have processes: with a pid namespace that is not its
 	// own (a pod's, the host's), init's death kills nobody else, so its orphans and
 	// `exec -d` processes live on in its cgroup, which could then not be removed.
-	if err := killEverything(st); err != nil {
+	sp := stagelog.Begin("kill and wait", id)
+	if err := sp.End(killEverything(st)); err != nil {
 		return nil, err
 	}
-	if err := cgroups.Load(st.Cgroup).Destroy(); err != nil {
+	sp = stagelog.Begin("remove cgroup", st.Config.CgroupsPath)
+	if err := sp.End(cgroups.Load(st.Cgroup).Destroy()); err != nil {
 		return nil, fmt.Errorf("remove cgroup: %w", err)
 	}
 	if st.Config != nil {
@@ -60,7 +63,8 @@ func (s Store) Delete(id string, force bool) (warning error, err error) {
 		}
 	}
 	state := s.OCIState(st)
-	if err := s.remove(id); err != nil {
+	sp = stagelog.Begin("remove state dir", s.dir(id))
+	if err := sp.End(s.remove(id)); err != nil {
 		return nil, fmt.Errorf("remove state: %w", err)
 	}
 	return runHooks("poststop", hookList(st.Config.Hooks, "poststop"), state), nil

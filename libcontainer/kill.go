@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/berth-runtime/berth/cgroups"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -23,13 +24,14 @@ func (s Store) Kill(id string, sig unix.Signal, all bool) error {
 	if err != nil {
 		return err
 	}
+	sp := stagelog.Begin("signal "+unix.SignalName(sig), id)
 	if all {
-		return killAll(st, sig)
+		return sp.End(killAll(st, sig))
 	}
 	if s.Status(st) == specs.StateStopped {
-		return ErrNotRunning
+		return sp.End(ErrNotRunning)
 	}
-	return signalInit(st, sig)
+	return sp.End(signalInit(st, sig))
 }
 
 // signalInit signals init through a pidfd, checked against the recorded start time

@@ -10,6 +10,7 @@ import (
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -24,15 +25,16 @@ import (
 //	|   |        |             | unshare its cgroup namespace and start building              |
 //	| ² | init   | seccomp-agent | a notify profile: the parent connects to listenerPath and  |
 //	|   |        |             | answers with the connection (an fd)                          |
-//	| ¹ | init   | idmap-sources | idmapped mounts: the parent answers with one fd per mount  |
+//	| ¹ | init   | mount-sources | the parent answers with one fd per MountSources entry      |
 //	| 3 | init   | mounts-done | rootfs mounted, not pivoted: run prestart + createRuntime    |
 //	| 4 | parent | hooks-done  | those hooks succeeded                                        |
 //	| 5 | init   | ready       | createContainer hooks ran, root pivoted, process prepared;   |
 //	|   |        |             | init now waits on exec.sock for `berth start`                |
 //	| * | init   | error       | any step failed; init exits, the parent cleans up            |
 //
-// ¹ only when the config has idmapped mounts (idmapmounts.go): the parent holds the
-// runtime's privileges to make them and sends detached, mapped clones (SCM_RIGHTS).
+// ¹ only for idmapped mounts and, in a user namespace, binds of host paths
+// (idmapmounts.go): the parent holds the runtime's privileges to make them and sends
+// detached (for idmapped mounts, mapped) clones (SCM_RIGHTS).
 //
 // ² only when the container's seccomp profile notifies, in both modes.
 //
@@ -65,6 +67,9 @@ type message struct {
 	Config *initConfig `json:"config,omitempty"`
 	// Seccomp (hooks-done, create mode) is the compiled filter for the process.
 	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
+	// Stages (init → parent, with --debug) are init's finished stages since its last
+	// message, which the parent logs as its own.
+	Stages []stagelog.Record `json:"stages,omitempty"`
 }
 
 // What init is started for.
@@ -93,6 +98,14 @@ type initConfig struct {
 	// Seccomp is the container's seccomp profile for an exec'd process (modeExec; in
 	// modeCreate it is Config.Seccomp).
 	Seccomp *execSeccomp `json:"seccomp,omitempty"`
+	// Debug: record init's stages and send them with its messages (--debug).
+	Debug bool `json:"debug,omitempty"`
+	// MountSources lists the mounts (indexes in Config.Mounts) whose source the parent
+	// built as a detached tree, sent after mount-sources (see idmapmounts.go).
+	MountSources []int `json:"mount_sources,omitempty"`
+	// ForegroundTTY: the pty master goes to berth itself, which copies the output to a
+	// terminal of its own (foreground run, exec -t without --console-socket).
+	ForegroundTTY bool `json:"foreground_tty,omitempty"`
 }
 
 // execSeccomp is the compiled filter, and the container state its notify agent is given.
@@ -107,6 +120,8 @@ type channel struct {
 	dec *json.Decoder
 	// sock is the socket itself when rw is one, for passing fds.
 	sock *os.File
+	// pending (init, --debug) are stages recorded since the last message sent.
+	pending []stagelog.Record
 }
 
 func newChannel(rw io.ReadWriter) *channel {
@@ -170,8 +185,15 @@ func (c *channel) recvFD() (*os.File, error) {
 }
 
 func (c *channel) send(m message) error {
+	m.Stages, c.pending = c.pending, nil
 	c.arm()
 	return c.enc.Encode(m)
+}
+
+// recordStages makes init's stages (pid: init's, as the host sees it) go to the parent
+// with the next message.
+func (c *channel) recordStages(pid int) {
+	stagelog.Enable("init", pid, func(r stagelog.Record) { c.pending = append(c.pending, r) })
 }
 
 // arm gives the next exchange initTimeout to complete. Only the parent's end is
@@ -187,7 +209,11 @@ func (c *channel) arm() {
 func (c *channel) expect(t msgType) (message, error) {
 	var m message
 	c.arm()
-	if err := c.dec.Decode(&m); err != nil {
+	err := c.dec.Decode(&m)
+	for _, r := range m.Stages {
+		stagelog.Emit(r)
+	}
+	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return m, fmt.Errorf("init exited without a word (waiting for %s)", t)
 		}

@@ -55,6 +55,10 @@ type Config struct {
 	// cgroup_threadgroup_rwsem for writing and wait for an RCU grace period. On older
 	// kernels Spawn falls back to clone and says so (Result.InCgroup false).
 	IntoCgroup *os.File
+	// OnStage, when set, is told each step as the parent sees it happen (for --debug's
+	// per-stage timing): "stage 1 forked", "stage 1 ready", "stage 1 released",
+	// "stage 2 forked", "stage 1 reaped", "init executed".
+	OnStage func(step string)
 }
 
 // Result tells what Spawn did.
@@ -159,6 +163,7 @@ func spawn(cfg *Config) (int, bool, error) {
 	}
 
 	p := &parent{cfg: cfg, report: rf, stage1: int(pid1), last: -1}
+	p.step("stage 1 forked")
 	pid, err := p.run(gopipe[1], a.newUser)
 	if err != nil {
 		p.kill()
@@ -183,6 +188,7 @@ func (p *parent) run(goFd int, newUser bool) (int, error) {
 	if rec.Kind != kindReady {
 		return -1, fmt.Errorf("nsenter: unexpected record %d, want ready", rec.Kind)
 	}
+	p.step("stage 1 ready")
 	if newUser {
 		if err := writeIDMaps(p.stage1, p.cfg.UIDMappings, p.cfg.GIDMappings); err != nil {
 			return -1, err
@@ -203,6 +209,7 @@ func (p *parent) run(goFd int, newUser bool) (int, error) {
 	if _, err := unix.Write(goFd, []byte{1}); err != nil {
 		return -1, fmt.Errorf("nsenter: release stage 1: %w", err)
 	}
+	p.step("stage 1 released")
 	if rec, err = p.next(); err != nil {
 		return -1, err
 	}
@@ -210,19 +217,28 @@ func (p *parent) run(goFd int, newUser bool) (int, error) {
 		return -1, fmt.Errorf("nsenter: unexpected record %d, want init pid", rec.Kind)
 	}
 	p.last = int(rec.Value)
+	p.step("stage 2 forked")
 	if err := waitExit(p.stage1); err != nil {
 		return -1, fmt.Errorf("nsenter: stage 1: %w", err)
 	}
 	p.stage1 = -1
+	p.step("stage 1 reaped")
 	// The report pipe is close-on-exec: end of file means the last stage executed.
 	rec, err = p.next()
 	if err == nil {
 		return -1, fmt.Errorf("nsenter: unexpected record %d after init pid", rec.Kind)
 	}
 	if errors.Is(err, errEOF) {
+		p.step("init executed")
 		return p.last, nil
 	}
 	return -1, err
+}
+
+func (p *parent) step(name string) {
+	if p.cfg.OnStage != nil {
+		p.cfg.OnStage(name)
+	}
 }
 
 var errEOF = errors.New("nsenter: report pipe closed")
