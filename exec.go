@@ -176,11 +176,17 @@ func execProcess(c *cli.Context, cfg *configs.Config) (*configs.Process, error) 
 		for _, name := range added {
 			n, err := caps.Parse(strings.ToUpper(name))
 			if err != nil {
-				return nil, fmt.Errorf("--cap: %w", err)
+				// As in config.json (and runc): skipped, not fatal.
+				warn(fmt.Errorf("--cap: %w (ignored)", err))
+				continue
 			}
 			set.Bounding = append(append([]int(nil), set.Bounding...), n)
 			set.Effective = append(append([]int(nil), set.Effective...), n)
 			set.Permitted = append(append([]int(nil), set.Permitted...), n)
+			// Raised in the ambient set too, as runc does, so that a non-root process keeps
+			// it across exec; the kernel allows that only when it is also inheritable, and
+			// caps.Apply skips it otherwise.
+			set.Ambient = append(append([]int(nil), set.Ambient...), n)
 		}
 		p.Capabilities = &set
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/berth-runtime/berth/libcontainer"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
+	"github.com/berth-runtime/berth/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
@@ -93,6 +94,7 @@ func newApp() *cli.App {
 		},
 		Before: func(c *cli.Context) error {
 			cgroups.UseSystemd = c.Bool("systemd-cgroup")
+			specconv.Warn = warn
 			err := setupLogging(c)
 			commandSpan = stagelog.Begin("command", c.Args().First())
 			return err

@@ -226,8 +226,9 @@ func (c *creation) run() (*State, *os.File, error) {
 	ch := newChannel(sync)
 	if err := ch.send(message{Type: msgConfig, Config: &initConfig{
 		Mode: modeCreate, ID: c.opts.ID, Bundle: c.opts.Bundle, Config: c.cfg, Pid: pid,
-		PreserveFDs: extra, ExtraEnv: listenEnv(nListen), NewCgroupNS: newCgroupNS,
-		Debug: stagelog.On(),
+		PreserveFDs: extra, ExtraEnv: listenEnv(nListen), NewCgroupNS: newCgroupNS, MountSources: idmapped.idx,
+		ForegroundTTY: c.cfg.Process.Terminal && c.opts.ConsoleSocket == "",
+		Debug:         stagelog.On(),
 	}}); err != nil {
 		return nil, nil, fmt.Errorf("send config to init: %w", err)
 	}

@@ -133,6 +133,7 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 	ic := &initConfig{
 		Mode: modeExec, ID: o.ID, Bundle: st.Bundle, Process: o.Process, Pid: pid,
 		PreserveFDs: nListen + o.PreserveFDs, ExtraEnv: listenEnv(nListen), Debug: stagelog.On(),
+		ForegroundTTY: o.Process.Terminal && o.ConsoleSocket == "",
 		// The container-wide settings every process of the container runs with.
 		Config: &configs.Config{Personality: st.Config.Personality, MemoryPolicy: st.Config.MemoryPolicy},
 	}

@@ -55,6 +55,8 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	if _, err := ch.expect(msgCgroupPlaced); sp.End(err) != nil {
 		return err
 	}
+	// In the cgroup now: run on its cpuset, not on the runtime caller's CPUs.
+	resetAffinity()
 	if ic.NewCgroupNS {
 		// Rooted at the cgroup init is in now. Per thread: this is the locked main
 		// thread, which mounts, runs the hooks and execs the process.
@@ -88,7 +90,7 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	ownMounts := cfg.HasNamespace(configs.NEWNS)
 	if ownMounts {
 		sp = stagelog.Begin("prepare rootfs", cfg.Rootfs)
-		if err := sp.End(prepareRootfs(ch, cfg)); err != nil {
+		if err := sp.End(prepareRootfs(ch, cfg, ic.MountSources)); err != nil {
 			return err
 		}
 	}
@@ -100,17 +102,31 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 		return err
 	}
 	state := specs.State{
-		Version: specs.Version, ID: ic.ID, Status: specs.StateCreated, Pid: ic.Pid,
+		Version: specs.Version, ID: ic.ID, Status: specs.StateCreating, Pid: ic.Pid,
 		Bundle: ic.Bundle, Annotations: cfg.Annotations,
 	}
 	// Before pivot_root: the hook's path resolves in the runtime's filesystem, it runs
-	// in the container's namespaces (runtime-spec createContainer).
-	if err := runHooks("createContainer", hookList(cfg.Hooks, "createContainer"), state); err != nil {
+	// in the container's namespaces (runtime-spec createContainer), with the rootfs as
+	// working directory and the status "creating", as with runc. A hook without an env
+	// of its own gets the process's, which runc's init has by then too.
+	created := hookEnv{dir: cfg.Rootfs, env: append(append([]string(nil), cfg.Process.Env...), ic.ExtraEnv...)}
+	if err := runHooksIn(created, "createContainer", hookList(cfg.Hooks, "createContainer"), state); err != nil {
 		return err
 	}
+	state.Status = specs.StateCreated
 	if !ownMounts {
 		// The runtime's mount namespace is shared: nothing may be mounted or pivoted, but
-		// root.path is still the container's root.
+		// root.path is still the container's root (runc chroots too). runc also mounts
+		// config.json's mounts there, in the runtime's namespace, and leaves them after
+		// delete; berth mounts nothing, so the rootfs's /dev may be empty: a terminal is
+		// taken from the runtime's /dev/ptmx before the chroot, and not bound onto
+		// /dev/console (that would be a mount in the runtime's namespace).
+		if cfg.Process.Terminal {
+			if err := setupConsole(consoleFd, &cfg.Process, false, ic.ForegroundTTY); err != nil {
+				return err
+			}
+			unix.Close(consoleFd)
+		}
 		if err := unix.Chroot(cfg.Rootfs); err != nil {
 			return fmt.Errorf("root.path: chroot %s: %w", cfg.Rootfs, err)
 		}
@@ -139,11 +155,18 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	if sp.End(err) != nil {
 		return err
 	}
-	if cfg.Process.Terminal {
-		if err := setupConsole(consoleFd, &cfg.Process, true); err != nil {
+	if cfg.Process.Terminal && ownMounts {
+		if err := setupConsole(consoleFd, &cfg.Process, true, ic.ForegroundTTY); err != nil {
 			return err
 		}
 		unix.Close(consoleFd)
+	}
+	if ownMounts {
+		// After /dev/console: a read-only /dev or tmpfs was left writable until now.
+		sp = stagelog.Begin("read-only remounts", "")
+		if err := sp.End(rootfs.Readonly(cfg)); err != nil {
+			return err
+		}
 	}
 	sp = stagelog.Begin("process attributes", "")
 	if err := sp.End(applyProcessAttrs(&cfg.Process, cfg)); err != nil {
@@ -168,9 +191,9 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	// From here on `berth start` is the one listening, on the exec.sock connection: it
 	// stays open (close-on-exec) until the exec, so start returns, and runs poststart,
 	// only once the user process runs. A failure is told to start and on stderr.
-	state.Status = specs.StateRunning
-	err = runHooks("startContainer", hookList(cfg.Hooks, "startContainer"), state)
+	err = proc.runStartContainerHooks(cfg, state)
 	if err == nil {
+		state.Status = specs.StateRunning // what the seccomp agent is told at exec
 		err = proc.exec()
 	}
 	fmt.Fprintf(os.Stderr, "berth init: %v\n", err)
@@ -185,8 +208,12 @@ func initExec(ch *channel, ic *initConfig, consoleFd int) error {
 	if ic.Process == nil {
 		return errors.New("protocol: exec without a process")
 	}
+	// The parent placed init in the container's cgroup before sending the config.
+	if needsAffinityReset(ic.Process.ExecCPUAffinity) {
+		resetAffinity()
+	}
 	if ic.Process.Terminal {
-		if err := setupConsole(consoleFd, ic.Process, false); err != nil {
+		if err := setupConsole(consoleFd, ic.Process, false, ic.ForegroundTTY); err != nil {
 			return err
 		}
 		unix.Close(consoleFd)

@@ -25,7 +25,7 @@ import (
 //	|   |        |             | unshare its cgroup namespace and start building              |
 //	| ² | init   | seccomp-agent | a notify profile: the parent connects to listenerPath and  |
 //	|   |        |             | answers with the connection (an fd)                          |
-//	| ¹ | init   | idmap-sources | idmapped mounts: the parent answers with one fd per mount  |
+//	| ¹ | init   | mount-sources | the parent answers with one fd per MountSources entry      |
 //	| 3 | init   | mounts-done | rootfs mounted, not pivoted: run prestart + createRuntime    |
 //	| 4 | parent | hooks-done  | those hooks succeeded                                        |
 //	| 5 | init   | ready       | createContainer hooks ran, root pivoted, process prepared    |
@@ -33,8 +33,9 @@ import (
 //	| 7 | init   | committed   | dropped; init now waits on exec.sock for `berth start`       |
 //	| * | init   | error       | any step failed; init exits, the parent cleans up            |
 //
-// ¹ only when the config has idmapped mounts (idmapmounts.go): the parent holds the
-// runtime's privileges to make them and sends detached, mapped clones (SCM_RIGHTS).
+// ¹ only for idmapped mounts and, in a user namespace, binds of host paths
+// (idmapmounts.go): the parent holds the runtime's privileges to make them and sends
+// detached (for idmapped mounts, mapped) clones (SCM_RIGHTS).
 //
 // ² only when the container's seccomp profile notifies, in both modes.
 //
@@ -103,6 +104,12 @@ type initConfig struct {
 	Seccomp *execSeccomp `json:"seccomp,omitempty"`
 	// Debug: record init's stages and send them with its messages (--debug).
 	Debug bool `json:"debug,omitempty"`
+	// MountSources lists the mounts (indexes in Config.Mounts) whose source the parent
+	// built as a detached tree, sent after mount-sources (see idmapmounts.go).
+	MountSources []int `json:"mount_sources,omitempty"`
+	// ForegroundTTY: the pty master goes to berth itself, which copies the output to a
+	// terminal of its own (foreground run, exec -t without --console-socket).
+	ForegroundTTY bool `json:"foreground_tty,omitempty"`
 }
 
 // execSeccomp is the compiled filter, and the container state its notify agent is given.

@@ -121,7 +121,8 @@ func MergeResources(old, upd *specs.LinuxResources) *specs.LinuxResources {
 			out.CPU.Mems = c.Mems
 		}
 	}
-	if p := upd.Pids; p != nil && p.Limit != nil && *p.Limit != 0 {
+	// A pids limit of 0 is a limit (runtime-spec; runc 1.4+), not "no change".
+	if p := upd.Pids; p != nil && p.Limit != nil {
 		out.Pids = &specs.LinuxPids{Limit: p.Limit}
 	}
 	if b := upd.BlockIO; b != nil {

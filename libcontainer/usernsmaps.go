@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
@@ -34,7 +33,7 @@ func checkJoinedUserMaps(cfg *configs.Config, pid int) error {
 		if err != nil {
 			return fmt.Errorf("%s: read the joined user namespace's maps: %w", m.field, err)
 		}
-		have, err := parseIDMap(string(data))
+		have, err := configs.ParseIDMap(string(data))
 		if err != nil {
 			return fmt.Errorf("%s: %s: %w", m.field, p, err)
 		}
@@ -45,30 +44,6 @@ func checkJoinedUserMaps(cfg *configs.Config, pid int) error {
 	}
 	fmt.Fprintf(os.Stderr, "berth: warning: config.json gives both a user namespace to join (%s) and its uid/gid maps; they match the namespace's, so they change nothing and may be removed\n", path)
 	return nil
-}
-
-// parseIDMap reads /proc/PID/{uid,gid}_map: "inside outside count" per line.
-func parseIDMap(s string) ([]configs.IDMap, error) {
-	var out []configs.IDMap
-	for _, line := range strings.Split(strings.TrimSpace(s), "\n") {
-		f := strings.Fields(line)
-		if len(f) == 0 {
-			continue
-		}
-		if len(f) != 3 {
-			return nil, fmt.Errorf("malformed line %q", line)
-		}
-		var n [3]uint32
-		for i := range f {
-			v, err := strconv.ParseUint(f[i], 10, 32)
-			if err != nil {
-				return nil, fmt.Errorf("malformed line %q", line)
-			}
-			n[i] = uint32(v)
-		}
-		out = append(out, configs.IDMap{ContainerID: n[0], HostID: n[1], Size: n[2]})
-	}
-	return out, nil
 }
 
 // sameIDMaps: the same extents in any order (the kernel sorts maps of more than five).

@@ -7,7 +7,7 @@ import (
 )
 
 func TestParseAndCompareIDMaps(t *testing.T) {
-	have, err := parseIDMap("         0     100000      65536\n     65536          0          1\n")
+	have, err := configs.ParseIDMap("         0     100000      65536\n     65536          0          1\n")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +22,7 @@ func TestParseAndCompareIDMaps(t *testing.T) {
 		t.Fatalf("formatIDMaps: %s", got)
 	}
 	for _, bad := range []string{"0 1", "a b c", "0 0 4294967296"} {
-		if _, err := parseIDMap(bad); err == nil {
+		if _, err := configs.ParseIDMap(bad); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
 	}

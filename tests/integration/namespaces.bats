@@ -128,6 +128,23 @@ ensure_namespace() {
 	! grep -q "$BUNDLE" /proc/self/mountinfo || fail "mounts left under the bundle"
 }
 
+@test "without a mount namespace a terminal still works (from the runtime's /dev/ptmx)" {
+	# runc chroots as berth does, but first mounts config.json's mounts (devpts included)
+	# in the runtime's own mount namespace and leaves them there after delete; with no
+	# mounts its terminal finds no /dev/ptmx. Not run against runc: it would also make
+	# the host's / rslave and bind the rootfs onto itself on the host.
+	is_runc && skip "runc mounts into the runtime's mount namespace; berth mounts nothing there"
+	update_config '.linux.namespaces = [.linux.namespaces[] | select(.type != "mount")] | .mounts = [] |
+		.linux.maskedPaths = [] | .linux.readonlyPaths = [] | .process.terminal = true'
+	touch "$BUNDLE/rootfs/marker-in-rootfs"
+	set_args sh -c 'test -t 0 && test -t 1 && echo in-tty; test -e /marker-in-rootfs && echo chrooted'
+	run script -qec "$BERTH --root $ROOT run --bundle $BUNDLE $ID" /dev/null
+	assert_success
+	assert_output_contains in-tty
+	assert_output_contains chrooted
+	! grep -q "$BUNDLE" /proc/self/mountinfo || fail "mounts left under the bundle"
+}
+
 @test "joins an existing mount namespace by path and builds the root inside it" {
 	unshare --mount --propagation private sleep 1000 &
 	holder=$!

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# test.sh [RESULTS]: the VM lane of `make test`. Boots the throwaway VM twice, pure cgroup v2 with a
-# plain init and then with systemd as PID 1, and runs in each the cgroup bats suites and the cgroups
-# package's root-only Go tests, all compiled on the host (code in a TCG guest is 10-100x slower).
+# test.sh [RESULTS]: the VM lane of `make test`. Boots the throwaway VM three times: pure cgroup v2
+# with a plain init, then with systemd as PID 1, then systemd on cgroup v1 (hybrid); runs in each
+# the cgroup bats suites, and in the first two the cgroups package's root-only Go tests, all
+# compiled on the host (code in a TCG guest is 10-100x slower).
 # Needs ./berth built. Results: RESULTS/vm-*.tap, vm-*-go.log and vm.counts (default _build/results).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,11 +15,11 @@ case $results/ in "$repo"/*) ;; *) echo "test-vm: RESULTS must be inside the rep
 CGO_ENABLED=0 go test -c -o "$results/cgroups.test" ./cgroups
 "$here/build-image.sh"
 rc=0
-for mode in plain systemd; do
+for mode in plain systemd systemd-v1; do
 	flag=()
-	[[ $mode == systemd ]] && flag=(--systemd)
+	[[ $mode == systemd* ]] && flag=(--"$mode")
 	start=$SECONDS
-	echo "test-vm: $mode (cgroup v2)"
+	echo "test-vm: $mode"
 	"$here/run.sh" "${flag[@]}" -- "$here/in-guest.sh" "$mode" "$results" || rc=1
 	echo "test-vm: $mode took $((SECONDS - start)) s"
 done
