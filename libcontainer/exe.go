@@ -28,7 +28,8 @@ import (
 // override that before the exec.
 //
 // The cheap way is a per-root cached copy of the binary, mode 0111, reached through a
-// detached read-only bind mount (~0.2 ms); where mounts are not allowed (no
+// detached read-only bind mount (~0.2 ms), kept while the root has containers; where
+// mounts are not allowed (no
 // CAP_SYS_ADMIN, kernels before 5.12), a sealed memfd copy, mode 0111 too (~3 ms for
 // berth's size).
 func protectedSelf(cacheRoot string) (int, error) {
@@ -45,6 +46,25 @@ func protectedSelf(cacheRoot string) (int, error) {
 // dropped CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH).
 const exeMode = 0o111
 
+// exeCacheDir, in the state root, holds the cached copy while containers exist.
+const exeCacheDir = ".exe"
+
+// dropIdleExeCache removes the cached copy once the state root holds no container: a
+// root berth runs nothing from is empty again (engines check theirs). A create racing
+// this falls back to the memfd, or makes the copy again.
+func dropIdleExeCache(root string) {
+	ents, err := os.ReadDir(root)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if e.Name() != exeCacheDir {
+			return
+		}
+	}
+	os.RemoveAll(filepath.Join(root, exeCacheDir))
+}
+
 // cachedSelf returns a read-only bind of <cacheRoot>/.exe/berth-<identity>, a copy of
 // the running binary made on first use. The name carries the running binary's device,
 // inode, size and modification time, so an upgraded berth makes (and uses) a new copy
@@ -54,7 +74,7 @@ func cachedSelf(cacheRoot string) (int, error) {
 	if err := unix.Stat("/proc/self/exe", &self); err != nil {
 		return -1, fmt.Errorf("stat own binary: %w", err)
 	}
-	dir := filepath.Join(cacheRoot, ".exe")
+	dir := filepath.Join(cacheRoot, exeCacheDir)
 	name := fmt.Sprintf("berth-%x-%x-%x-%x.%x", self.Dev, self.Ino, self.Size, self.Mtim.Sec, self.Mtim.Nsec)
 	path := filepath.Join(dir, name)
 	var st unix.Stat_t

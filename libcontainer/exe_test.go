@@ -134,3 +134,19 @@ func TestWriteExeCopyRemovesOthers(t *testing.T) {
 		t.Fatalf("copy: %v %v", fi, err)
 	}
 }
+
+// The copy goes with the last container of the root, and stays while one is left.
+func TestDropIdleExeCache(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, exeCacheDir), 0o700)
+	os.Mkdir(filepath.Join(root, "c1"), 0o700)
+	dropIdleExeCache(root)
+	if _, err := os.Stat(filepath.Join(root, exeCacheDir)); err != nil {
+		t.Fatal("removed while a container is left")
+	}
+	os.Remove(filepath.Join(root, "c1"))
+	dropIdleExeCache(root)
+	if ents, _ := os.ReadDir(root); len(ents) != 0 {
+		t.Fatalf("root not empty: %v", ents)
+	}
+}

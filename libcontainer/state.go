@@ -156,7 +156,10 @@ func (s Store) IDs() ([]string, error) {
 	return ids, nil
 }
 
-// remove deletes the container's directory.
+// remove deletes the container's directory (and the cached copy of berth with the
+// last one).
 func (s Store) remove(id string) error {
-	return os.RemoveAll(s.dir(id))
+	err := os.RemoveAll(s.dir(id))
+	dropIdleExeCache(s.Root)
+	return err
 }
