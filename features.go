@@ -56,9 +56,16 @@ func supportedFeatures() *features.Features {
 			"org.opencontainers.runtime-spec.features.nsenter": "pure-go",
 			// The key runc uses for the same fact.
 			"io.github.seccomp.libseccomp.version": seccomp.LibraryVersion(),
+			// berth checkpoint/restore (runc says org.opencontainers.runc.checkpoint.enabled;
+			// that namespace is reserved, so berth's key is its own).
+			checkpointAnnotation: "true",
 		},
 	}
 }
+
+// checkpointAnnotation tells engines that `berth checkpoint` and `berth restore` exist
+// (they need CRIU on the host to work).
+const checkpointAnnotation = "com.github.berth-runtime.berth.checkpoint.enabled"
 
 func memoryPolicyModes() []string {
 	var out []string
