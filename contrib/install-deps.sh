@@ -20,6 +20,7 @@ packages=(
 	libseccomp-dev # seccomp filters (static libseccomp.a)
 	pkg-config     # how libseccomp-golang finds libseccomp
 	python3-jsonschema # berth features checked against runtime-spec's features schema
+	criu           # checkpoint/restore: its argument checks and CRIU's failure (it runs in the VM lane)
 )
 if [[ ${1:-} == --bench ]]; then
 	packages+=(runc crun hyperfine)
