@@ -163,7 +163,9 @@ skip_unless_criu_fails() {
 	run berth resume "$ID"
 	assert_success
 	assert_counting "$pid"
-	# --leave-running and --pre-dump fail the same way, and the work directory gets the log.
+	# A pre-dump fails the same way, with its log in --work-path. (runc 1.1 asks CRIU for
+	# its memory-tracking feature first, which fails without a log.)
+	is_runc && return 0
 	berth_err checkpoint --image-path "$IMG" --work-path "$BATS_TEST_TMPDIR/work" --pre-dump "$ID"
 	assert_failure
 	assert_output_contains "pre-dump.log"
