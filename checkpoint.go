@@ -72,6 +72,11 @@ func criuOptions(c *cli.Context, restore bool) (criu.Options, error) {
 	if o.CgroupMode, err = criu.ParseCgroupMode(c.String("manage-cgroups-mode")); err != nil {
 		return o, err
 	}
+	if restore {
+		if err := criu.CheckRestoreCgroupMode(o.CgroupMode); err != nil {
+			return o, err
+		}
+	}
 	if o.EmptyNS, err = criu.ParseEmptyNS(c.StringSlice("empty-ns")); err != nil {
 		return o, err
 	}

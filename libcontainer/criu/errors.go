@@ -35,7 +35,7 @@ func FirstLogError(file string) string {
 func Explain(err error, logFile string) error {
 	reason := err.Error()
 	var f *Failure
-	if errors.As(err, &f) && f.Msg == "" {
+	if errors.As(err, &f) && strings.TrimSpace(f.Msg) == "" {
 		reason = ""
 	}
 	if first := FirstLogError(logFile); first != "" && !strings.Contains(reason, first) {

@@ -80,6 +80,17 @@ func ParseCgroupMode(s string) (rpc.CriuCgMode, error) {
 	return 0, fmt.Errorf("--manage-cgroups-mode %q: use soft, full, strict or ignore", s)
 }
 
+// CheckRestoreCgroupMode refuses strict for a restore: CRIU then insists on creating
+// the container's cgroup itself, and aborts on one that exists, while berth makes the
+// cgroup the config names (with its limits) and has CRIU restore into it. soft, full
+// and ignore all restore into it; strict is for checkpoints (dump every property).
+func CheckRestoreCgroupMode(m rpc.CriuCgMode) error {
+	if m == rpc.CriuCgMode_STRICT {
+		return errors.New("--manage-cgroups-mode strict: CRIU would refuse the container's cgroup, which berth makes from the config; restore with soft, full or ignore")
+	}
+	return nil
+}
+
 // ParsePageServer reads --page-server ADDRESS:PORT.
 func ParsePageServer(s string) (*PageServer, error) {
 	if s == "" {

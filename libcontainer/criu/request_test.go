@@ -262,6 +262,14 @@ func TestParseFlags(t *testing.T) {
 	if _, err := ParseCgroupMode("props"); err == nil || !strings.Contains(err.Error(), "props") {
 		t.Errorf("ParseCgroupMode(props): %v", err)
 	}
+	if err := CheckRestoreCgroupMode(rpc.CriuCgMode_STRICT); err == nil || !strings.Contains(err.Error(), "strict") {
+		t.Errorf("restore with strict: %v", err)
+	}
+	for _, m := range []rpc.CriuCgMode{rpc.CriuCgMode_DEFAULT, rpc.CriuCgMode_SOFT, rpc.CriuCgMode_FULL, rpc.CriuCgMode_IGNORE} {
+		if err := CheckRestoreCgroupMode(m); err != nil {
+			t.Errorf("restore with %v: %v", m, err)
+		}
+	}
 	for s, want := range map[string]*PageServer{
 		"":               nil,
 		"127.0.0.1:2727": {Address: "127.0.0.1", Port: 2727},
@@ -345,6 +353,12 @@ func TestExplainNamesTheLogAndItsFirstError(t *testing.T) {
 	err = Explain(&Failure{Type: rpc.CriuReqType_RESTORE, Msg: "some message"}, log)
 	if !strings.HasPrefix(err.Error(), "criu failed: some message: vdso:") {
 		t.Errorf("CRIU's own message first: %q", err)
+	}
+	// CRIU's message is its last log error, with the log's prefix and newline.
+	err = Explain(&Failure{Type: rpc.CriuReqType_DUMP, Msg: "Error (criu/files-reg.c:1710): Can't lookup mount=24\n"}, log)
+	want = "criu failed: Can't lookup mount=24: vdso: Failed to fill self vdso symtable (log: " + log + ")"
+	if err.Error() != want {
+		t.Errorf("got  %q\nwant %q", err, want)
 	}
 	err = Explain(errors.New("criu exited without a reply"), filepath.Join(t.TempDir(), "none.log"))
 	if !strings.Contains(err.Error(), "criu exited without a reply") || !strings.Contains(err.Error(), "none.log") {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
+	"strings"
 	"syscall"
 
 	"github.com/checkpoint-restore/go-criu/v7/rpc"
@@ -189,6 +191,8 @@ func closeAll(fds []int) {
 	}
 }
 
+var msgPrefix = regexp.MustCompile(`^\s*Error \([^)]*\):\s*`)
+
 // Failure is CRIU's own report that a request failed.
 type Failure struct {
 	Type  rpc.CriuReqType
@@ -197,8 +201,9 @@ type Failure struct {
 }
 
 func (f *Failure) Error() string {
-	if f.Msg != "" {
-		return f.Msg
+	// CRIU sends its last log error: "Error (criu/x.c:42): what\n".
+	if msg := strings.TrimSpace(msgPrefix.ReplaceAllString(f.Msg, "")); msg != "" {
+		return msg
 	}
 	if f.Errno != 0 {
 		return fmt.Sprintf("%s failed (CRIU error %d)", f.Type, f.Errno)
