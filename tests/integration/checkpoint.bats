@@ -129,7 +129,7 @@ skip_unless_criu_fails() {
 	fi
 }
 
-@test "restore without --image-path, or with an unknown --manage-cgroups-mode, fails before CRIU" {
+@test "restore without --image-path, or with an unknown or strict --manage-cgroups-mode, fails before CRIU" {
 	# runc 1.1 looks in ./checkpoint, and starts CRIU before it reads --manage-cgroups-mode.
 	is_runc && skip "runc 1.1 starts CRIU first"
 	berth_err restore -d --bundle "$BUNDLE" "$ID" </dev/null
@@ -139,6 +139,10 @@ skip_unless_criu_fails() {
 	berth_err restore -d --bundle "$BUNDLE" --image-path "$IMG" --manage-cgroups-mode berthbogus "$ID" </dev/null
 	assert_failure
 	assert_one_line_error 'manage-cgroups-mode.*berthbogus'
+	# strict would have CRIU refuse the cgroup berth makes for the container.
+	berth_err restore -d --bundle "$BUNDLE" --image-path "$IMG" --manage-cgroups-mode strict "$ID" </dev/null
+	assert_failure
+	assert_one_line_error 'manage-cgroups-mode strict'
 	assert_no_criu_log
 	run berth state "$ID"
 	assert_failure
