@@ -203,6 +203,12 @@ func (r *restoration) prepareRoot() (*criu.Container, error) {
 		Config:      r.cfg,
 		Root:        root,
 		ResolveDest: func(dest string) string { return targets[dest] },
+		ResolveSource: func(src string) string {
+			if real, err := filepath.EvalSymlinks(src); err == nil {
+				return real
+			}
+			return src
+		},
 	}, nil
 }
 

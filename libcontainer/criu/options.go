@@ -107,16 +107,15 @@ func ParsePageServer(s string) (*PageServer, error) {
 	return &PageServer{Address: host, Port: int32(p)}, nil
 }
 
-// ParseEmptyNS reads --empty-ns. The network namespace is always among them, as with
-// runc: berth does not manage network devices, so a container's own network namespace
-// comes back empty for its hooks (or whoever set it up) to fill again, and a joined one
-// is external to CRIU anyway. "network" is the only namespace CRIU can leave empty.
+// ParseEmptyNS reads --empty-ns: "network" is the only namespace CRIU can leave empty.
+// (A container's own network namespace is left empty anyway, see emptyNS.)
 func ParseEmptyNS(names []string) (uint32, error) {
-	mask := uint32(unix.CLONE_NEWNET)
+	var mask uint32
 	for _, n := range names {
 		if n != "network" {
 			return 0, fmt.Errorf("--empty-ns %q: only \"network\" can be left empty", n)
 		}
+		mask |= unix.CLONE_NEWNET
 	}
 	return mask, nil
 }

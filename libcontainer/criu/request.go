@@ -7,6 +7,7 @@ import (
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/checkpoint-restore/go-criu/v7/rpc"
+	"golang.org/x/sys/unix"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -52,6 +53,9 @@ type Container struct {
 	// ResolveDest turns a mount destination into the path of the mount CRIU sees,
 	// with the rootfs's symlinks followed inside the rootfs (nil: as written).
 	ResolveDest func(dest string) string
+	// ResolveSource turns a bind's source into a path without symlinks (restore: CRIU
+	// cannot bind from a symlink); nil: as written.
+	ResolveSource func(source string) string
 	// NSInode is the inode of a namespace file to join (checkpoint: external namespaces).
 	NSInode func(path string) (uint64, error)
 }
@@ -79,6 +83,19 @@ func criuNSName(t configs.NamespaceType) string {
 	return string(t)
 }
 
+// emptyNS are the namespaces CRIU leaves empty: --empty-ns, and as with runc the
+// container's own network namespace, since berth does not manage network devices (it
+// comes back with its loopback only, for the hooks that set it up to do it again). Not
+// a joined one: that is external to CRIU, which neither saves nor makes it, and CRIU
+// 3.17 would lock its connections twice on restore and then fail to unlock them.
+func emptyNS(o *Options, cfg *configs.Config) uint32 {
+	mask := o.EmptyNS
+	if cfg.HasNamespace(configs.NEWNET) && cfg.NamespacePath(configs.NEWNET) == "" {
+		mask |= unix.CLONE_NEWNET
+	}
+	return mask
+}
+
 // commonOpts are the options checkpoint and restore share.
 func commonOpts(o *Options, c *Container, logFile string) *rpc.CriuOpts {
 	mode := o.CgroupMode
@@ -93,7 +110,7 @@ func commonOpts(o *Options, c *Container, logFile string) *rpc.CriuOpts {
 		TcpEstablished:    proto.Bool(o.TCPEstablished),
 		ExtUnixSk:         proto.Bool(o.ExtUnixSk),
 		FileLocks:         proto.Bool(o.FileLocks),
-		EmptyNs:           proto.Uint32(o.EmptyNS),
+		EmptyNs:           proto.Uint32(emptyNS(o, c.Config)),
 		// The terminal's master is outside the container (with the console socket's
 		// receiver): CRIU dumps the pty without it and hands a new master back on restore.
 		OrphanPtsMaster: proto.Bool(true),
@@ -250,7 +267,11 @@ func restoreMounts(c *Container) []*rpc.ExtMountMap {
 	}
 	for _, m := range c.Config.Mounts {
 		if m.IsBind() {
-			add(resolveDest(c, m.Destination), m.Source)
+			src := m.Source
+			if c.ResolveSource != nil {
+				src = c.ResolveSource(src)
+			}
+			add(resolveDest(c, m.Destination), src)
 		}
 	}
 	for _, b := range c.CgroupBinds {

@@ -59,8 +59,8 @@ func extMounts(opts *rpc.CriuOpts) map[string]string {
 }
 
 func TestDumpRequestDescribesExternalMounts(t *testing.T) {
-	o := &Options{ImagePath: "/img", CgroupMode: rpc.CriuCgMode_SOFT, EmptyNS: unix.CLONE_NEWNET, StatusFD: -1}
-	req, err := DumpRequest(o, testContainer(testConfig()), 7, -1)
+	o := &Options{ImagePath: "/img", CgroupMode: rpc.CriuCgMode_SOFT, StatusFD: -1}
+	req, err := DumpRequest(o, testContainer(testConfig(configs.Namespace{Type: configs.NEWNET})), 7, -1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,6 +163,29 @@ func TestDumpRequestExternalNamespaces(t *testing.T) {
 	}
 }
 
+// A container's own network namespace is left empty, as runc does; a joined one is
+// CRIU's to leave alone, unless --empty-ns says otherwise.
+func TestEmptyNetworkNamespace(t *testing.T) {
+	for _, tc := range []struct {
+		ns       []configs.Namespace
+		explicit uint32
+		want     uint32
+	}{
+		{[]configs.Namespace{{Type: configs.NEWNET}}, 0, unix.CLONE_NEWNET},
+		{[]configs.Namespace{{Type: configs.NEWNET, Path: "/run/netns/a"}}, 0, 0},
+		{[]configs.Namespace{{Type: configs.NEWNET, Path: "/run/netns/a"}}, unix.CLONE_NEWNET, unix.CLONE_NEWNET},
+		{nil, 0, 0},
+	} {
+		req, err := DumpRequest(&Options{ImagePath: "/img", EmptyNS: tc.explicit}, testContainer(testConfig(tc.ns...)), 7, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := req.GetOpts().GetEmptyNs(); got != tc.want {
+			t.Errorf("namespaces %v, --empty-ns %#x: empty ns %#x, want %#x", tc.ns, tc.explicit, got, tc.want)
+		}
+	}
+}
+
 func TestCriuConfigAnnotation(t *testing.T) {
 	for _, tc := range []struct {
 		ann  map[string]string
@@ -202,6 +225,12 @@ func TestRestoreRequest(t *testing.T) {
 	)
 	c := testContainer(cfg)
 	c.Root = "/run/berth/x/criu-root"
+	c.ResolveSource = func(src string) string {
+		if src == "/host/data" {
+			return "/srv/data" // a symlink on the host
+		}
+		return src
+	}
 	o := &Options{ImagePath: "/img", LsmProfile: "apparmor:p", LsmMountContext: "ctx", TCPEstablished: true}
 	req, nsFiles, err := RestoreRequest(o, c, 7, 8, []string{"pipe:[11]", "/dev/null", "pipe:[13]"})
 	if err != nil {
@@ -215,7 +244,7 @@ func TestRestoreRequest(t *testing.T) {
 		t.Errorf("root %q images %d work %d", opts.GetRoot(), opts.GetImagesDirFd(), opts.GetWorkDirFd())
 	}
 	want := map[string]string{
-		"/data":                      "/host/data", // binds come from their source now
+		"/data":                      "/srv/data", // binds come from their source now, symlinks resolved
 		"/etc/resolv.conf":           "/host/resolv.conf",
 		"/sys/fs/cgroup/cpu,cpuacct": "/sys/fs/cgroup/cpu,cpuacct/berth/new",
 		"/dev/null":                  "/dev/null", // what masked files were stored as
@@ -284,8 +313,8 @@ func TestParseFlags(t *testing.T) {
 			t.Errorf("ParsePageServer(%q) accepted", s)
 		}
 	}
-	if m, err := ParseEmptyNS(nil); err != nil || m != unix.CLONE_NEWNET {
-		t.Errorf("ParseEmptyNS() = %#x, %v: the network namespace is always left empty", m, err)
+	if m, err := ParseEmptyNS(nil); err != nil || m != 0 {
+		t.Errorf("ParseEmptyNS() = %#x, %v", m, err)
 	}
 	if m, err := ParseEmptyNS([]string{"network"}); err != nil || m != unix.CLONE_NEWNET {
 		t.Errorf("ParseEmptyNS(network) = %#x, %v", m, err)
