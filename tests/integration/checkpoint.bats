@@ -196,6 +196,19 @@ skip_unless_criu_fails() {
 	# teardown checks that no state, cgroup, mount or process is left.
 }
 
+@test "stdio on the host's /dev/null is reopened on the container's own, which CRIU can dump" {
+	set_args sleep 100
+	berth run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 || fail "run -d failed"
+	pid=$(container_pid "$ID")
+	for fd in 0 1 2; do
+		assert_equal "$(readlink "/proc/$pid/fd/$fd")" /dev/null "fd $fd"
+		mnt=$(awk '/^mnt_id:/ { print $2 }' "/proc/$pid/fdinfo/$fd")
+		# The file's mount is one of the container's, not the host's devtmpfs.
+		awk -v m="$mnt" '$1 == m { found = 1 } END { exit !found }' "/proc/$pid/mountinfo" ||
+			fail "fd $fd is on mount $mnt, not in the container's mount namespace"
+	done
+}
+
 @test "podman's probes: checkpoint --help succeeds, restore --lsm-mount-context wants an argument" {
 	run berth checkpoint --help
 	assert_success
