@@ -473,3 +473,87 @@ wait_listening() {
 	checkpoint --leave-running --image-path "$IMG" "$ID"
 	[[ -s $IMG/berth-custom.log && ! -e $IMG/dump.log ]] || fail "CRIU did not read $conf: $(ls "$IMG")"
 }
+
+# busybox_image: the OCI archive tests/vm/test.sh builds (tests/vm/busybox-image.sh).
+busybox_image() {
+	local img=${BUSYBOX_OCI:-$REPO_ROOT/_build/results/busybox-oci.tar}
+	[[ -f $img ]] || fail "no image archive at $img (tests/vm/busybox-image.sh makes it)"
+	echo "$img"
+}
+
+@test "podman container checkpoint --export and restore --import, with berth as the runtime" {
+	command -v podman >/dev/null || fail "podman is not installed"
+	PM_DIR=$BATS_TEST_TMPDIR/podman
+	# Private storage (vfs: no layer mounts) and state; no network, no registry.
+	pm() {
+		timeout -k 5 120 podman --root "$PM_DIR/root" --runroot "$PM_DIR/run" --tmpdir "$PM_DIR/tmp" \
+			--storage-driver vfs --runtime "$BERTH" --cgroup-manager cgroupfs --events-backend file \
+			--log-level error "$@"
+	}
+	on_teardown "pm rm -af -t 0 >/dev/null 2>&1; pm rmi -af >/dev/null 2>&1"
+	pm load -i "$(busybox_image)" >/dev/null || fail "podman load failed"
+	# /starts tells a restored counter (one start) from one that began again.
+	pm run -d --pull never --network none --name "$ID" -e "BERTH_TEST_MARK=$TEST_MARK" localhost/criu \
+		sh -c "echo start >>/starts; $COUNTER" >/dev/null || fail "podman run failed"
+	for _ in $(seq 100); do [[ -n $(pm logs "$ID" 2>/dev/null) ]] && break; sleep 0.2; done
+	run pm container checkpoint --export "$BATS_TEST_TMPDIR/export.tar.gz" "$ID"
+	[[ $status -eq 0 ]] || fail "podman checkpoint: $output"
+	last=$(pm logs "$ID" | tail -1)
+	pm rm -f -t 0 "$ID" >/dev/null
+	run pm container restore --import "$BATS_TEST_TMPDIR/export.tar.gz" --name "$ID-restored"
+	[[ $status -eq 0 ]] || fail "podman restore: $output"
+	run pm exec "$ID-restored" sh -c 'wc -l </starts; cat /count'
+	assert_success
+	assert_equal "$(head -1 <<<"$output")" 1 "starts"
+	(($(tail -1 <<<"$output") >= last)) || fail "the restored container counted $(tail -1 <<<"$output") after $last"
+	pm rm -f -t 0 "$ID-restored" >/dev/null
+}
+
+@test "containerd: ctr container checkpoint --task and restore --live, ctr task checkpoint, with berth" {
+	command -v containerd >/dev/null || fail "containerd is not installed"
+	CTD_DIR=$BATS_TEST_TMPDIR/containerd
+	local d=$CTD_DIR
+	mkdir -p "$d"
+	cat >"$d/config.toml" <<-TOML
+		version = 2
+		root = "$d/root"
+		state = "$d/state"
+		disabled_plugins = ["io.containerd.grpc.v1.cri"]
+		[grpc]
+		  address = "$d/sock"
+	TOML
+	containerd --config "$d/config.toml" >"$d/log" 2>&1 3>&- &
+	ctd=$!
+	c() { timeout -k 5 120 ctr --address "$CTD_DIR/sock" -n berth-test "$@"; }
+	# Clean-ups run in order: the task and container (and the rootfs mount) while containerd
+	# still runs, then containerd.
+	on_teardown "c task rm -f $ID >/dev/null 2>&1; c container rm $ID >/dev/null 2>&1"
+	on_teardown "kill $ctd; wait $ctd"
+	wait_for_file "$d/sock"
+	c image import --base-name localhost/busybox "$(busybox_image)" >/dev/null || fail "ctr image import failed"
+	c run -d --runc-binary "$BERTH" --env "BERTH_TEST_MARK=$TEST_MARK" localhost/busybox:criu "$ID" \
+		sh -c "echo start >>/starts; $COUNTER" >/dev/null || fail "ctr run failed: $(tail -5 "$d/log")"
+	sleep 1
+	before=$(c task exec --exec-id before "$ID" cat /count)
+	# With its rw layer, so /starts tells a restored counter (one start) from a new one.
+	run c container checkpoint --task --rw "$ID" "checkpoint/$ID:1"
+	[[ $status -eq 0 ]] || fail "ctr container checkpoint: $output"
+	c task kill -s KILL "$ID"
+	for _ in $(seq 50); do c task ls | grep -q "^$ID .*STOPPED" && break; sleep 0.2; done
+	c task rm "$ID" >/dev/null 2>&1 || true
+	c container rm "$ID"
+	run c container restore --live --rw "$ID" "checkpoint/$ID:1"
+	[[ $status -eq 0 ]] || fail "ctr container restore: $output"
+	run c task exec --exec-id after "$ID" sh -c 'wc -l </starts; cat /count'
+	assert_success
+	assert_equal "$(head -1 <<<"$output")" 1 "starts"
+	(($(tail -1 <<<"$output") >= before)) || fail "restored at $(tail -1 <<<"$output"), checkpointed after $before"
+	# ctr task checkpoint: CRIU's images into a directory, and the task exits.
+	run c task checkpoint --exit --image-path "$BATS_TEST_TMPDIR/task-images" "$ID"
+	[[ $status -eq 0 ]] || fail "ctr task checkpoint: $output"
+	[[ -e $BATS_TEST_TMPDIR/task-images/inventory.img && -e $BATS_TEST_TMPDIR/task-images/descriptors.json ]] ||
+		fail "no images: $(ls "$BATS_TEST_TMPDIR/task-images")"
+	c task ls | grep -q "^$ID .*STOPPED" || fail "the task runs on after --exit: $(c task ls)"
+	c task rm "$ID" >/dev/null
+	c container rm "$ID"
+}

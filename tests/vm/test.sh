@@ -12,8 +12,9 @@ cd "$repo"
 [[ -x berth ]] || { echo "test-vm: build berth first (make berth)" >&2; exit 1; }
 case $results/ in "$repo"/*) ;; *) echo "test-vm: RESULTS must be inside the repository (shared with the VM)" >&2; exit 1 ;; esac
 CGO_ENABLED=0 go test -c -o "$results/cgroups.test" ./cgroups
-# The console-socket receiver the checkpoint tests' terminal case needs.
+# What the checkpoint tests need: a console-socket receiver, and an image for the engines.
 CGO_ENABLED=0 go build -o "$results/recvtty" ./contrib/cmd/recvtty
+"$here/busybox-image.sh" "$results/busybox-oci.tar"
 "$here/build-image.sh"
 rc=0
 for mode in plain systemd; do
