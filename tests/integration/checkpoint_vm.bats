@@ -164,10 +164,14 @@ wait_listening() {
 	assert_gone "$ID" "$pid"
 }
 
-@test "checkpoint --leave-running: it runs on, and a copy restores under a new id and bundle" {
+@test "checkpoint --leave-running: it runs on, and a copy restores under a new id; org.criu.config" {
+	# The annotation names a CRIU configuration file, whose settings win over berth's.
+	echo "log-file=berth-custom.log" >"$BATS_TEST_TMPDIR/criu.conf"
+	update_config --arg c "$BATS_TEST_TMPDIR/criu.conf" '.annotations = {"org.criu.config": $c}'
 	run_counter
 	pid=$(container_pid "$ID")
 	checkpoint --leave-running --image-path "$IMG" "$ID"
+	[[ -s $IMG/berth-custom.log && ! -e $IMG/dump.log ]] || fail "CRIU did not read criu.conf: $(ls "$IMG")"
 	assert_equal "$(container_status "$ID")" running status
 	assert_equal "$(container_pid "$ID")" "$pid" "pid after --leave-running"
 	last=$(cat "$BUNDLE/rootfs/count")
@@ -298,21 +302,7 @@ wait_listening() {
 	assert_equal "$(tail -n +3 <<<"$output" | awk -F: '{ gsub(/ /, "", $1); print $1 }')" lo "devices"
 }
 
-@test "a joined network namespace is external to CRIU: restored into the same one" {
-	netns=berth-$TEST_MARK
-	add_netns "$netns"
-	update_config --arg p "/run/netns/$netns" \
-		'.linux.namespaces = [.linux.namespaces[] | if .type == "network" then .path = $p else . end]'
-	run_counter
-	checkpoint --image-path "$IMG" "$ID"
-	last=$(cat "$BUNDLE/rootfs/count")
-	restore_piped --bundle "$BUNDLE" --image-path "$IMG" "$ID"
-	assert_continues "$last"
-	pid=$(container_pid "$ID")
-	assert_equal "$(readlink "/proc/$pid/ns/net")" "net:[$(stat -L -c %i "/run/netns/$netns")]" "network namespace"
-}
-
-@test "--tcp-established: a connection inside the container survives checkpoint and restore" {
+@test "--tcp-established in a joined network namespace: restored into it, the connection survives" {
 	netns=berth-$TEST_MARK
 	add_netns "$netns"
 	ip netns exec "$netns" ip link set lo up
@@ -343,6 +333,9 @@ wait_listening() {
 	n=$(wc -l <"$BUNDLE/rootfs/received")
 	restore_piped --tcp-established --bundle "$BUNDLE" --image-path "$IMG" "$ID"
 	for _ in $(seq 100); do (($(wc -l <"$BUNDLE/rootfs/received") > n + 3)) && break; sleep 0.1; done
+	# The joined namespace is external to CRIU: the restored container is in it again.
+	pid=$(container_pid "$ID")
+	assert_equal "$(readlink "/proc/$pid/ns/net")" "net:[$(stat -L -c %i "/run/netns/$netns")]" "network namespace"
 	# The same stream goes on: every number once, in order, past the checkpoint.
 	awk '$1 != NR { print "line " NR ": " $1; bad = 1 } END { exit bad || NR < 4 }' "$BUNDLE/rootfs/received" ||
 		fail "the stream broke: $(tail -5 "$BUNDLE/rootfs/received")"
@@ -463,15 +456,6 @@ wait_listening() {
 	assert_equal "$rc" 137 "restore's exit status"
 	run berth state "$ID"
 	assert_failure
-}
-
-@test "org.criu.config names a CRIU configuration file for the container" {
-	conf=$BATS_TEST_TMPDIR/criu.conf
-	echo "log-file=berth-custom.log" >"$conf"
-	update_config --arg c "$conf" '.annotations = {"org.criu.config": $c}'
-	run_counter
-	checkpoint --leave-running --image-path "$IMG" "$ID"
-	[[ -s $IMG/berth-custom.log && ! -e $IMG/dump.log ]] || fail "CRIU did not read $conf: $(ls "$IMG")"
 }
 
 # busybox_image: the OCI archive tests/vm/test.sh builds (tests/vm/busybox-image.sh).
