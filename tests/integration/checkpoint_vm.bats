@@ -6,10 +6,10 @@
 # restored container is one like any other for state, exec, kill and delete.
 #
 # CRIU cannot run on the development host's kernel (checkpoint.bats tests what berth does
-# there); these run in the VM lane (tests/vm), whose Debian 6.1 kernel it supports, and are
-# skipped where `criu check` fails.
+# there); these run in the VM lane (tests/vm, in a boot of their own: tag "criu"), whose Debian
+# 6.1 kernel it supports, and are skipped where `criu check` fails.
 
-# bats file_tags=vm,criu
+# bats file_tags=criu
 
 load helpers
 
