@@ -14,6 +14,7 @@ var createFlags = []cli.Flag{
 	&cli.StringFlag{Name: "bundle", Aliases: []string{"b"}, Value: ".", Usage: "path to the bundle directory"},
 	&cli.StringFlag{Name: "pid-file", Usage: "file to write the container's init pid to"},
 	&cli.StringFlag{Name: "console-socket", Usage: "unix socket to receive the pty master (process.terminal)"},
+	&cli.StringFlag{Name: "pidfd-socket", Usage: "unix socket to receive a pidfd of the container's init"},
 	&cli.BoolFlag{Name: "no-pivot", Usage: "use MS_MOVE and chroot instead of pivot_root (for ramdisk roots)"},
 	&cli.BoolFlag{Name: "no-new-keyring", Usage: "keep the caller's session keyring"},
 	&cli.IntFlag{Name: "preserve-fds", Usage: "pass this many fds after stdio (3, 4, ...) to the container"},
@@ -25,12 +26,24 @@ var createCommand = &cli.Command{
 	ArgsUsage: "<container-id>",
 	Flags:     createFlags,
 	Action: func(c *cli.Context) error {
-		_, master, err := createContainer(c, nil)
+		pidfd, err := dialPidfdSocket(c.String("pidfd-socket"))
+		if err != nil {
+			return err
+		}
+		defer pidfd.close()
+		st, master, err := createContainer(c, nil)
 		if master != nil {
 			// Only `run` keeps a terminal in the foreground; create needs a receiver.
 			master.Close()
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		if err := pidfd.send(st.InitPid, "standard"); err != nil {
+			store(c).Delete(st.ID, true)
+			return err
+		}
+		return nil
 	},
 }
 
@@ -69,6 +82,6 @@ func createContainer(c *cli.Context, beforeChanges func()) (*libcontainer.State,
 		NoPivot: c.Bool("no-pivot"), NoNewKeyring: c.Bool("no-new-keyring"),
 		PreserveFDs: c.Int("preserve-fds"), ConsoleSocket: c.String("console-socket"),
 		ForegroundTerminal: foreground, ForegroundSize: [2]uint16{rows, cols},
-		BeforeHostChanges: beforeChanges,
+		BeforeHostChanges: beforeChanges, NotifySocket: notifyHost() != "",
 	})
 }

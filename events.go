@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer"
 	"github.com/urfave/cli/v2"
 )
@@ -16,6 +17,16 @@ type event struct {
 	Type string `json:"type"`
 	ID   string `json:"id"`
 	Data any    `json:"data,omitempty"`
+}
+
+// eventStats is the data of a "stats" event in runc's shape (runc's types.Stats): the
+// cgroup's counters, the Intel RDT group's (berth reports none: an empty object, as runc
+// without RDT) and the container's network interfaces (null without a network namespace
+// of its own).
+type eventStats struct {
+	*cgroups.Stats
+	IntelRdt          struct{}                    `json:"intel_rdt"`
+	NetworkInterfaces []libcontainer.NetInterface `json:"network_interfaces"`
 }
 
 // oomPoll is how often the stream checks the OOM-kill counter and whether the container still runs.
@@ -50,7 +61,11 @@ OOM killer kills a process of the container, until the container stops.`,
 			if err != nil {
 				return fmt.Errorf("events: %w", err)
 			}
-			return enc.Encode(event{Type: "stats", ID: id, Data: s})
+			ifaces, err := mon.NetInterfaces()
+			if err != nil {
+				return fmt.Errorf("events: %w", err)
+			}
+			return enc.Encode(event{Type: "stats", ID: id, Data: eventStats{Stats: s, NetworkInterfaces: ifaces}})
 		}
 		if c.Bool("stats") {
 			return emitStats()

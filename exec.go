@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,9 +13,11 @@ import (
 	"github.com/berth-runtime/berth/libcontainer"
 	"github.com/berth-runtime/berth/libcontainer/caps"
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/berth-runtime/berth/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
 )
 
 var execCommand = &cli.Command{
@@ -24,6 +27,7 @@ var execCommand = &cli.Command{
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "process", Aliases: []string{"p"}, Usage: "runtime-spec process JSON file (replaces the command and the flags below)"},
 		&cli.StringFlag{Name: "console-socket", Usage: "unix socket to receive the pty master"},
+		&cli.StringFlag{Name: "pidfd-socket", Usage: "unix socket to receive a pidfd of the process"},
 		&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "give the process a terminal"},
 		&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "do not wait for the process"},
 		&cli.StringFlag{Name: "pid-file", Usage: "file to write the process's pid to"},
@@ -40,57 +44,81 @@ var execCommand = &cli.Command{
 		&cli.StringSliceFlag{Name: "cgroup", Usage: "run in an existing sub-cgroup of the container's: [controller[,controller]:]path (repeatable)"},
 	},
 	Action: func(c *cli.Context) error {
-		s, st, err := loadContainer(c)
-		if err != nil {
+		err := execAction(c)
+		var ee exitError
+		if err == nil || errors.As(err, &ee) {
 			return err
 		}
-		id := st.ID
-		proc, err := execProcess(c, st.Config)
-		if err != nil {
-			return err
-		}
-		sub, err := cgroups.ParseSubCgroups(c.StringSlice("cgroup"))
-		if err != nil {
-			return err
-		}
-		pidFile := c.String("pid-file")
-		if pidFile != "" {
-			if pidFile, err = filepath.Abs(pidFile); err != nil {
-				return fmt.Errorf("--pid-file: %w", err)
-			}
-		}
-		detach := c.Bool("detach")
-		sigs := make(chan os.Signal, 64)
-		caught := func() {}
-		if !detach {
-			caught = catchSignals(sigs)
-		}
-		consoleSocket := c.String("console-socket")
-		if proc.Terminal && consoleSocket == "" && detach {
-			return fmt.Errorf("--detach with a terminal needs --console-socket")
-		}
-		if proc.Terminal && consoleSocket == "" {
-			if rows, cols := callerSize(); rows > 0 {
-				proc.ConsoleHeight, proc.ConsoleWidth = rows, cols
-			}
-		}
-		pid, master, err := s.Exec(libcontainer.ExecOpts{
-			ID: id, Process: proc, PidFile: pidFile, PreserveFDs: c.Int("preserve-fds"),
-			ConsoleSocket: consoleSocket, IgnorePaused: c.Bool("ignore-paused"), SubCgroups: sub,
-			BeforeHostChanges: caught,
-		})
-		if err != nil {
-			return err
-		}
-		if detach {
-			return nil
-		}
-		var tty *terminal
-		if master != nil {
-			tty = attachTerminal(master)
-		}
-		return exitError{waitForwarding(pid, sigs, tty)}
+		// runc exits 255 when the process could not be started, so that a caller can tell
+		// a failed exec from a process that ran and exited 1.
+		return codedError{255, fmt.Errorf("exec failed: %w", err)}
 	},
+}
+
+// execAction is exec's work; its errors are setup failures (see Action).
+func execAction(c *cli.Context) error {
+	s, st, err := loadContainer(c)
+	if err != nil {
+		return err
+	}
+	id := st.ID
+	proc, err := execProcess(c, st.Config)
+	if err != nil {
+		return err
+	}
+	sub, err := cgroups.ParseSubCgroups(c.StringSlice("cgroup"))
+	if err != nil {
+		return err
+	}
+	pidFile := c.String("pid-file")
+	if pidFile != "" {
+		if pidFile, err = filepath.Abs(pidFile); err != nil {
+			return fmt.Errorf("--pid-file: %w", err)
+		}
+	}
+	detach := c.Bool("detach")
+	pidfd, err := dialPidfdSocket(c.String("pidfd-socket"))
+	if err != nil {
+		return err
+	}
+	defer pidfd.close()
+	sigs := make(chan os.Signal, 64)
+	caught := func() {}
+	if !detach {
+		caught = catchSignals(sigs)
+	}
+	consoleSocket := c.String("console-socket")
+	if proc.Terminal && consoleSocket == "" && detach {
+		return fmt.Errorf("--detach with a terminal needs --console-socket")
+	}
+	if proc.Terminal && consoleSocket == "" {
+		if rows, cols := callerSize(); rows > 0 {
+			proc.ConsoleHeight, proc.ConsoleWidth = rows, cols
+		}
+	}
+	pid, master, err := s.Exec(libcontainer.ExecOpts{
+		ID: id, Process: proc, PidFile: pidFile, PreserveFDs: c.Int("preserve-fds"),
+		ConsoleSocket: consoleSocket, IgnorePaused: c.Bool("ignore-paused"), SubCgroups: sub,
+		BeforeHostChanges: caught,
+	})
+	if err != nil {
+		return err
+	}
+	if err := pidfd.send(pid, "setns"); err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		return err
+	}
+	if detach {
+		return nil
+	}
+	var tty *terminal
+	if master != nil {
+		tty = attachTerminal(master)
+	}
+	sp := stagelog.Begin("wait for the process", proc.Args[0])
+	code := waitForwarding(pid, sigs, tty, false)
+	sp.End(nil)
+	return exitError{code}
 }
 
 // execProcess builds the process from --process, or from the container's own process
@@ -112,7 +140,7 @@ func execProcess(c *cli.Context, cfg *configs.Config) (*configs.Process, error) 
 		return withLSMFlags(c, proc)
 	}
 	if c.NArg() < 2 {
-		return nil, fmt.Errorf("exec: a command to run is required")
+		return nil, errors.New("process args cannot be empty")
 	}
 	base := cfg.Process
 	p := base // a copy: slices below are replaced, never appended to in place
@@ -148,11 +176,17 @@ func execProcess(c *cli.Context, cfg *configs.Config) (*configs.Process, error) 
 		for _, name := range added {
 			n, err := caps.Parse(strings.ToUpper(name))
 			if err != nil {
-				return nil, fmt.Errorf("--cap: %w", err)
+				// As in config.json (and runc): skipped, not fatal.
+				warn(fmt.Errorf("--cap: %w (ignored)", err))
+				continue
 			}
 			set.Bounding = append(append([]int(nil), set.Bounding...), n)
 			set.Effective = append(append([]int(nil), set.Effective...), n)
 			set.Permitted = append(append([]int(nil), set.Permitted...), n)
+			// Raised in the ambient set too, as runc does, so that a non-root process keeps
+			// it across exec; the kernel allows that only when it is also inheritable, and
+			// caps.Apply skips it otherwise.
+			set.Ambient = append(append([]int(nil), set.Ambient...), n)
 		}
 		p.Capabilities = &set
 	}

@@ -52,20 +52,36 @@ func supportedFeatures() *features.Features {
 			},
 			NetDevices: &features.NetDevices{Enabled: &t},
 		},
-		Annotations: map[string]string{
-			"org.opencontainers.runtime-spec.features.nsenter": "pure-go",
-			// The key runc uses for the same fact.
-			"io.github.seccomp.libseccomp.version": seccomp.LibraryVersion(),
-			// berth checkpoint/restore (runc says org.opencontainers.runc.checkpoint.enabled;
-			// that namespace is reserved, so berth's key is its own).
-			checkpointAnnotation: "true",
-		},
+		Annotations: featureAnnotations(),
+		// Config annotations that change what berth does, so an engine passing pod
+		// annotations through (containerd, CRI-O) can filter them: org.systemd.property.*
+		// become unit properties with the systemd driver. A trailing dot means a prefix.
+		PotentiallyUnsafeConfigAnnotations: []string{"org.systemd.property."},
 	}
 }
 
-// checkpointAnnotation tells engines that `berth checkpoint` and `berth restore` exist
-// (they need CRIU on the host to work).
-const checkpointAnnotation = "com.github.berth-runtime.berth.checkpoint.enabled"
+// berth's own annotation keys live under berth's reverse-domain name: the
+// org.opencontainers namespace is reserved to the OCI (runtime-spec, config.md), whose
+// own runc may use it and berth may not.
+const annotationPrefix = "io.github.berth-runtime.berth."
+
+// featureAnnotations: the build's version and commit, as runc reports its own, and the
+// libseccomp it is linked with under the key runc uses for it.
+func featureAnnotations() map[string]string {
+	a := map[string]string{
+		annotationPrefix + "version": version,
+		annotationPrefix + "nsenter": "pure-go",
+		// The key runc uses for the same fact.
+		"io.github.seccomp.libseccomp.version": seccomp.LibraryVersion(),
+		// berth checkpoint and restore exist (runc's org.opencontainers.runc.checkpoint.enabled);
+		// they need CRIU on the host to work.
+		annotationPrefix + "checkpoint.enabled": "true",
+	}
+	if gitCommit != "" {
+		a[annotationPrefix+"commit"] = gitCommit
+	}
+	return a
+}
 
 func memoryPolicyModes() []string {
 	var out []string

@@ -31,10 +31,10 @@ var killCommand = &cli.Command{
 	},
 }
 
-// parseSignal accepts 9, KILL and SIGKILL.
+// parseSignal accepts 9, KILL and SIGKILL, and 0, which only checks that init is alive.
 func parseSignal(s string) (unix.Signal, error) {
 	if n, err := strconv.Atoi(s); err == nil {
-		if n <= 0 || n > 64 {
+		if n < 0 || n > 64 {
 			return 0, fmt.Errorf("invalid signal %q", s)
 		}
 		return unix.Signal(n), nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -20,6 +21,11 @@ var listCommand = &cli.Command{
 	},
 	Action: func(c *cli.Context) error {
 		s := store(c)
+		// A missing default root only means no container was made yet; a --root the
+		// caller named and that does not exist is a mistake worth saying (runc ≥ 1.2).
+		if _, err := os.Stat(s.Root); err != nil && (c.IsSet("root") || !errors.Is(err, os.ErrNotExist)) {
+			return fmt.Errorf("list: %w", err)
+		}
 		ids, err := s.IDs()
 		if err != nil {
 			return err

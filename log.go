@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/urfave/cli/v2"
 )
 
@@ -35,7 +36,38 @@ func setupLogging(c *cli.Context) error {
 		}
 		logger.out = f
 	}
+	if logger.debug {
+		stagelog.Enable("berth", os.Getpid(), logStage)
+	}
 	return nil
+}
+
+// logStage writes one stage record (--debug): the message says it for people, the
+// fields for tools (start: CLOCK_MONOTONIC in ns, shared by every process; took: ns).
+func logStage(r stagelog.Record) {
+	msg := r.Stage
+	if r.Detail != "" {
+		msg += " " + r.Detail
+	}
+	msg += fmt.Sprintf(" (%s, took %s)", r.Proc, time.Duration(r.Took))
+	if r.Err != "" {
+		msg += ": " + r.Err
+	}
+	// When the stage ended (a record from init is logged a little later).
+	ended := time.Now().Add(-time.Duration(stagelog.Now() - r.Start - r.Took))
+	now := ended.UTC().Format(time.RFC3339Nano)
+	if logger.json {
+		line, _ := json.Marshal(struct {
+			Level string `json:"level"`
+			Msg   string `json:"msg"`
+			Time  string `json:"time"`
+			stagelog.Record
+		}{"debug", msg, now, r})
+		fmt.Fprintf(logger.out, "%s\n", line)
+		return
+	}
+	fmt.Fprintf(logger.out, "time=%q level=debug msg=%q proc=%s pid=%d stage=%q detail=%q start=%d took=%d\n",
+		now, msg, r.Proc, r.Pid, r.Stage, r.Detail, r.Start, r.Took)
 }
 
 func logf(level, format string, args ...any) {
@@ -71,5 +103,10 @@ func fatal(err error) {
 		logf("error", "%v", err)
 	}
 	fmt.Fprintf(os.Stderr, "berth: %v\n", err)
-	os.Exit(1)
+	code := 1
+	var ce codedError
+	if errors.As(err, &ce) {
+		code = ce.code
+	}
+	os.Exit(code)
 }

@@ -10,6 +10,9 @@ import (
 
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer"
+	"github.com/berth-runtime/berth/libcontainer/seccomp"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
+	"github.com/berth-runtime/berth/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
@@ -44,7 +47,7 @@ func main() {
 		cgroups.Prewarm()
 	}
 	app := newApp()
-	if err := app.Run(os.Args); err != nil {
+	if err := app.Run(reorderArgs(app, os.Args)); err != nil {
 		fatal(err)
 	}
 }
@@ -69,8 +72,10 @@ func newApp() *cli.App {
 			fmt.Printf("commit: %s\n", gitCommit)
 		}
 		fmt.Printf("spec: %s\ngo: %s\n", specs.Version, runtime.Version())
+		// The libseccomp berth is linked with (statically), as runc prints it.
+		fmt.Printf("libseccomp: %s\n", seccomp.LibraryVersion())
 	}
-	return &cli.App{
+	app := &cli.App{
 		Name:                   "berth",
 		Usage:                  "run OCI containers (runc-compatible command line)",
 		Version:                version,
@@ -86,7 +91,14 @@ func newApp() *cli.App {
 		},
 		Before: func(c *cli.Context) error {
 			cgroups.UseSystemd = c.Bool("systemd-cgroup")
-			return setupLogging(c)
+			specconv.Warn = warn
+			err := setupLogging(c)
+			commandSpan = stagelog.Begin("command", c.Args().First())
+			return err
+		},
+		After: func(c *cli.Context) error {
+			commandSpan.End(nil)
+			return nil
 		},
 		Commands: []*cli.Command{
 			createCommand, startCommand, runCommand, stateCommand, listCommand,
@@ -95,7 +107,12 @@ func newApp() *cli.App {
 			checkpointCommand, restoreCommand,
 		},
 	}
+	withArgCheck(app.Commands)
+	return app
 }
+
+// commandSpan times the whole command (--debug).
+var commandSpan stagelog.Span
 
 // defaultRoot is /run/berth for root; without root, berth keeps its state where the
 // user may write, as runc does: $XDG_RUNTIME_DIR/berth (or /tmp/berth-<uid>).
@@ -116,7 +133,7 @@ func store(c *cli.Context) libcontainer.Store {
 // containerID returns the single id argument of a command.
 func containerID(c *cli.Context) (string, error) {
 	if c.NArg() < 1 {
-		return "", fmt.Errorf("%s: container id required", c.Command.Name)
+		return "", fmt.Errorf("%q requires a minimum of 1 argument(s)", c.Command.Name)
 	}
 	id := c.Args().First()
 	if err := libcontainer.ValidateID(id); err != nil {
@@ -166,3 +183,12 @@ func inUserNamespace() bool {
 type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// codedError is an error reported as usual but exiting with code instead of 1.
+type codedError struct {
+	code int
+	err  error
+}
+
+func (e codedError) Error() string { return e.err.Error() }
+func (e codedError) Unwrap() error { return e.err }

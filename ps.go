@@ -27,11 +27,9 @@ header and the container's lines; --format json prints the container's pids as a
 		if err != nil {
 			return err
 		}
-		mon, err := store(c).Monitor(id)
-		if err != nil {
-			return err
-		}
-		pids, err := mon.Pids()
+		// A stopped container lists what is left in its cgroup: usually nothing, so
+		// just ps's header, as with runc.
+		pids, err := store(c).Processes(id)
 		if err != nil {
 			return fmt.Errorf("ps: %w", err)
 		}

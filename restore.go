@@ -57,17 +57,19 @@ using the berth (or runc) checkpoint command, with the bundle's config.`,
 			return err
 		}
 		detach := c.Bool("detach")
-		// As with run: signals are caught before anything is made on the host, and
-		// forwarded to the restored container once it runs.
+		// As with run: in the foreground berth adopts and reaps what the container
+		// orphans, unless --no-subreaper; signals are caught before anything is made on
+		// the host, and forwarded to the restored container once it runs.
+		subreaper := !detach && !c.Bool("no-subreaper")
+		if subreaper {
+			if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+				return fmt.Errorf("become a subreaper: %w", err)
+			}
+		}
 		sigs := make(chan os.Signal, 64)
 		caught := func() {}
 		if !detach {
 			caught = catchSignals(sigs)
-			if !c.Bool("no-subreaper") {
-				// Processes the container orphans come to us rather than to the
-				// host's init (without a pid namespace of its own).
-				unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-			}
 		}
 		s := store(c)
 		st, master, err := s.Restore(libcontainer.RestoreOpts{
@@ -88,7 +90,7 @@ using the berth (or runc) checkpoint command, with the bundle's config.`,
 		if master != nil {
 			tty = attachTerminal(master)
 		}
-		code := waitForwarding(st.InitPid, sigs, tty)
+		code := waitForwarding(st.InitPid, sigs, tty, subreaper)
 		warning, err := s.Delete(st.ID, true)
 		warn(warning)
 		if err != nil {

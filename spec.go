@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
+	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/specconv"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 )
 
@@ -20,6 +23,15 @@ var specCommand = &cli.Command{
 	},
 	Action: func(c *cli.Context) error {
 		s := specconv.Example()
+		if cgroups.DetectMode() != cgroups.Unified {
+			// As runc's template: a cgroup namespace only where it is rooted at the
+			// container's own cgroup v2 directory. On v1 and hybrid hosts it hides which
+			// cgroup a process is in (/proc/self/cgroup shows "/"), the common check that
+			// an exec'd process joined the container's cgroup.
+			s.Linux.Namespaces = slices.DeleteFunc(s.Linux.Namespaces, func(ns specs.LinuxNamespace) bool {
+				return ns.Type == specs.CgroupNamespace
+			})
+		}
 		if c.Bool("rootless") {
 			specconv.ToRootless(s)
 		}

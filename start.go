@@ -1,6 +1,10 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"github.com/berth-runtime/berth/libcontainer"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urfave/cli/v2"
+)
 
 var startCommand = &cli.Command{
 	Name:      "start",
@@ -11,8 +15,25 @@ var startCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		warning, err := store(c).Start(id)
+		s := store(c)
+		// With NOTIFY_SOCKET, as runc: listen before the process runs, and return once
+		// it said READY=1 (or its init exited).
+		var notify *libcontainer.NotifyListener
+		if notifyHost() != "" {
+			if notify, err = s.ListenNotify(id); err != nil {
+				return err
+			}
+			defer notify.Close()
+		}
+		warning, err := s.Start(id)
 		warn(warning)
-		return err
+		if err != nil || notify == nil {
+			return err
+		}
+		st, err := s.Load(id)
+		if err != nil {
+			return err
+		}
+		return relayReady(notify, st.InitPid, func() bool { return s.Status(st) != specs.StateStopped })
 	},
 }

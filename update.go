@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/berth-runtime/berth/libcontainer"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 )
@@ -36,9 +37,9 @@ Memory sizes take k, m, g suffixes (binary); -1 means unlimited.`,
 		&cli.StringFlag{Name: "memory-swap", Usage: "memory plus swap limit"},
 		&cli.StringFlag{Name: "kernel-memory", Usage: "ignored (kernel memory limits are obsolete), as with runc"},
 		&cli.StringFlag{Name: "kernel-memory-tcp", Usage: "kernel TCP buffer limit (cgroup v1)"},
-		&cli.StringFlag{Name: "pids-limit", Usage: "maximum number of tasks; -1 or 0 unlimited"},
-		&cli.StringFlag{Name: "l3-cache-schema", Usage: "Intel RDT: not supported"},
-		&cli.StringFlag{Name: "mem-bw-schema", Usage: "Intel RDT: not supported"},
+		&cli.StringFlag{Name: "pids-limit", Usage: "maximum number of tasks; -1 unlimited (0 is a limit: no new task)"},
+		&cli.StringFlag{Name: "l3-cache-schema", Usage: "Intel RDT/CAT: the L3 cache schema line of the container's resctrl group (L3:0=ff)"},
+		&cli.StringFlag{Name: "mem-bw-schema", Usage: "Intel RDT/MBA: the memory bandwidth schema line of the container's resctrl group (MB:0=70)"},
 	},
 	Action: func(c *cli.Context) error {
 		id, err := containerID(c)
@@ -49,15 +50,14 @@ Memory sizes take k, m, g suffixes (binary); -1 means unlimited.`,
 		if err != nil {
 			return err
 		}
-		return store(c).Update(id, r)
+		// As with runc, the schemas apply with -r too.
+		rdt := libcontainer.RdtSchemas{L3Cache: c.String("l3-cache-schema"), MemBw: c.String("mem-bw-schema")}
+		return store(c).Update(id, r, rdt)
 	},
 }
 
 // updateRequest builds the requested limits from -r or from the flags.
 func updateRequest(c *cli.Context) (*specs.LinuxResources, error) {
-	if c.IsSet("l3-cache-schema") || c.IsSet("mem-bw-schema") {
-		return nil, fmt.Errorf("update: Intel RDT (--l3-cache-schema, --mem-bw-schema) is not supported")
-	}
 	if file := c.String("resources"); file != "" {
 		return readResources(file)
 	}
@@ -102,10 +102,8 @@ func updateRequest(c *cli.Context) (*specs.LinuxResources, error) {
 	num("memory-swap", func(s string) (e error) { mem().Swap, e = parseRAM(s); return })
 	num("kernel-memory-tcp", func(s string) (e error) { mem().KernelTCP, e = parseRAM(s); return })
 	num("pids-limit", func(s string) error {
+		// 0 is a limit, as in runtime-spec and runc 1.4+ (older runc read it as no limit).
 		v, err := strconv.ParseInt(s, 10, 64)
-		if err == nil && v == 0 {
-			v = -1 // runc: 0 asks for no limit
-		}
 		r.Pids = &specs.LinuxPids{Limit: &v}
 		return err
 	})

@@ -34,7 +34,8 @@ func Enter(s State, pid int, sub SubCgroups) error {
 type SubCgroups map[string]string
 
 // ParseSubCgroups reads runc's --cgroup values, each "[controller[,controller]:]path".
-// The path must stay inside the container's cgroup (no "..", not absolute).
+// As with runc, the path is relative to the container's cgroup even when it starts
+// with "/", so "/" (or ".") is the container's own cgroup; it must not leave it ("..").
 func ParseSubCgroups(values []string) (SubCgroups, error) {
 	sub := SubCgroups{}
 	for _, v := range values {
@@ -42,9 +43,12 @@ func ParseSubCgroups(values []string) (SubCgroups, error) {
 		if !found {
 			ctrls, p = "", v
 		}
-		clean := path.Clean(p)
-		if p == "" || path.IsAbs(p) || clean == "." || clean == ".." || strings.HasPrefix(clean, "../") {
+		clean := path.Clean(strings.TrimLeft(p, "/"))
+		if p == "" || clean == ".." || strings.HasPrefix(clean, "../") {
 			return nil, fmt.Errorf("--cgroup %q: the path must name a sub-cgroup inside the container's", v)
+		}
+		if clean == "." {
+			clean = "" // the container's own cgroup
 		}
 		for _, c := range strings.Split(ctrls, ",") {
 			if _, dup := sub[c]; dup {

@@ -12,7 +12,20 @@ func TestParseSubCgroups(t *testing.T) {
 			t.Errorf("For(%q) = %q, want %q", ctrl, got, want)
 		}
 	}
-	for _, bad := range []string{"", "/abs", "..", "a/../..", "memory:../x", "x:.", "a", "b"} {
+	// runc: relative to the container's cgroup even with a leading "/"; "/" is its own.
+	own, err := ParseSubCgroups([]string{"pids:/", "memory:.", "cpu:/sub/x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ctrl, want := range map[string]string{"pids": "", "memory": "", "cpu": "sub/x", "freezer": ""} {
+		if got := own.For(ctrl); got != want {
+			t.Errorf("For(%q) = %q, want %q", ctrl, got, want)
+		}
+	}
+	if all, err := ParseSubCgroups([]string{"/"}); err != nil || all.For("memory") != "" {
+		t.Errorf(`"/" = %v, %v; want the container's own cgroup`, all, err)
+	}
+	for _, bad := range []string{"", "..", "a/../..", "/../x", "memory:../x", "memory:", "a", "b"} {
 		vals := []string{bad}
 		if bad == "b" {
 			vals = []string{"a", "b"} // two paths for every hierarchy

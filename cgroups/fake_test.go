@@ -107,6 +107,10 @@ func (f *fakeFS) WriteFile(p string, data []byte) error {
 		return perr("open", p, syscall.ENOENT)
 	}
 	dir, base := path.Dir(p), path.Base(p)
+	// The kernel refuses a weight for a cgroup whose cpu.idle is 1.
+	if (base == "cpu.shares" || base == "cpu.weight") && strings.TrimSpace(f.files[dir+"/cpu.idle"]) == "1" {
+		return perr("write", p, syscall.EINVAL)
+	}
 	if base == "cgroup.procs" {
 		if f.cpuset != "" && strings.HasPrefix(dir, f.cpuset+"/") &&
 			(f.files[dir+"/cpuset.cpus"] == "" || f.files[dir+"/cpuset.mems"] == "") {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // Manager places one container's processes in its cgroups and removes those cgroups again.
@@ -31,6 +32,10 @@ type Manager interface {
 	OOMKills() (uint64, error)
 	// Pids lists the processes in the container's cgroup (for kill --all); none once the cgroup is gone.
 	Pids() ([]int, error)
+	// Signal sends sig to every process in the container's cgroups (kill --all, delete).
+	Signal(sig unix.Signal) error
+	// Preflight refuses cgroups a new container must not use: non-empty or frozen ones.
+	Preflight() error
 	// Destroy removes the container's cgroups deepest-first, plus the parents this manager created,
 	// never a parent that existed before Apply or that still holds another container's cgroup.
 	Destroy() error
@@ -50,7 +55,7 @@ func New(cgroupsPath, id string) (Manager, error) {
 type Options struct {
 	CgroupsPath string // linux.cgroupsPath
 	ID          string // the container id
-	// Systemd uses the systemd driver (--systemd-cgroup); a slice:prefix:name CgroupsPath does too.
+	// Systemd uses the systemd driver (--systemd-cgroup); nothing else selects it.
 	Systemd bool
 	// Rootless: the caller is not root (--rootless). The systemd driver then asks the caller's
 	// systemd user instance for the scope, in user.slice by default, as runc does.
@@ -61,7 +66,7 @@ type Options struct {
 
 // NewWithOptions is New with every setting spelled out.
 func NewWithOptions(o Options) (Manager, error) {
-	if o.Systemd || looksSystemd(o.CgroupsPath) {
+	if o.Systemd {
 		return newSystemdManager(sysFS, DetectMode(), o)
 	}
 	return newManager(sysFS, DetectMode(), o.CgroupsPath, o.ID)

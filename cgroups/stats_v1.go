@@ -23,6 +23,12 @@ func (d *v1Driver) stats(f fsOps) (*Stats, error) {
 				err = cpuThrottlingV1(c, s)
 			case "cpuacct":
 				err = cpuacctV1(c, s)
+				if err == nil {
+					// Best effort: older kernels lack cpuacct.usage_all.
+					cpuacctPerCPUV1(c, s)
+				}
+			case "cpuset":
+				err = cpusetStatsV1(c, s)
 			case "memory":
 				err = memoryStatsV1(c, s)
 			case "pids":

@@ -12,7 +12,7 @@ import (
 func (d *v2Driver) stats(f fsOps) (*Stats, error) {
 	c := cgDir{fs: f, dir: d.dir}
 	s := &Stats{}
-	for _, read := range []func(cgDir, *Stats) error{cpuStatsV2, memoryStatsV2, pidsStats, ioStatsV2} {
+	for _, read := range []func(cgDir, *Stats) error{cpuStatsV2, cpusetStatsV2, memoryStatsV2, pidsStats, ioStatsV2, psiStatsV2} {
 		if err := read(c, s); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}

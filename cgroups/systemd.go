@@ -37,11 +37,23 @@ type systemdManager struct {
 	sd          systemdInstance
 	// extra are unit properties from org.systemd.property.* annotations.
 	extra []sd.Property
+	// On a v1 or hybrid host (systemd_v1.go): the host's layout and the unit's path
+	// below each hierarchy's root, for Apply.
+	mode   Mode
+	cgroup string
 }
+
+// legacy: the scope lives in v1 hierarchies (a v1 or hybrid host), where the limits are
+// v1's and systemd's properties have their v1 names.
+func (m *systemdManager) legacy() bool { return m.v1 != nil }
 
 func newSystemdManager(f fsOps, mode Mode, o Options) (*systemdManager, error) {
 	if mode != Unified {
-		return nil, fmt.Errorf("the systemd cgroup driver needs a pure cgroup v2 host (this one is %s)", mode)
+		p, err := parseSystemdPath(o.CgroupsPath, o.ID, false)
+		if err != nil {
+			return nil, err
+		}
+		return newLegacySystemdManager(f, mode, o, p)
 	}
 	inst := systemInstance()
 	if o.Rootless {
@@ -98,13 +110,11 @@ func (m *systemdManager) Apply(pid int) error {
 		sd.PropPids(uint32(pid)),
 		prop("Delegate", true),
 		prop("DefaultDependencies", false),
-		prop("MemoryAccounting", true),
-		prop("CPUAccounting", true),
-		prop("IOAccounting", true),
-		prop("TasksAccounting", true),
 	}
+	props = append(props, accountingProperties(m.legacy())...)
 	props = append(props, m.extra...)
-	return m.sd.do(func(ctx context.Context, conn *sd.Conn) error {
+	var legacyCgroup string
+	err := m.sd.do(func(ctx context.Context, conn *sd.Conn) error {
 		ch := make(chan string, 1)
 		if _, err := conn.StartTransientUnitContext(ctx, m.unit, "replace", props, ch); err != nil {
 			return fmt.Errorf("start transient unit %s in %s: %w", m.unit, m.sd, err)
@@ -120,20 +130,31 @@ func (m *systemdManager) Apply(pid int) error {
 		if !strings.HasPrefix(cg, "/") {
 			return fmt.Errorf("unit %s started but systemd names no cgroup for it", m.unit)
 		}
+		if m.legacy() {
+			legacyCgroup = cg
+			return nil
+		}
 		m.v2.dir = filepath.Join(m.v2.mount, cg)
 		if _, err := m.fs.FSType(m.v2.dir); err != nil {
 			return fmt.Errorf("unit %s started but its cgroup %s is missing: %w", m.unit, m.v2.dir, err)
 		}
 		return nil
 	})
+	if err != nil || !m.legacy() {
+		return err
+	}
+	return m.legacyApply(legacyCgroup, pid)
 }
 
 func (m *systemdManager) Set(r *specs.LinuxResources) error {
 	if r == nil {
 		return nil
 	}
-	props, err := resourceProperties(r)
-	if err != nil {
+	var props []sd.Property
+	var err error
+	if m.legacy() {
+		props = append(resourcePropertiesV1(r), deviceProperties(r.Devices)...)
+	} else if props, err = resourceProperties(r); err != nil {
 		return err
 	}
 	if len(props) > 0 {
@@ -229,7 +250,7 @@ func resourceProperties(r *specs.LinuxResources) ([]sd.Property, error) {
 		}
 	}
 	if r.Pids != nil && r.Pids.Limit != nil {
-		props = append(props, prop("TasksMax", limitValue(*r.Pids.Limit)))
+		props = append(props, prop("TasksMax", limitValue(tasksMax(*r.Pids.Limit))))
 	}
 	if b := r.BlockIO; b != nil && b.Weight != nil && *b.Weight != 0 {
 		props = append(props, prop("IOWeight", blkioWeightToIO(*b.Weight)))

@@ -6,21 +6,16 @@ import (
 	"strings"
 )
 
-// UseSystemd selects the systemd driver for every New (the --systemd-cgroup flag). Without it,
-// a cgroupsPath in systemd's "slice:prefix:name" form selects it too, since no cgroupfs path
-// is written that way and containerd/podman always pair that form with the flag.
+// UseSystemd selects the systemd driver for every New (the --systemd-cgroup flag). It alone
+// chooses the driver, as in runc: without it a "slice:prefix:name" cgroupsPath is a plain
+// cgroupfs path. containerd 1.6 writes that form for any ".slice" pod parent even with
+// SystemdCgroup = false, and Kubernetes' CRI validation starts pods under such parents.
 var UseSystemd bool
 
 // systemdPath is a parsed "slice:prefix:name" cgroupsPath.
 type systemdPath struct {
 	slice string // e.g. system.slice; "" means system.slice
 	unit  string // the transient scope, e.g. berth-<id>.scope
-}
-
-// looksSystemd tells whether p has the slice:prefix:name form.
-func looksSystemd(p string) bool {
-	parts := strings.Split(p, ":")
-	return len(parts) == 3 && !strings.Contains(parts[0], "/") && (parts[0] == "" || strings.HasSuffix(parts[0], ".slice"))
 }
 
 // parseSystemdPath reads cgroupsPath as runc does for --systemd-cgroup; an empty one means

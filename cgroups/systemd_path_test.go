@@ -31,7 +31,4 @@ func TestSystemdPaths(t *testing.T) {
 			t.Errorf("user %q: slice %q, %v; want %s", in, p.slice, err, want)
 		}
 	}
-	if !looksSystemd("system.slice:docker:abc") || !looksSystemd(":p:n") || looksSystemd("/a:b:c") || looksSystemd("/berth/x") || looksSystemd("a:b:c") {
-		t.Error("looksSystemd")
-	}
 }

@@ -33,6 +33,11 @@ func (d *v1Driver) setCPU(f fsOps, r *specs.LinuxResources) error {
 	if err != nil {
 		return err
 	}
+	if idleFirst(cpu) {
+		if err := writeIdle(c, cpu); err != nil {
+			return err
+		}
+	}
 	if cpu.Shares != nil && *cpu.Shares != 0 {
 		if err := c.write("linux.resources.cpu.shares", "cpu.shares", u64(*cpu.Shares)); err != nil {
 			return err
@@ -60,12 +65,22 @@ func (d *v1Driver) setCPU(f fsOps, r *specs.LinuxResources) error {
 	if err := setCFS(c, cpu); err != nil {
 		return err
 	}
-	if cpu.Idle != nil {
-		if err := c.write("linux.resources.cpu.idle", "cpu.idle", i64(*cpu.Idle)); err != nil {
-			return err
-		}
+	if !idleFirst(cpu) {
+		return writeIdle(c, cpu)
 	}
 	return nil
+}
+
+// idleFirst: the kernel refuses a weight (cpu.shares, cpu.weight) for a cgroup whose
+// cpu.idle is 1, so turning idle off goes before the weight, and turning it on after.
+// That way `update --cpu-idle 0 --cpu-share N` works on an idle container.
+func idleFirst(cpu *specs.LinuxCPU) bool { return cpu.Idle != nil && *cpu.Idle == 0 }
+
+func writeIdle(c cgDir, cpu *specs.LinuxCPU) error {
+	if cpu.Idle == nil {
+		return nil
+	}
+	return c.write("linux.resources.cpu.idle", "cpu.idle", i64(*cpu.Idle))
 }
 
 // setCFS writes period, quota and burst. The kernel checks each write against the values already

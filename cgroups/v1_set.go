@@ -48,12 +48,26 @@ func (d *v1Driver) setPids(f fsOps, r *specs.LinuxResources) error {
 	return c.write(field, "pids.max", pidsMax(*r.Pids.Limit))
 }
 
-// pidsMax is the pids.max value for a limit: zero or negative means no limit, as in runc.
+// pidsMax is the pids.max value for linux.resources.pids.limit. runtime-spec (1.3) and
+// runc (1.4+) read -1 as no limit and 0 as a limit: no new task. runc writes 1 for it,
+// which is the same in a cgroup that always holds the container's init (a fork fails
+// either way) and what systemd's TasksMax takes; berth does the same.
 func pidsMax(limit int64) string {
-	if limit <= 0 {
-		return "max"
+	if n := tasksMax(limit); n >= 0 {
+		return i64(n)
 	}
-	return i64(limit)
+	return "max"
+}
+
+// tasksMax is pidsMax as a number; -1 is no limit.
+func tasksMax(limit int64) int64 {
+	switch {
+	case limit < 0:
+		return -1
+	case limit == 0:
+		return 1
+	}
+	return limit
 }
 
 func (d *v1Driver) setHugetlb(f fsOps, r *specs.LinuxResources) error {

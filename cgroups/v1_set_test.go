@@ -203,3 +203,35 @@ func TestV1FreezeAndStatus(t *testing.T) {
 		t.Errorf("freezer.state = %q", f.files["/sys/fs/cgroup/freezer/berth/c1/freezer.state"])
 	}
 }
+
+// runtime-spec 1.3 / runc 1.4+: -1 is no limit, 0 a limit (runc writes 1: no new task).
+func TestPidsMax(t *testing.T) {
+	for limit, want := range map[int64]string{-1: "max", -5: "max", 0: "1", 1: "1", 40: "40"} {
+		if got := pidsMax(limit); got != want {
+			t.Errorf("pidsMax(%d) = %q, want %q", limit, got, want)
+		}
+	}
+}
+
+// An idle cgroup takes no weight: idle 0 goes before cpu.shares, idle 1 after it, so both
+// "stop being idle and take shares" and "take shares and become idle" work.
+func TestCPUIdleOrderAroundShares(t *testing.T) {
+	f, m := appliedHybrid(t, map[string]string{"cpu.shares": "1024", "cpu.idle": "1"})
+	idle := func(v int64) *specs.LinuxResources {
+		return &specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: ptr[uint64](512), Idle: ptr(v)}}
+	}
+	if err := m.Set(idle(0)); err != nil {
+		t.Fatalf("idle 0 with shares on an idle cgroup: %v", err)
+	}
+	d := "/sys/fs/cgroup/cpu/berth/c1/"
+	if want := []string{d + "cpu.idle=0", d + "cpu.shares=512"}; !reflect.DeepEqual(f.writes, want) {
+		t.Errorf("writes %q, want %q", f.writes, want)
+	}
+	f.writes = nil
+	if err := m.Set(idle(1)); err != nil {
+		t.Fatalf("idle 1 with shares: %v", err)
+	}
+	if want := []string{d + "cpu.shares=512", d + "cpu.idle=1"}; !reflect.DeepEqual(f.writes, want) {
+		t.Errorf("writes %q, want %q", f.writes, want)
+	}
+}

@@ -47,6 +47,11 @@ func setCPUV2(c cgDir, r *specs.LinuxResources) error {
 	if (cpu.RealtimeRuntime != nil && *cpu.RealtimeRuntime != 0) || (cpu.RealtimePeriod != nil && *cpu.RealtimePeriod != 0) {
 		return errors.New("linux.resources.cpu.realtimeRuntime/realtimePeriod: cgroup v2 has no realtime group scheduling")
 	}
+	if idleFirst(cpu) {
+		if err := writeIdle(c, cpu); err != nil {
+			return err
+		}
+	}
 	if cpu.Shares != nil && *cpu.Shares != 0 {
 		if err := c.write("linux.resources.cpu.shares", "cpu.weight", u64(sharesToWeight(*cpu.Shares))); err != nil {
 			return err
@@ -66,10 +71,8 @@ func setCPUV2(c cgDir, r *specs.LinuxResources) error {
 			return err
 		}
 	}
-	if cpu.Idle != nil {
-		if err := c.write("linux.resources.cpu.idle", "cpu.idle", i64(*cpu.Idle)); err != nil {
-			return err
-		}
+	if !idleFirst(cpu) {
+		return writeIdle(c, cpu)
 	}
 	return nil
 }

@@ -1,46 +1,108 @@
 #!/usr/bin/env bash
-# Compares berth, runc and crun on the same bundle, side by side in one run, and prints
-# berth's ratio to each (below 1: berth is faster). Three measurements:
-#   run        create + start + wait + delete of a container running /bin/true, back to back
-#   run-idle   the same after 200 ms of quiet, as when an engine starts one container: the
-#              first cgroup migration after a quiet spell waits for an RCU grace period
-#   exec       `exec true` in a running container, back to back
-# Usage: contrib/bench.sh BERTH BUNDLE_TEMPLATE   (RUNS=n to change the sample size)
+# Compares berth with runc and crun on the same bundle, side by side in one run, and prints
+# berth's ratio to each (below 1: berth is better). Runtimes are interleaved round by round
+# (their order rotating), and each figure is the median over the rounds, so a noisy spell
+# of the machine hits every runtime alike. Measured, per runtime:
+#   run min/median   create + start + wait + delete of a container running /bin/true
+#                    (hyperfine), back to back
+#   run-idle         the same after 200 ms of quiet, as when an engine starts one container
+#   exec             `exec true` in a running container
+#   cpu, faults, cs  CPU time (user + sys), page faults and context switches per `run`, of
+#                    the whole process tree (perf stat, software counters, minus the loop)
+#   syscalls         system calls per `run` of the whole tree (strace -f -c), without the
+#                    Go runtime's own housekeeping (futex, mmap, signal set-up, ...: see
+#                    NOISE below), so the runtimes' work is compared, not their languages
+#   rss              peak resident set of the largest process of a `run` (GNU time %M)
+#   parallel 4 / 8   containers per second, 40 `run`s with 4 or 8 at a time
+#   binary           the executable's size (crun: plus the shared libraries it loads)
+# Raw numbers stay in OUT (default _build/bench/DATE): one line per sample in samples.txt.
+#
+# crun 1.8 refuses a hybrid cgroup host while any controller is left on the cgroup2 mount
+# (here: hugetlb). Like systemd on hybrid hosts, the bench then mounts that controller as a
+# v1 hierarchy at /sys/fs/cgroup/hugetlb for its duration, says so, and unmounts it after.
+# Run it on a quiet machine: other containers started meanwhile get hugetlb cgroups too,
+# and the hierarchy can only go once they are gone.
+#
+# Usage: contrib/bench.sh BERTH BUNDLE_TEMPLATE
+#   ROUNDS=n (default 5), RUNS=n hyperfine runs per round (default 20), LOOP=n runs per
+#   counter sample (default 10), RUNTIMES="runc crun" the others to compare with.
 set -euo pipefail
 
 berth=${1:?usage: bench.sh BERTH BUNDLE}
 template=${2:?usage: bench.sh BERTH BUNDLE}
-runs=${RUNS:-50}
+rounds=${ROUNDS:-5} runs=${RUNS:-20} loop=${LOOP:-10}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-command -v hyperfine >/dev/null || { echo "bench: needs hyperfine (make bench-deps)" >&2; exit 1; }
+repo=$(cd "$here/.." && pwd)
+out=${OUT:-$repo/_build/bench/$(date +%Y%m%d-%H%M%S)}
+for tool in hyperfine perf strace /usr/bin/time jq; do
+	command -v "$tool" >/dev/null || { echo "bench: needs $tool (make bench-deps)" >&2; exit 1; }
+done
+mkdir -p "$out"
+samples=$out/samples.txt
+: >"$samples"
+
+# Go-runtime housekeeping left out of the syscall count: memory, threads, signals, timers.
+NOISE='^(futex|mmap|munmap|madvise|mprotect|brk|nanosleep|clock_nanosleep|clock_gettime|rt_sigaction|rt_sigprocmask|rt_sigreturn|sigaltstack|sched_yield|sched_getaffinity|gettid|getpid|tgkill|arch_prctl|set_tid_address|set_robust_list|rseq|prlimit64|epoll_create1|epoll_ctl|epoll_pwait|eventfd2|pipe2|fcntl)$'
 
 work=$(mktemp -d)
+mounted_hugetlb=0
 cleanup() {
+	local rt
 	for rt in "${runtimes[@]:-}"; do
-		[[ -n $rt ]] && "$rt" --root "$work/root-$(basename "$rt")" delete --force "sleeper-$(basename "$rt")" >/dev/null 2>&1
+		[[ -n $rt ]] && "$rt" --root "$(root_of "$rt")" delete --force "sleeper-$(name_of "$rt")" >/dev/null 2>&1
 	done
 	rm -rf --one-file-system "$work"
+	((mounted_hugetlb)) && unmount_hugetlb
+}
+
+# unmount_hugetlb: the hierarchy goes, and hugetlb back to cgroup2, only once no cgroup is
+# left in it: unmounting earlier would only hide it. The bench's own containers are gone by
+# now; others started meanwhile on this machine may need a moment more.
+unmount_hugetlb() {
+	local h=/sys/fs/cgroup/hugetlb tries=50
+	while ((tries-- > 0)); do
+		if [[ -z $(find "$h" -mindepth 1 -type d 2>/dev/null) ]]; then
+			umount "$h" && rmdir "$h" && echo "bench: unmounted the hugetlb v1 hierarchy again" >&2
+			return
+		fi
+		sleep 0.1
+	done
+	echo "bench: $h still holds cgroups of other containers ($(find "$h" -mindepth 1 -type d | head -3 | tr '\n' ' ')):" \
+		"left mounted; 'umount $h && rmdir $h' once they are gone returns hugetlb to cgroup2" >&2
 }
 trap cleanup EXIT
+
+name_of() { basename "$1"; }
+root_of() { echo "$work/root-$(name_of "$1")"; }
+run_cmd() { echo "$1 --root $(root_of "$1") run -b $work/bundle bench-$(name_of "$1")"; }
+exec_cmd() { echo "$1 --root $(root_of "$1") exec sleeper-$(name_of "$1") true"; }
+
 ROOTFS_FROM=$template/rootfs RUNTIME=$berth "$here/mkbundle.sh" "$work/bundle" true
 # crun 1.8 refuses newer ociVersion strings; the config uses nothing newer than 1.0.2.
 jq '.ociVersion = "1.0.2"' "$work/bundle/config.json" >"$work/config.json" && mv "$work/config.json" "$work/bundle/config.json"
-# A second bundle on the same rootfs for the exec target (runc wants a real rootfs path).
 mkdir -p "$work/sleeper"
 jq --arg r "$work/bundle/rootfs" '.root.path = $r | .process.args = ["sleep", "100000"]' \
 	"$work/bundle/config.json" >"$work/sleeper/config.json"
 
-# Each runtime keeps its state in its own root so a leftover never collides with another.
-root_of() { echo "$work/root-$(basename "$1")"; }
-run_cmd() { echo "$1 --root $(root_of "$1") run -b $work/bundle bench-$(basename "$1")"; }
-exec_cmd() { echo "$1 --root $(root_of "$1") exec sleeper-$(basename "$1") true"; }
+# hybrid_for_crun: on a hybrid host whose cgroup2 mount still holds controllers, move them to
+# v1 hierarchies (only hugetlb is ever left there by the kernel's defaults).
+hybrid_for_crun() {
+	local ctrls=/sys/fs/cgroup/unified/cgroup.controllers
+	[[ -r $ctrls && -n $(cat "$ctrls") ]] || return 0
+	[[ $(cat "$ctrls") == hugetlb ]] || { echo "bench: cgroup2 holds $(cat "$ctrls"); crun will refuse" >&2; return 0; }
+	mkdir -p /sys/fs/cgroup/hugetlb
+	mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb
+	mounted_hugetlb=1
+	echo "bench: mounted the hugetlb controller as a v1 hierarchy at /sys/fs/cgroup/hugetlb (crun refuses hybrid hosts otherwise); undone at the end" >&2
+}
 
 # A runtime that cannot run the bundle once is left out rather than timed.
 runtimes=()
-for rt in "$berth" $(command -v runc crun || true); do
+for rt in "$berth" $(command -v ${RUNTIMES:-runc crun} || true); do
+	[[ $(name_of "$rt") == crun ]] && hybrid_for_crun
 	read -r -a cmd <<<"$(run_cmd "$rt")"
 	if "${cmd[@]}" >/dev/null 2>"$work/err" &&
-		"$rt" --root "$(root_of "$rt")" run -d -b "$work/sleeper" "sleeper-$(basename "$rt")" </dev/null >/dev/null 2>"$work/err"; then
+		"$rt" --root "$(root_of "$rt")" run -d -b "$work/sleeper" "sleeper-$(name_of "$rt")" </dev/null >/dev/null 2>"$work/err"; then
 		runtimes+=("$rt")
 	else
 		echo "bench: leaving out $rt: $(head -n1 "$work/err")" >&2
@@ -48,34 +110,108 @@ for rt in "$berth" $(command -v runc crun || true); do
 done
 [[ ${runtimes[0]:-} == "$berth" ]] || { echo "bench: $berth cannot run the bundle" >&2; exit 1; }
 
-# measure NAME HYPERFINE_ARGS... -- CMD_FN: one hyperfine session over every runtime,
-# so the runtimes share the machine's state; prints "NAME RUNTIME MEAN_MS" lines.
-measure() {
-	local name=$1 fn
-	shift
-	local opts=()
-	while [[ $1 != -- ]]; do opts+=("$1"); shift; done
-	fn=$2
-	local cmds=()
-	for rt in "${runtimes[@]}"; do cmds+=("$("$fn" "$rt")"); done
-	hyperfine -N --warmup 5 --runs "$runs" "${opts[@]}" --export-json "$work/$name.json" "${cmds[@]}" >&2
-	jq -r --arg n "$name" '.results[] | "\($n) \(.command | split(" ")[0] | split("/")[-1]) \(.mean * 1000) \(.median * 1000)"' "$work/$name.json"
+# sample ROUND RUNTIME METRIC VALUE
+sample() { echo "$1 $(name_of "$2") $3 $4" >>"$samples"; }
+
+# time_cmds ROUND METRIC PREPARE FN: one hyperfine session over every runtime (in this
+# round's order), recording the min and median of each.
+time_cmds() {
+	local round=$1 metric=$2 prepare=$3 fn=$4 rt cmds=() opts=()
+	[[ -n $prepare ]] && opts=(--prepare "$prepare")
+	for rt in "${order[@]}"; do cmds+=("$("$fn" "$rt")"); done
+	hyperfine -N --warmup 3 --runs "$runs" "${opts[@]}" --export-json "$work/h.json" "${cmds[@]}" >/dev/null 2>&1
+	local i=0
+	for rt in "${order[@]}"; do
+		sample "$round" "$rt" "$metric-min" "$(jq ".results[$i].min * 1000" "$work/h.json")"
+		sample "$round" "$rt" "$metric" "$(jq ".results[$i].median * 1000" "$work/h.json")"
+		i=$((i + 1))
+	done
 }
 
-{
-	measure run -- run_cmd
-	measure run-idle --prepare "sleep 0.2" -- run_cmd
-	measure exec -- exec_cmd
-} >"$work/results"
+# counters ROUND RUNTIME: perf's software counters over LOOP runs, less an empty loop.
+counters() {
+	local round=$1 rt=$2 script
+	script="for i in \$(seq $loop); do $(run_cmd "$rt") >/dev/null; done"
+	perf stat -x, -e task-clock,page-faults,context-switches -o "$work/perf" -- sh -c "$script"
+	perf stat -x, -e task-clock,page-faults,context-switches -o "$work/perf0" -- sh -c "for i in \$(seq $loop); do /bin/true; done"
+	local metric ev
+	for pair in cpu:task-clock faults:page-faults cs:context-switches; do
+		metric=${pair%%:*} ev=${pair#*:}
+		sample "$round" "$rt" "$metric" "$(awk -F, -v ev="$ev" -v n="$loop" '
+			FNR == 1 { f++ } $3 == ev || $3 ~ "^" ev ":" { v[f] = $1 }
+			END { printf "%.3f", (v[1] - v[2]) / n }' "$work/perf" "$work/perf0")"
+	done
+	/usr/bin/time -f %M -o "$work/rss" $(run_cmd "$rt") >/dev/null
+	sample "$round" "$rt" rss "$(awk '{ printf "%.2f", $1 / 1024 }' "$work/rss")"
+}
 
-echo
-printf '%-9s %-8s %9s %9s %12s\n' what runtime "mean ms" "median ms" "berth/this"
-b=$(basename "$berth")
-awk -v b="$b" '
-	{ mean[$1, $2] = $3; med[$1, $2] = $4; if (!seen[$1]++) order[++n] = $1; if (!rs[$2]++) rts[++m] = $2 }
-	END {
-		for (i = 1; i <= n; i++) for (j = 1; j <= m; j++) {
-			w = order[i]; r = rts[j]
-			if ((w, r) in mean) printf "%-9s %-8s %9.2f %9.2f %12.2f\n", w, r, mean[w, r], med[w, r], mean[w, b] / mean[w, r]
+# parallel ROUND RUNTIME P: containers per second, 40 runs, P at a time.
+parallel() {
+	local round=$1 rt=$2 p=$3 n=40 t0 t1
+	t0=$(date +%s%N)
+	seq "$n" | xargs -P "$p" -I{} sh -c "$rt --root $(root_of "$rt") run -b $work/bundle par-$(name_of "$rt")-{} >/dev/null"
+	t1=$(date +%s%N)
+	sample "$round" "$rt" "par$p" "$(awk -v n="$n" -v t="$((t1 - t0))" 'BEGIN { printf "%.1f", n / (t / 1e9) }')"
+}
+
+for ((round = 1; round <= rounds; round++)); do
+	# Rotate the order so no runtime always goes first.
+	order=("${runtimes[@]:round % ${#runtimes[@]}}" "${runtimes[@]:0:round % ${#runtimes[@]}}")
+	echo "bench: round $round/$rounds (${order[*]##*/})" >&2
+	time_cmds "$round" run "" run_cmd
+	time_cmds "$round" run-idle "sleep 0.2" run_cmd
+	time_cmds "$round" exec "" exec_cmd
+	for rt in "${order[@]}"; do counters "$round" "$rt"; done
+	for p in 4 8; do
+		for rt in "${order[@]}"; do parallel "$round" "$rt" "$p"; done
+	done
+done
+
+# Once: syscalls (deterministic enough) and sizes.
+for rt in "${runtimes[@]}"; do
+	strace -f -c -o "$work/strace" $(run_cmd "$rt") >/dev/null 2>&1 || true
+	# strace -c rows: % time, seconds, usecs/call, calls, [errors,] syscall.
+	sample 0 "$rt" syscalls "$(awk -v noise="$NOISE" '
+		$1 ~ /^[0-9.]+$/ && $NF != "total" && $NF !~ noise { sum += $4 }
+		END { print sum + 0 }' "$work/strace")"
+	cp "$work/strace" "$out/strace-$(name_of "$rt").txt"
+	size=$(stat -Lc %s "$rt")
+	if [[ $(name_of "$rt") == crun ]]; then
+		for lib in $(ldd "$rt" | awk '$3 ~ /^\// { print $3 }'); do size=$((size + $(stat -Lc %s "$lib"))); done
+	fi
+	sample 0 "$rt" binary "$(awk -v s="$size" 'BEGIN { printf "%.2f", s / 1048576 }')"
+done
+
+# The table: the median over rounds of each metric, and berth's ratio to each other runtime.
+b=$(name_of "$berth")
+{
+	printf '%-16s' metric
+	for rt in "${runtimes[@]}"; do printf '%12s' "$(name_of "$rt")"; done
+	for rt in "${runtimes[@]:1}"; do printf '%14s' "berth/$(name_of "$rt")"; done
+	echo
+	awk -v b="$b" -v names="$(for rt in "${runtimes[@]}"; do name_of "$rt"; done | tr '\n' ' ')" '
+		{ v[$3, $2] = v[$3, $2] " " $4; if (!seen[$3]++) metrics[++m] = $3 }
+		function median(s,   a, n, i, j, t) {
+			n = split(s, a, " ")
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+			return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 		}
-	}' "$work/results"
+		END {
+			k = split(names, rt, " ")
+			unit["run"] = "ms"; unit["run-min"] = "ms"; unit["run-idle"] = "ms"; unit["run-idle-min"] = "ms"
+			unit["exec"] = "ms"; unit["exec-min"] = "ms"; unit["cpu"] = "ms"; unit["rss"] = "MiB"
+			unit["binary"] = "MiB"; unit["par4"] = "/s"; unit["par8"] = "/s"
+			for (i = 1; i <= m; i++) {
+				x = metrics[i]; label = x (x in unit ? " " unit[x] : "")
+				printf "%-16s", label
+				for (j = 1; j <= k; j++) printf "%12s", ((x, rt[j]) in v) ? sprintf("%.2f", median(v[x, rt[j]])) : "-"
+				for (j = 2; j <= k; j++) {
+					if ((x, rt[j]) in v && (x, b) in v && median(v[x, rt[j]]) > 0)
+						printf "%14.2f", median(v[x, b]) / median(v[x, rt[j]])
+					else printf "%14s", "-"
+				}
+				printf "\n"
+			}
+		}' "$samples"
+} | tee "$out/table.txt"
+echo "bench: raw samples and strace summaries in $out" >&2

@@ -24,7 +24,7 @@ packages=(
 	umoci          # the VM lane's busybox image for podman and containerd (tests/vm/busybox-image.sh)
 )
 if [[ ${1:-} == --bench ]]; then
-	packages+=(runc crun hyperfine)
+	packages+=(runc crun hyperfine linux-perf strace time)
 fi
 missing=()
 for pkg in "${packages[@]}"; do

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/containerd/console"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,7 +18,11 @@ const devptsMagic = 0x1cd1
 // The peer comes from TIOCGPTPEER on the master and the /dev/console bind from that very
 // fd through open_tree/move_mount: no path under /dev/pts is ever looked up, so a symlink
 // planted there cannot redirect the bind (CVE-2025-52565).
-func setupConsole(sock int, p *configs.Process, mountConsole bool) error {
+//
+// A foreground pty (berth copies its output to the caller's terminal) has ONLCR cleared
+// before the process can write, as runc does: the caller's terminal already turns "\n"
+// into "\r\n", and the container's "hi\n" must not arrive as "hi\r\n".
+func setupConsole(sock int, p *configs.Process, mountConsole, foreground bool) error {
 	master, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("process.terminal: open /dev/ptmx: %w", err)
@@ -42,6 +47,11 @@ func setupConsole(sock int, p *configs.Process, mountConsole bool) error {
 		ws := &unix.Winsize{Row: p.ConsoleHeight, Col: p.ConsoleWidth}
 		if err := unix.IoctlSetWinsize(master, unix.TIOCSWINSZ, ws); err != nil {
 			return fmt.Errorf("process.consoleSize: %w", err)
+		}
+	}
+	if foreground {
+		if err := console.ClearONLCR(uintptr(master)); err != nil {
+			return fmt.Errorf("process.terminal: clear ONLCR: %w", err)
 		}
 	}
 	if mountConsole {

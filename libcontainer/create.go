@@ -12,6 +12,7 @@ import (
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/berth-runtime/berth/nsenter"
 	"github.com/berth-runtime/berth/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -40,6 +41,8 @@ type CreateOpts struct {
 	// BeforeHostChanges, if set, is called before Create makes anything on the host
 	// (state directory, cgroup, processes).
 	BeforeHostChanges func()
+	// NotifySocket: the caller has NOTIFY_SOCKET; give the container one (notify.go).
+	NotifySocket bool
 	// Stdio for the container; nil entries mean the caller's own.
 	Stdin, Stdout, Stderr *os.File
 }
@@ -52,12 +55,14 @@ func (s Store) Create(o CreateOpts) (*State, *os.File, error) {
 	if err := ValidateID(o.ID); err != nil {
 		return nil, nil, err
 	}
+	sp := stagelog.Begin("load config", o.Bundle+"/config.json")
 	spec, err := specconv.LoadSpec(o.Bundle)
-	if err != nil {
+	if sp.End(err) != nil {
 		return nil, nil, err
 	}
+	sp = stagelog.Begin("convert config", o.ID)
 	cfg, err := specconv.Convert(spec, specconv.Options{ID: o.ID, Bundle: o.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring})
-	if err != nil {
+	if sp.End(err) != nil {
 		return nil, nil, err
 	}
 	if o.ForegroundTerminal && o.ConsoleSocket == "" && o.ForegroundSize[0] > 0 && o.ForegroundSize[1] > 0 {
@@ -70,11 +75,22 @@ func (s Store) Create(o CreateOpts) (*State, *os.File, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// The id first: an existing container's own cgroup would fail the check below.
+	if _, err := os.Lstat(s.dir(o.ID)); err == nil {
+		return nil, nil, fmt.Errorf("container %q already exists", o.ID)
+	}
+	// A cgroup with processes in it, or a frozen one, is refused before anything is made
+	// (init would hang in a frozen one). Rootless, a cgroup berth may not even read is
+	// left to placeInCgroup's judgement.
+	if err := cg.Preflight(); err != nil && !(o.Rootless && errors.Is(err, os.ErrPermission)) {
+		return nil, nil, err
+	}
 	if o.BeforeHostChanges != nil {
 		o.BeforeHostChanges()
 	}
+	sp = stagelog.Begin("make state dir", s.dir(o.ID))
 	dir, err := s.reserve(o.ID)
-	if err != nil {
+	if sp.End(err) != nil {
 		return nil, nil, err
 	}
 	c := &creation{store: s, opts: o, cfg: cfg, dir: dir, cg: cg, seccomp: s.compileSeccomp(cfg.Seccomp)}
@@ -102,6 +118,9 @@ type creation struct {
 }
 
 func (c *creation) run() (*State, *os.File, error) {
+	if err := c.setupNotify(); err != nil {
+		return nil, nil, err
+	}
 	lis, err := listenExecSock(c.dir)
 	if err != nil {
 		return nil, nil, err
@@ -131,13 +150,15 @@ func (c *creation) run() (*State, *os.File, error) {
 	// (see msgCgroupPlaced); every other namespace exists before init runs.
 	newCgroupNS := ns.newFlags&unix.CLONE_NEWCGROUP != 0
 	ns.newFlags &^= unix.CLONE_NEWCGROUP
+	sp := stagelog.Begin("prepare cgroup", c.cfg.CgroupsPath)
 	into, err := c.prepareCgroup()
-	if err != nil {
+	if sp.End(err) != nil {
 		return nil, nil, err
 	}
 	if into != nil {
 		defer into.Close()
 	}
+	sp = stagelog.Begin("spawn init", "nsenter")
 	pid, sync, inCgroup, err := startInit(initLaunch{
 		stdio:    [3]int{fdOf(c.opts.Stdin, os.Stdin), fdOf(c.opts.Stdout, os.Stdout), fdOf(c.opts.Stderr, os.Stderr)},
 		extraFDs: extra,
@@ -151,14 +172,18 @@ func (c *creation) run() (*State, *os.File, error) {
 			TimeOffsets: c.cfg.TimeOffsets,
 			IntoCgroup:  into,
 			OnReady: func(pid int) error {
+				if err := checkJoinedUserMaps(c.cfg, pid); err != nil {
+					return err
+				}
 				// Stage 1's resctrl group is inherited by init and everything it forks
 				// (resctrl moves one thread, so this cannot wait until init runs Go).
 				c.rdtPlaced = c.cfg.IntelRdt != nil
 				return applyIntelRdt(c.opts.ID, c.cfg.IntelRdt, pid)
 			},
+			OnStage: nsenterStages(),
 		},
 	})
-	if err != nil {
+	if sp.End(err) != nil {
 		return nil, nil, err
 	}
 	defer sync.Close()
@@ -178,7 +203,8 @@ func (c *creation) run() (*State, *os.File, error) {
 
 	// Init is in its network namespace, waiting for its config: the devices are there
 	// before any hook or the user process runs.
-	if err := moveNetDevices(c.cfg.NetDevices, pid); err != nil {
+	sp = stagelog.Begin("move net devices", "")
+	if err := sp.End(moveNetDevices(c.cfg.NetDevices, pid)); err != nil {
 		return nil, nil, err
 	}
 
@@ -189,7 +215,9 @@ func (c *creation) run() (*State, *os.File, error) {
 	ch := newChannel(sync)
 	if err := ch.send(message{Type: msgConfig, Config: &initConfig{
 		Mode: modeCreate, ID: c.opts.ID, Bundle: c.opts.Bundle, Config: c.cfg, Pid: pid,
-		PreserveFDs: extra, ExtraEnv: listenEnv(nListen), NewCgroupNS: newCgroupNS,
+		PreserveFDs: extra, ExtraEnv: listenEnv(nListen), NewCgroupNS: newCgroupNS, MountSources: idmapped.idx,
+		ForegroundTTY: c.cfg.Process.Terminal && c.opts.ConsoleSocket == "",
+		Debug:         stagelog.On(),
 	}}); err != nil {
 		return nil, nil, fmt.Errorf("send config to init: %w", err)
 	}
@@ -198,7 +226,8 @@ func (c *creation) run() (*State, *os.File, error) {
 	// does anything else, so nothing of the container ever runs outside its cgroup.
 	c.cgPlaced = true
 	if !inCgroup {
-		if err := c.placeInCgroup(pid); err != nil {
+		sp = stagelog.Begin("place init in cgroup", c.cfg.CgroupsPath)
+		if err := sp.End(c.placeInCgroup(pid)); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -214,11 +243,13 @@ func (c *creation) run() (*State, *os.File, error) {
 	if err := idmapped.send(ch); err != nil {
 		return nil, nil, err
 	}
-	if _, err := ch.expect(msgMountsDone); err != nil {
+	sp = stagelog.Begin("wait for init", "mounts-done")
+	if _, err := ch.expect(msgMountsDone); sp.End(err) != nil {
 		return nil, nil, err
 	}
 	// Limits go on once init's own setup is done, as runc does: pids.max counts init's threads.
-	if err := c.cg.Set(c.cfg.Resources); err != nil {
+	sp = stagelog.Begin("set cgroup limits", c.cfg.CgroupsPath)
+	if err := sp.End(c.cg.Set(c.cfg.Resources)); err != nil {
 		return nil, nil, err
 	}
 	// runtime-spec's lifecycle runs these hooks after step 2 (the environment exists),
@@ -233,14 +264,16 @@ func (c *creation) run() (*State, *os.File, error) {
 		return nil, nil, err
 	}
 	// The filter compiled meanwhile; init loads it right before exec.
+	sp = stagelog.Begin("wait for seccomp filter", "")
 	prog, err := c.seccomp.wait()
-	if err != nil {
+	if sp.End(err) != nil {
 		return nil, nil, err
 	}
 	if err := ch.send(message{Type: msgHooksDone, Seccomp: prog}); err != nil {
 		return nil, nil, fmt.Errorf("tell init hooks are done: %w", err)
 	}
-	if _, err := ch.expect(msgReady); err != nil {
+	sp = stagelog.Begin("wait for init", "ready")
+	if _, err := ch.expect(msgReady); sp.End(err) != nil {
 		return nil, nil, err
 	}
 	// The master arrives before ready (foreground terminal only).
@@ -248,7 +281,8 @@ func (c *creation) run() (*State, *os.File, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := c.store.Save(st); err != nil {
+	sp = stagelog.Begin("save state", c.dir+"/state.json")
+	if err := sp.End(c.store.Save(st)); err != nil {
 		return nil, nil, err
 	}
 	if c.opts.PidFile != "" {
@@ -309,6 +343,11 @@ func (c *creation) undo() {
 	c.seccomp.wait() // let the compiler finish before its cache's parent may go
 	if c.pid > 0 {
 		unix.Kill(c.pid, unix.SIGKILL)
+		// A cgroup frozen under init (the wait for it timed out) is thawed first: a
+		// frozen task does not act on SIGKILL (cgroup v1), so the wait would never end.
+		if frozen, _ := c.cg.Frozen(); c.cgPlaced && frozen {
+			c.cg.Thaw()
+		}
 		var ws unix.WaitStatus
 		unix.Wait4(c.pid, &ws, 0, nil)
 	}

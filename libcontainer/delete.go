@@ -3,17 +3,22 @@ package libcontainer
 import (
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/berth-runtime/berth/cgroups"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
-// Delete removes a stopped container: its cgroup, its state, then runs the poststop
-// hooks (whose failure is only a warning). A created or running container is refused
-// unless force, which kills it first. force also clears a half-created container.
+// drainTimeout bounds the wait for killed processes to leave the container's cgroup. Only a
+// process stuck in the kernel (uninterruptible sleep) takes longer than a moment.
+var drainTimeout = 10 * time.Second
+
+// Delete removes a stopped container: whatever is left in its cgroup, the cgroup, its
+// state, then runs the poststop hooks (whose failure is only a warning). A created or
+// running container is refused unless force, which kills it first. force also clears a
+// half-created container.
 func (s Store) Delete(id string, force bool) (warning error, err error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
@@ -38,15 +43,18 @@ func (s Store) Delete(id string, force bool) (warning error, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if status := s.Status(st); status != specs.StateStopped {
-		if !force {
-			return nil, fmt.Errorf("cannot delete container %q that is %s: stop it first or use --force", id, status)
-		}
-		if err := stopAll(st); err != nil {
-			return nil, err
-		}
+	if status := s.Status(st); status != specs.StateStopped && !force {
+		return nil, fmt.Errorf("cannot delete container %q that is %s: stop it first or use --force", id, status)
 	}
-	if err := cgroups.Load(st.Cgroup).Destroy(); err != nil {
+	// A stopped container may still have processes: with a pid namespace that is not its
+	// own (a pod's, the host's), init's death kills nobody else, so its orphans and
+	// `exec -d` processes live on in its cgroup, which could then not be removed.
+	sp := stagelog.Begin("kill and wait", id)
+	if err := sp.End(killEverything(st)); err != nil {
+		return nil, err
+	}
+	sp = stagelog.Begin("remove cgroup", st.Config.CgroupsPath)
+	if err := sp.End(cgroups.Load(st.Cgroup).Destroy()); err != nil {
 		return nil, fmt.Errorf("remove cgroup: %w", err)
 	}
 	if st.Config != nil {
@@ -55,40 +63,49 @@ func (s Store) Delete(id string, force bool) (warning error, err error) {
 		}
 	}
 	state := s.OCIState(st)
-	if err := s.remove(id); err != nil {
+	sp = stagelog.Begin("remove state dir", s.dir(id))
+	if err := sp.End(s.remove(id)); err != nil {
 		return nil, fmt.Errorf("remove state: %w", err)
 	}
 	return runHooks("poststop", hookList(st.Config.Hooks, "poststop"), state), nil
 }
 
-// stopAll SIGKILLs the container's processes and waits until init is gone.
-func stopAll(st *State) error {
-	if err := killAll(st, unix.SIGKILL); err != nil && processAlive(st.InitPid, st.InitStartTime) {
-		return err
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for processAlive(st.InitPid, st.InitStartTime) {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("container %q: init %d did not die after SIGKILL", st.ID, st.InitPid)
+// killEverything SIGKILLs init and every process in the container's cgroup, and waits
+// until init is dead and the cgroup is empty, re-sending SIGKILL meanwhile (a process
+// that was forking as the first one arrived). Nothing to kill costs one cgroup read.
+func killEverything(st *State) error {
+	cg := cgroups.Load(st.Cgroup)
+	hasCgroup := len(st.Cgroup.Paths) > 0
+	deadline := time.Now().Add(drainTimeout)
+	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+		initAlive := processAlive(st.InitPid, st.InitStartTime)
+		var left []int
+		if hasCgroup {
+			pids, err := cg.Pids()
+			if err != nil {
+				return fmt.Errorf("container %q: %w", st.ID, err)
+			}
+			left = pids
 		}
-		// Our own child (berth run): reap it, or it stays a zombie... which
-		// processAlive already counts as dead.
-		time.Sleep(5 * time.Millisecond)
-	}
-	if len(st.Cgroup.Paths) == 0 {
-		return nil
-	}
-	// Other processes of the cgroup (no pid namespace) may take a moment longer.
-	for i := 0; i < 200; i++ {
-		pids, err := cgroups.Load(st.Cgroup).Pids()
-		if err != nil || len(pids) == 0 {
+		if !initAlive && len(left) == 0 {
 			return nil
 		}
-		for _, p := range pids {
-			unix.Kill(p, unix.SIGKILL)
+		if time.Now().After(deadline) {
+			if initAlive {
+				return fmt.Errorf("container %q: init %d did not die after SIGKILL", st.ID, st.InitPid)
+			}
+			return fmt.Errorf("container %q: processes %v still in its cgroup after SIGKILL (stuck in the kernel?)", st.ID, left)
 		}
-		time.Sleep(5 * time.Millisecond)
+		if initAlive {
+			if err := signalInit(st, unix.SIGKILL); err != nil && !errors.Is(err, ErrNotRunning) {
+				return err
+			}
+		}
+		if len(left) > 0 {
+			if err := cg.Signal(unix.SIGKILL); err != nil {
+				return fmt.Errorf("container %q: %w", st.ID, err)
+			}
+		}
+		time.Sleep(wait)
 	}
-	fmt.Fprintf(os.Stderr, "berth: warning: processes remain in the cgroup of %q\n", st.ID)
-	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/berth-runtime/berth/nsenter"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -39,11 +40,12 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 	if err != nil {
 		return -1, nil, err
 	}
+	// runc's texts, which callers may match on.
 	switch status := s.Status(st); {
 	case status == specs.StateStopped:
-		return -1, nil, fmt.Errorf("cannot exec in container %q: it is stopped", o.ID)
-	case status == "paused" && !o.IgnorePaused:
-		return -1, nil, fmt.Errorf("cannot exec in container %q: it is paused (resume it, or use --ignore-paused)", o.ID)
+		return -1, nil, errors.New("cannot exec in a stopped container")
+	case status == StatePaused && !o.IgnorePaused:
+		return -1, nil, errors.New("cannot exec in a paused container (use --ignore-paused to override)")
 	}
 	// The pidfd pins init: checked against the recorded start time after opening, no
 	// other process can stand behind it by the time we enter its namespaces.
@@ -53,7 +55,7 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 	}
 	defer unix.Close(pidfd)
 	if !processAlive(st.InitPid, st.InitStartTime) {
-		return -1, nil, fmt.Errorf("cannot exec in container %q: it is stopped", o.ID)
+		return -1, nil, errors.New("cannot exec in a stopped container")
 	}
 
 	var console *consoleEnd
@@ -83,6 +85,7 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 	var pid int
 	var sync *os.File
 	var inCgroup bool
+	sp := stagelog.Begin("spawn init", "nsenter")
 	err = withInitialAffinity(affinity, func() (err error) {
 		pid, sync, inCgroup, err = startInit(initLaunch{
 			stdio:    [3]int{fdOf(o.Stdin, os.Stdin), fdOf(o.Stdout, os.Stdout), fdOf(o.Stderr, os.Stderr)},
@@ -96,11 +99,12 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 				OnReady: func(pid int) error {
 					return setFinalAffinity(affinity, pid)
 				},
+				OnStage: nsenterStages(),
 			},
 		})
 		return err
 	})
-	if err != nil {
+	if sp.End(err) != nil {
 		return -1, nil, err
 	}
 	defer sync.Close()
@@ -108,12 +112,14 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 	// may wait for an RCU grace period (see cgroups.Prewarm). Init does nothing before
 	// its config.
 	if !inCgroup {
-		err = cgroups.Enter(st.Cgroup, pid, o.SubCgroups)
+		sp = stagelog.Begin("enter cgroup", st.Config.CgroupsPath)
+		err = sp.End(cgroups.Enter(st.Cgroup, pid, o.SubCgroups))
 	}
 	ch := newChannel(sync)
 	ic := &initConfig{
 		Mode: modeExec, ID: o.ID, Bundle: st.Bundle, Process: o.Process, Pid: pid,
-		PreserveFDs: nListen + o.PreserveFDs, ExtraEnv: listenEnv(nListen),
+		PreserveFDs: nListen + o.PreserveFDs, ExtraEnv: listenEnv(nListen), Debug: stagelog.On(),
+		ForegroundTTY: o.Process.Terminal && o.ConsoleSocket == "",
 		// The container-wide settings every process of the container runs with.
 		Config: &configs.Config{Personality: st.Config.Personality, MemoryPolicy: st.Config.MemoryPolicy},
 	}
@@ -133,7 +139,9 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 		err = sendSeccompAgent(ch, path)
 	}
 	if err == nil {
+		sp = stagelog.Begin("wait for init", "ready")
 		_, err = ch.expect(msgReady)
+		sp.End(err)
 	}
 	var master *os.File
 	if err == nil {

@@ -10,14 +10,29 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // runHooks runs hooks in order with the state on stdin. kind names the hook list in
 // errors ("hooks.prestart[1]"). For the hooks whose failure fails the operation, the
-// first failure stops them; poststart and poststop failures are only warnings, and
-// runtime-spec says the remaining hooks still run: all their errors are returned.
+// first failure stops them; poststop failures are only warnings, and runtime-spec says
+// the remaining hooks still run: all their errors are returned.
 func runHooks(kind string, hooks []specs.Hook, state specs.State) error {
+	return runHooksIn(hookEnv{}, kind, hooks, state)
+}
+
+// hookEnv is where hooks run when not simply in berth's own directory and environment.
+type hookEnv struct {
+	// dir is the working directory ("": berth's).
+	dir string
+	// env is the environment of a hook that has no env of its own (nil: berth's).
+	env []string
+}
+
+// runHooksIn is runHooks in the given directory and default environment.
+func runHooksIn(he hookEnv, kind string, hooks []specs.Hook, state specs.State) error {
 	if len(hooks) == 0 {
 		return nil
 	}
@@ -25,10 +40,13 @@ func runHooks(kind string, hooks []specs.Hook, state specs.State) error {
 	if err != nil {
 		return err
 	}
-	warnOnly := kind == "poststart" || kind == "poststop"
+	// runtime-spec 1.3 (and runc 1.5): a failed poststart hook is an error that stops
+	// the container; only poststop failures are warnings.
+	warnOnly := kind == "poststop"
 	var errs []error
 	for i, h := range hooks {
-		if err := runHook(h, data); err != nil {
+		sp := stagelog.Begin("hook "+kind, h.Path)
+		if err := sp.End(runHook(he, h, data)); err != nil {
 			err = fmt.Errorf("hooks.%s[%d] (%s): %w", kind, i, h.Path, err)
 			if !warnOnly {
 				return err
@@ -39,7 +57,7 @@ func runHooks(kind string, hooks []specs.Hook, state specs.State) error {
 	return errors.Join(errs...)
 }
 
-func runHook(h specs.Hook, stdin []byte) error {
+func runHook(he hookEnv, h specs.Hook, stdin []byte) error {
 	ctx := context.Background()
 	if h.Timeout != nil {
 		var cancel context.CancelFunc
@@ -54,6 +72,10 @@ func runHook(h specs.Hook, stdin []byte) error {
 		cmd.Args = []string{h.Path}
 	}
 	cmd.Env = h.Env
+	if h.Env == nil && he.env != nil {
+		cmd.Env = he.env
+	}
+	cmd.Dir = he.dir
 	cmd.Stdin = bytes.NewReader(stdin)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -92,4 +114,23 @@ func hookList(h *specs.Hooks, kind string) []specs.Hook {
 		return h.Poststop
 	}
 	return nil
+}
+
+// runStartContainerHooks runs the startContainer hooks in init, right before the exec:
+// inside the container (after pivot_root) with the status still "created", as runc
+// does. A hook without an env of its own gets the process's environment. With
+// noNewPrivileges the seccomp filter goes in first, as with runc: a hook must not run
+// unconfined what the process itself may not do. (Without it the filter is loaded
+// before the user switch already, see prepareProcess.)
+func (up *userProcess) runStartContainerHooks(cfg *configs.Config, state specs.State) error {
+	hooks := hookList(cfg.Hooks, "startContainer")
+	if len(hooks) == 0 {
+		return nil
+	}
+	if up.filter != nil && cfg.Process.NoNewPrivileges {
+		if err := up.loadSeccomp(); err != nil {
+			return err
+		}
+	}
+	return runHooksIn(hookEnv{env: up.env}, "startContainer", hooks, state)
 }

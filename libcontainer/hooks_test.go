@@ -40,3 +40,34 @@ func TestRunHookTimeout(t *testing.T) {
 		t.Fatalf("want a timeout error, got %v", err)
 	}
 }
+
+// A hook without env gets the default environment given (the process's, for the hooks
+// init runs); one with env gets exactly its own. Both run in the directory given.
+func TestRunHooksInDirAndDefaultEnv(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	he := hookEnv{dir: dir, env: []string{"FROM_PROCESS=yes"}}
+	hooks := []specs.Hook{
+		{Path: "/bin/sh", Args: []string{"sh", "-c", `echo "$(pwd) ${FROM_PROCESS:-unset}" >> ` + out}},
+		{Path: "/bin/sh", Args: []string{"sh", "-c", `echo "${FROM_PROCESS:-unset} $OWN" >> ` + out}, Env: []string{"OWN=own"}},
+	}
+	if err := runHooksIn(he, "startContainer", hooks, specs.State{}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(out)
+	if want := dir + " yes\nunset own\n"; string(got) != want {
+		t.Fatalf("hooks saw %q, want %q", got, want)
+	}
+}
+
+// runtime-spec 1.3: a failed poststart hook is an error, and the ones after it do not run.
+func TestPoststartFailureIsAnError(t *testing.T) {
+	mark := filepath.Join(t.TempDir(), "ran")
+	err := runHooks("poststart", []specs.Hook{{Path: "/bin/false"}, {Path: "/bin/touch", Args: []string{"touch", mark}}}, specs.State{})
+	if err == nil || !strings.Contains(err.Error(), "hooks.poststart[0]") {
+		t.Fatalf("want the poststart failure, got %v", err)
+	}
+	if _, err := os.Stat(mark); err == nil {
+		t.Fatal("a poststart hook ran after a failed one")
+	}
+}

@@ -1,9 +1,12 @@
 package libcontainer
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
@@ -11,41 +14,55 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Idmapped mounts: mount_setattr(MOUNT_ATTR_IDMAP) wants CAP_SYS_ADMIN in the user
-// namespace of the filesystem (the initial one for ext4, tmpfs...) and a mount not yet
-// attached anywhere. So the parent, host root, clones each source with open_tree,
-// idmaps the clone, and passes it to init, which attaches it with move_mount.
+// Mount sources the parent builds. Idmapped mounts: mount_setattr(MOUNT_ATTR_IDMAP)
+// wants CAP_SYS_ADMIN in the user namespace of the filesystem (the initial one for ext4,
+// tmpfs...) and a mount not yet attached anywhere. So the parent, host root, clones each
+// source with open_tree, idmaps the clone, and passes it to init, which attaches it with
+// move_mount. In a user namespace the same goes for every bind of a host path (as runc
+// does): init, an unprivileged uid on the host, could not even reach a source under a
+// 0700 root-owned directory, while the parent opens it with the runtime's privileges.
 //
-// Protocol: after config, init sends idmap-sources and the parent answers with one fd
-// per idmapped mount, in mount order (channel.sendFD), as for the seccomp agent.
+// Protocol: the config lists the mounts (initConfig.MountSources); after config, init
+// sends mount-sources and the parent answers with one fd per listed mount, in that
+// order (channel.sendFD), as for the seccomp agent.
 
-// msgIDMapSources (init → parent): send the idmapped mount trees.
-const msgIDMapSources msgType = "idmap-sources"
+// msgIDMapSources (init → parent): send the mount trees the parent built.
+const msgIDMapSources msgType = "mount-sources"
 
-// idmappedIndexes lists the indexes of cfg.Mounts that are idmapped.
-func idmappedIndexes(cfg *configs.Config) []int {
+// parentSourceIndexes lists the mounts of cfg whose source the parent builds: the
+// idmapped ones, and in a user namespace the binds of host paths (a source inside the
+// rootfs is init's to resolve, see rootfs.openBindSource).
+func parentSourceIndexes(cfg *configs.Config) []int {
 	var idx []int
+	userns := cfg.HasNamespace(configs.NEWUSER)
+	rootfs := filepath.Clean(cfg.Rootfs)
 	for i := range cfg.Mounts {
-		if cfg.Mounts[i].IsIDMapped() {
+		m := &cfg.Mounts[i]
+		inRootfs := m.Source == rootfs || strings.HasPrefix(m.Source, rootfs+"/")
+		if m.IsIDMapped() || (userns && m.IsBind() && !inRootfs) {
 			idx = append(idx, i)
 		}
 	}
 	return idx
 }
 
-// idmapSources are the detached, idmapped trees the parent built, in mount order.
-type idmapSources []int
+// idmapSources are the detached trees the parent built (fds), and the mount each is for.
+type idmapSources struct {
+	fds, idx []int
+}
 
-// buildIDMapSources clones and idmaps the source of every idmapped mount.
-func buildIDMapSources(cfg *configs.Config) (s idmapSources, err error) {
-	idx := idmappedIndexes(cfg)
+// buildIDMapSources clones the source of every mount parentSourceIndexes names, and
+// idmaps the clones of idmapped mounts. A plain bind the runtime cannot clone (a
+// rootless runtime may not) is left out: init then opens its source itself.
+func buildIDMapSources(cfg *configs.Config) (s *idmapSources, err error) {
+	s = &idmapSources{}
+	idx := parentSourceIndexes(cfg)
 	if len(idx) == 0 {
-		return nil, nil
+		return s, nil
 	}
 	defer func() {
 		if err != nil {
 			s.close()
-			s = nil
 		}
 	}()
 	userns := map[string]int{} // one throwaway user namespace per distinct mapping
@@ -54,8 +71,20 @@ func buildIDMapSources(cfg *configs.Config) (s idmapSources, err error) {
 			unix.Close(fd)
 		}
 	}()
+	prop := detachedPropagation(cfg.RootPropagation)
 	for _, i := range idx {
 		m := &cfg.Mounts[i]
+		if !m.IsIDMapped() {
+			fd, err := clonedTree(m, prop)
+			if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+				continue
+			}
+			if err != nil {
+				return s, fmt.Errorf("mounts[%d] (%s): %w", i, m.Destination, err)
+			}
+			s.fds, s.idx = append(s.fds, fd), append(s.idx, i)
+			continue
+		}
 		key := fmt.Sprint(m.UIDMappings, m.GIDMappings)
 		nsfd, ok := userns[key]
 		if !ok {
@@ -64,18 +93,29 @@ func buildIDMapSources(cfg *configs.Config) (s idmapSources, err error) {
 			}
 			userns[key] = nsfd
 		}
-		fd, err := idmappedTree(m, nsfd)
+		fd, err := idmappedTree(m, nsfd, prop)
 		if err != nil {
 			return s, fmt.Errorf("mounts[%d] (%s): %w", i, m.Destination, err)
 		}
-		s = append(s, fd)
+		s.fds, s.idx = append(s.fds, fd), append(s.idx, i)
 	}
 	return s, nil
 }
 
-// idmappedTree clones m.Source (recursively for rbind) and applies the idmapping of the
-// user namespace nsfd (to every mount of the clone for ridmap).
-func idmappedTree(m *configs.Mount, nsfd int) (int, error) {
+// detachedPropagation is the propagation a cloned tree gets before init attaches it:
+// a clone of a shared host mount would otherwise stay in the host's peer group, and
+// mounts made below it in the container would show up on the host. It matches what
+// the container's other mounts get from linux.rootfsPropagation: private when that
+// asks for private, slave (host mounts still arrive) otherwise.
+func detachedPropagation(rootPropagation uintptr) uint64 {
+	if rootPropagation&unix.MS_PRIVATE != 0 {
+		return unix.MS_PRIVATE
+	}
+	return unix.MS_SLAVE
+}
+
+// clonedTree clones m.Source (recursively for rbind) as a detached tree.
+func clonedTree(m *configs.Mount, prop uint64) (int, error) {
 	flags := uint(unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC)
 	if m.Flags&unix.MS_REC != 0 {
 		flags |= unix.AT_RECURSIVE
@@ -83,6 +123,21 @@ func idmappedTree(m *configs.Mount, nsfd int) (int, error) {
 	fd, err := unix.OpenTree(unix.AT_FDCWD, m.Source, flags)
 	if err != nil {
 		return -1, fmt.Errorf("open_tree %s: %w", m.Source, err)
+	}
+	attr := unix.MountAttr{Propagation: prop}
+	if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, &attr); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("set the propagation of the clone of %s: %w", m.Source, err)
+	}
+	return fd, nil
+}
+
+// idmappedTree clones m.Source (recursively for rbind) and applies the idmapping of the
+// user namespace nsfd (to every mount of the clone for ridmap).
+func idmappedTree(m *configs.Mount, nsfd int, prop uint64) (int, error) {
+	fd, err := clonedTree(m, prop)
+	if err != nil {
+		return -1, err
 	}
 	setFlags := uint(unix.AT_EMPTY_PATH)
 	if m.IDMapRecursive {
@@ -135,31 +190,32 @@ func sysIDMaps(maps []configs.IDMap) []syscall.SysProcIDMap {
 	return out
 }
 
-// send answers init's idmap-sources request with the trees, in order.
-func (s idmapSources) send(ch *channel) error {
-	if len(s) == 0 {
+// send answers init's mount-sources request with the trees, in order.
+func (s *idmapSources) send(ch *channel) error {
+	if len(s.fds) == 0 {
 		return nil
 	}
 	if _, err := ch.expect(msgIDMapSources); err != nil {
 		return err
 	}
-	for _, fd := range s {
+	for _, fd := range s.fds {
 		if err := ch.sendFD(fd); err != nil {
-			return fmt.Errorf("send idmapped mount to init: %w", err)
+			return fmt.Errorf("send a mount tree to init: %w", err)
 		}
 	}
 	return nil
 }
 
-func (s idmapSources) close() {
-	for _, fd := range s {
+func (s *idmapSources) close() {
+	for _, fd := range s.fds {
 		unix.Close(fd)
 	}
+	s.fds = nil
 }
 
-// prepareRootfs (in init) fetches the idmapped trees, then builds the rootfs.
-func prepareRootfs(ch *channel, cfg *configs.Config) error {
-	idx := idmappedIndexes(cfg)
+// prepareRootfs (in init) fetches the trees the parent built for the mounts idx, then
+// builds the rootfs.
+func prepareRootfs(ch *channel, cfg *configs.Config, idx []int) error {
 	sources := map[int]*os.File{}
 	defer func() {
 		for _, f := range sources {
@@ -173,10 +229,10 @@ func prepareRootfs(ch *channel, cfg *configs.Config) error {
 		for _, i := range idx {
 			f, err := ch.recvFD()
 			if err != nil {
-				return fmt.Errorf("mounts[%d]: receive idmapped mount: %w", i, err)
+				return fmt.Errorf("mounts[%d]: receive the runtime's mount tree: %w", i, err)
 			}
 			sources[i] = f
 		}
 	}
-	return rootfs.PrepareWith(cfg, rootfs.PrepareOpts{IDMapped: sources})
+	return rootfs.PrepareWith(cfg, rootfs.PrepareOpts{Sources: sources})
 }

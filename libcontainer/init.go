@@ -7,6 +7,7 @@ import (
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/berth-runtime/berth/rootfs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -30,6 +31,9 @@ func Init() error {
 	if err == nil && m.Config == nil {
 		err = errors.New("protocol: config message without config")
 	}
+	if err == nil && m.Config.Debug {
+		ch.recordStages(m.Config.Pid)
+	}
 	if err == nil {
 		switch m.Config.Mode {
 		case modeCreate:
@@ -47,9 +51,12 @@ func Init() error {
 
 func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	cfg := ic.Config
-	if _, err := ch.expect(msgCgroupPlaced); err != nil {
+	sp := stagelog.Begin("wait for cgroup placement", "")
+	if _, err := ch.expect(msgCgroupPlaced); sp.End(err) != nil {
 		return err
 	}
+	// In the cgroup now: run on its cpuset, not on the runtime caller's CPUs.
+	resetAffinity()
 	if ic.NewCgroupNS {
 		// Rooted at the cgroup init is in now. Per thread: this is the locked main
 		// thread, which mounts, runs the hooks and execs the process.
@@ -82,7 +89,8 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	// nothing is mounted (everything would land on the host's mount table).
 	ownMounts := cfg.HasNamespace(configs.NEWNS)
 	if ownMounts {
-		if err := prepareRootfs(ch, cfg); err != nil {
+		sp = stagelog.Begin("prepare rootfs", cfg.Rootfs)
+		if err := sp.End(prepareRootfs(ch, cfg, ic.MountSources)); err != nil {
 			return err
 		}
 	}
@@ -94,17 +102,31 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 		return err
 	}
 	state := specs.State{
-		Version: specs.Version, ID: ic.ID, Status: specs.StateCreated, Pid: ic.Pid,
+		Version: specs.Version, ID: ic.ID, Status: specs.StateCreating, Pid: ic.Pid,
 		Bundle: ic.Bundle, Annotations: cfg.Annotations,
 	}
 	// Before pivot_root: the hook's path resolves in the runtime's filesystem, it runs
-	// in the container's namespaces (runtime-spec createContainer).
-	if err := runHooks("createContainer", hookList(cfg.Hooks, "createContainer"), state); err != nil {
+	// in the container's namespaces (runtime-spec createContainer), with the rootfs as
+	// working directory and the status "creating", as with runc. A hook without an env
+	// of its own gets the process's, which runc's init has by then too.
+	created := hookEnv{dir: cfg.Rootfs, env: append(append([]string(nil), cfg.Process.Env...), ic.ExtraEnv...)}
+	if err := runHooksIn(created, "createContainer", hookList(cfg.Hooks, "createContainer"), state); err != nil {
 		return err
 	}
+	state.Status = specs.StateCreated
 	if !ownMounts {
 		// The runtime's mount namespace is shared: nothing may be mounted or pivoted, but
-		// root.path is still the container's root.
+		// root.path is still the container's root (runc chroots too). runc also mounts
+		// config.json's mounts there, in the runtime's namespace, and leaves them after
+		// delete; berth mounts nothing, so the rootfs's /dev may be empty: a terminal is
+		// taken from the runtime's /dev/ptmx before the chroot, and not bound onto
+		// /dev/console (that would be a mount in the runtime's namespace).
+		if cfg.Process.Terminal {
+			if err := setupConsole(consoleFd, &cfg.Process, false, ic.ForegroundTTY); err != nil {
+				return err
+			}
+			unix.Close(consoleFd)
+		}
 		if err := unix.Chroot(cfg.Rootfs); err != nil {
 			return fmt.Errorf("root.path: chroot %s: %w", cfg.Rootfs, err)
 		}
@@ -112,7 +134,8 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 			return fmt.Errorf("root.path: chdir: %w", err)
 		}
 	} else {
-		if err := rootfs.Finish(cfg); err != nil {
+		sp = stagelog.Begin("finish rootfs", "pivot_root")
+		if err := sp.End(rootfs.Finish(cfg)); err != nil {
 			return err
 		}
 		if err := rootfs.ReopenDevNull(); err != nil {
@@ -124,24 +147,38 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 			return fmt.Errorf("process.cwd %s: %w", cfg.Process.Cwd, err)
 		}
 	}
-	if err := setNames(cfg); err != nil {
+	sp = stagelog.Begin("hostname, lo, sysctls", cfg.Hostname)
+	err = setNames(cfg)
+	if err == nil {
+		err = upLoopback(cfg)
+	}
+	if err == nil {
+		err = rootfs.WriteSysctls(cfg.Sysctl)
+	}
+	if sp.End(err) != nil {
 		return err
 	}
-	if err := rootfs.WriteSysctls(cfg.Sysctl); err != nil {
-		return err
-	}
-	if cfg.Process.Terminal {
-		if err := setupConsole(consoleFd, &cfg.Process, true); err != nil {
+	if cfg.Process.Terminal && ownMounts {
+		if err := setupConsole(consoleFd, &cfg.Process, true, ic.ForegroundTTY); err != nil {
 			return err
 		}
 		unix.Close(consoleFd)
 	}
-	if err := applyProcessAttrs(&cfg.Process, cfg); err != nil {
+	if ownMounts {
+		// After /dev/console: a read-only /dev or tmpfs was left writable until now.
+		sp = stagelog.Begin("read-only remounts", "")
+		if err := sp.End(rootfs.Readonly(cfg)); err != nil {
+			return err
+		}
+	}
+	sp = stagelog.Begin("process attributes", "")
+	if err := sp.End(applyProcessAttrs(&cfg.Process, cfg)); err != nil {
 		return err
 	}
+	sp = stagelog.Begin("prepare process", cfg.Process.Args[0])
 	proc, err := prepareProcess(&cfg.Process, ic.ExtraEnv, ic.PreserveFDs,
 		procSeccomp{program: done.Seccomp, agent: agent, pid: ic.Pid, state: &state})
-	if err != nil {
+	if sp.End(err) != nil {
 		return err
 	}
 	if err := ch.send(message{Type: msgReady}); err != nil {
@@ -154,9 +191,9 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	// From here on `berth start` is the one listening, on the exec.sock connection: it
 	// stays open (close-on-exec) until the exec, so start returns, and runs poststart,
 	// only once the user process runs. A failure is told to start and on stderr.
-	state.Status = specs.StateRunning
-	err = runHooks("startContainer", hookList(cfg.Hooks, "startContainer"), state)
+	err = proc.runStartContainerHooks(cfg, state)
 	if err == nil {
+		state.Status = specs.StateRunning // what the seccomp agent is told at exec
 		err = proc.exec()
 	}
 	fmt.Fprintf(os.Stderr, "berth init: %v\n", err)
@@ -171,8 +208,12 @@ func initExec(ch *channel, ic *initConfig, consoleFd int) error {
 	if ic.Process == nil {
 		return errors.New("protocol: exec without a process")
 	}
+	// The parent placed init in the container's cgroup before sending the config.
+	if needsAffinityReset(ic.Process.ExecCPUAffinity) {
+		resetAffinity()
+	}
 	if ic.Process.Terminal {
-		if err := setupConsole(consoleFd, ic.Process, false); err != nil {
+		if err := setupConsole(consoleFd, ic.Process, false, ic.ForegroundTTY); err != nil {
 			return err
 		}
 		unix.Close(consoleFd)
@@ -194,11 +235,13 @@ func initExec(ch *channel, ic *initConfig, consoleFd int) error {
 	}
 	// ic.Config is the container's: its personality and memory policy hold for every
 	// process in it.
-	if err := applyProcessAttrs(ic.Process, ic.Config); err != nil {
+	sp := stagelog.Begin("process attributes", "")
+	if err := sp.End(applyProcessAttrs(ic.Process, ic.Config)); err != nil {
 		return err
 	}
+	sp = stagelog.Begin("prepare process", ic.Process.Args[0])
 	proc, err := prepareProcess(ic.Process, ic.ExtraEnv, ic.PreserveFDs, sc)
-	if err != nil {
+	if sp.End(err) != nil {
 		return err
 	}
 	if err := ch.send(message{Type: msgReady}); err != nil {

@@ -38,6 +38,12 @@ func startInit(l initLaunch) (pid int, sync *os.File, inCgroup bool, err error) 
 		return -1, nil, false, fmt.Errorf("socketpair: %w", err)
 	}
 	defer unix.Close(pair[1])
+	// Non-blocking, so the os.File below is pollable and every wait on init can have a
+	// deadline (channel.arm); init's end stays blocking.
+	if err := unix.SetNonblock(pair[0], true); err != nil {
+		unix.Close(pair[0])
+		return -1, nil, false, fmt.Errorf("socketpair: %w", err)
+	}
 
 	files := []int{l.stdio[0], l.stdio[1], l.stdio[2]}
 	for i := 0; i < l.extraFDs; i++ {
@@ -57,6 +63,7 @@ func startInit(l initLaunch) (pid int, sync *os.File, inCgroup bool, err error) 
 	}
 	cfg := *l.ns
 	cfg.ExecFD, cfg.Args, cfg.Env, cfg.Files = exe, []string{"berth", "init"}, env, files
+	cfg.Timeout = initTimeout()
 	r, err := nsenter.SpawnResult(&cfg)
 	if err != nil {
 		unix.Close(pair[0])

@@ -47,7 +47,8 @@ type procSeccomp struct {
 // reported by `berth create`, not lost after `berth start`: rlimits, the binary
 // lookup, the seccomp filter (compiled by the parent), cwd, user, capabilities, no_new_privs, umask.
 func prepareProcess(p *configs.Process, extraEnv []string, preserve int, sc procSeccomp) (*userProcess, error) {
-	up := &userProcess{args: p.Args, env: append(append([]string(nil), p.Env...), extraEnv...), preserve: preserve, sc: sc}
+	env := append(append([]string(nil), p.Env...), extraEnv...)
+	up := &userProcess{args: p.Args, env: containerHome(env, p.UID), preserve: preserve, sc: sc}
 	for i, rl := range p.Rlimits {
 		// syscall.Setrlimit, not unix's: it also stops the Go runtime from restoring its
 		// saved RLIMIT_NOFILE at exec.

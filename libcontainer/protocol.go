@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -23,15 +25,16 @@ import (
 //	|   |        |             | unshare its cgroup namespace and start building              |
 //	| ² | init   | seccomp-agent | a notify profile: the parent connects to listenerPath and  |
 //	|   |        |             | answers with the connection (an fd)                          |
-//	| ¹ | init   | idmap-sources | idmapped mounts: the parent answers with one fd per mount  |
+//	| ¹ | init   | mount-sources | the parent answers with one fd per MountSources entry      |
 //	| 3 | init   | mounts-done | rootfs mounted, not pivoted: run prestart + createRuntime    |
 //	| 4 | parent | hooks-done  | those hooks succeeded                                        |
 //	| 5 | init   | ready       | createContainer hooks ran, root pivoted, process prepared;   |
 //	|   |        |             | init now waits on exec.sock for `berth start`                |
 //	| * | init   | error       | any step failed; init exits, the parent cleans up            |
 //
-// ¹ only when the config has idmapped mounts (idmapmounts.go): the parent holds the
-// runtime's privileges to make them and sends detached, mapped clones (SCM_RIGHTS).
+// ¹ only for idmapped mounts and, in a user namespace, binds of host paths
+// (idmapmounts.go): the parent holds the runtime's privileges to make them and sends
+// detached (for idmapped mounts, mapped) clones (SCM_RIGHTS).
 //
 // ² only when the container's seccomp profile notifies, in both modes.
 //
@@ -64,6 +67,9 @@ type message struct {
 	Config *initConfig `json:"config,omitempty"`
 	// Seccomp (hooks-done, create mode) is the compiled filter for the process.
 	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
+	// Stages (init → parent, with --debug) are init's finished stages since its last
+	// message, which the parent logs as its own.
+	Stages []stagelog.Record `json:"stages,omitempty"`
 }
 
 // What init is started for.
@@ -92,6 +98,14 @@ type initConfig struct {
 	// Seccomp is the container's seccomp profile for an exec'd process (modeExec; in
 	// modeCreate it is Config.Seccomp).
 	Seccomp *execSeccomp `json:"seccomp,omitempty"`
+	// Debug: record init's stages and send them with its messages (--debug).
+	Debug bool `json:"debug,omitempty"`
+	// MountSources lists the mounts (indexes in Config.Mounts) whose source the parent
+	// built as a detached tree, sent after mount-sources (see idmapmounts.go).
+	MountSources []int `json:"mount_sources,omitempty"`
+	// ForegroundTTY: the pty master goes to berth itself, which copies the output to a
+	// terminal of its own (foreground run, exec -t without --console-socket).
+	ForegroundTTY bool `json:"foreground_tty,omitempty"`
 }
 
 // execSeccomp is the compiled filter, and the container state its notify agent is given.
@@ -106,6 +120,8 @@ type channel struct {
 	dec *json.Decoder
 	// sock is the socket itself when rw is one, for passing fds.
 	sock *os.File
+	// pending (init, --debug) are stages recorded since the last message sent.
+	pending []stagelog.Record
 }
 
 func newChannel(rw io.ReadWriter) *channel {
@@ -115,11 +131,23 @@ func newChannel(rw io.ReadWriter) *channel {
 
 // sendFD passes fd to the peer as one byte carrying SCM_RIGHTS. The peer must be
 // waiting in recvFD, not reading JSON: read(2) would drop the fd with the byte.
+// Both go through the socket's raw conn rather than its Fd, which would make the
+// socket blocking and void the deadline the parent sets on it.
 func (c *channel) sendFD(fd int) error {
 	if c.sock == nil {
 		return errors.New("protocol: channel cannot pass fds")
 	}
-	return unix.Sendmsg(int(c.sock.Fd()), []byte{'F'}, unix.UnixRights(fd), nil, 0)
+	rc, err := c.sock.SyscallConn()
+	if err != nil {
+		return err
+	}
+	c.arm()
+	var serr error
+	err = rc.Write(func(s uintptr) bool {
+		serr = unix.Sendmsg(int(s), []byte{'F'}, unix.UnixRights(fd), nil, 0)
+		return serr != unix.EAGAIN
+	})
+	return errors.Join(err, serr)
 }
 
 // recvFD receives an fd sent with sendFD, close-on-exec.
@@ -127,9 +155,19 @@ func (c *channel) recvFD() (*os.File, error) {
 	if c.sock == nil {
 		return nil, errors.New("protocol: channel cannot pass fds")
 	}
-	buf, oob := make([]byte, 1), make([]byte, unix.CmsgSpace(4))
-	n, oobn, _, _, err := unix.Recvmsg(int(c.sock.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
+	rc, err := c.sock.SyscallConn()
 	if err != nil {
+		return nil, err
+	}
+	c.arm()
+	buf, oob := make([]byte, 1), make([]byte, unix.CmsgSpace(4))
+	var n, oobn int
+	var rerr error
+	err = rc.Read(func(s uintptr) bool {
+		n, oobn, _, _, rerr = unix.Recvmsg(int(s), buf, oob, unix.MSG_CMSG_CLOEXEC)
+		return rerr != unix.EAGAIN
+	})
+	if err = errors.Join(err, rerr); err != nil {
 		return nil, fmt.Errorf("protocol: receive fd: %w", err)
 	}
 	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
@@ -146,14 +184,41 @@ func (c *channel) recvFD() (*os.File, error) {
 	return os.NewFile(uintptr(fds[0]), "passed-fd"), nil
 }
 
-func (c *channel) send(m message) error { return c.enc.Encode(m) }
+func (c *channel) send(m message) error {
+	m.Stages, c.pending = c.pending, nil
+	c.arm()
+	return c.enc.Encode(m)
+}
+
+// recordStages makes init's stages (pid: init's, as the host sees it) go to the parent
+// with the next message.
+func (c *channel) recordStages(pid int) {
+	stagelog.Enable("init", pid, func(r stagelog.Record) { c.pending = append(c.pending, r) })
+}
+
+// arm gives the next exchange initTimeout to complete. Only the parent's end is
+// pollable (startInit makes it non-blocking); on init's end this does nothing, and init
+// learns of a dead parent from end of file.
+func (c *channel) arm() {
+	if c.sock != nil {
+		c.sock.SetDeadline(time.Now().Add(initTimeout()))
+	}
+}
 
 // expect reads the next message; an error message from the peer becomes an error.
 func (c *channel) expect(t msgType) (message, error) {
 	var m message
-	if err := c.dec.Decode(&m); err != nil {
+	c.arm()
+	err := c.dec.Decode(&m)
+	for _, r := range m.Stages {
+		stagelog.Emit(r)
+	}
+	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return m, fmt.Errorf("init exited without a word (waiting for %s)", t)
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return m, fmt.Errorf("init gave no %s within %s (is its cgroup frozen?): %w", t, initTimeout(), err)
 		}
 		return m, fmt.Errorf("read %s from init: %w", t, err)
 	}

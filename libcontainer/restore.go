@@ -366,7 +366,7 @@ func (r *restoration) undo() {
 	}
 	if r.cgPlaced {
 		if st.InitPid > 0 || len(st.Cgroup.Paths) > 0 {
-			stopAll(st)
+			killEverything(st)
 		}
 		if r.pid > 0 {
 			var ws unix.WaitStatus

@@ -1,16 +1,20 @@
 package libcontainer
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// Start lets a created container's init exec the user process. The returned warning
-// is a poststart hook failure, which the spec says must not fail the start.
+// Start lets a created container's init exec the user process, then runs the poststart
+// hooks. A failed poststart hook fails the start and stops the container
+// (runtime-spec 1.3, runc 1.5); `berth delete` then runs the poststop hooks. There is
+// no warning left to return today; the result keeps its place for the callers.
 func (s Store) Start(id string) (warning error, err error) {
 	unlock, err := s.Lock(id)
 	if err != nil {
@@ -27,7 +31,9 @@ func (s Store) Start(id string) (warning error, err error) {
 	}
 	// init acknowledges within microseconds when alive; the timeout only guards
 	// against a stopped-but-not-yet-reaped init holding the socket.
-	if err := signalStart(s.dir(id), 10*time.Second); err != nil {
+	// Until init has exec'd the process: startContainer hooks, seccomp, execve.
+	sp := stagelog.Begin("start process", s.dir(id)+"/"+execSock)
+	if err := sp.End(signalStart(s.dir(id), 10*time.Second)); err != nil {
 		unlock()
 		return nil, err
 	}
@@ -35,5 +41,11 @@ func (s Store) Start(id string) (warning error, err error) {
 	unlock()
 	state := s.OCIState(st)
 	state.Status = specs.StateRunning
-	return runHooks("poststart", hookList(st.Config.Hooks, "poststart"), state), nil
+	if err := runHooks("poststart", hookList(st.Config.Hooks, "poststart"), state); err != nil {
+		if kerr := killEverything(st); kerr != nil {
+			err = errors.Join(err, fmt.Errorf("stop the container: %w", kerr))
+		}
+		return nil, err
+	}
+	return nil, nil
 }

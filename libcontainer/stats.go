@@ -36,3 +36,20 @@ func (m *Monitor) OOMKills() (uint64, error) { return m.cg.OOMKills() }
 
 // Pids lists the container's processes (host pids).
 func (m *Monitor) Pids() ([]int, error) { return m.cg.Pids() }
+
+// Processes lists the host pids in the container's cgroup, whatever its status: a stopped
+// container has none, unless it shared a pid namespace and left processes behind.
+// Without a cgroup of its own (rootless, not delegated), init is all berth can name.
+func (s Store) Processes(id string) ([]int, error) {
+	st, err := s.Load(id)
+	if err != nil {
+		return nil, err
+	}
+	if len(st.Cgroup.Paths) == 0 {
+		if processAlive(st.InitPid, st.InitStartTime) {
+			return []int{st.InitPid}, nil
+		}
+		return nil, nil
+	}
+	return cgroups.Load(st.Cgroup).Pids()
+}

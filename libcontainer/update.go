@@ -10,13 +10,29 @@ import (
 // Update changes a live container's limits: the fields set (non-nil, non-zero) in r replace the
 // stored ones, the merged limits are written to the cgroups, and state.json keeps them. Device rules
 // are not part of an update (runc's update cannot change them either), so they are not rewritten.
-func (s Store) Update(id string, r *specs.LinuxResources) error {
+// rdt's schemas go to the container's resctrl group; they are checked before anything changes.
+func (s Store) Update(id string, r *specs.LinuxResources, rdt RdtSchemas) error {
+	var rdtRoot string
+	if !rdt.empty() {
+		var err error
+		if rdtRoot, err = resctrlRoot(); err != nil {
+			return err
+		}
+		if err := checkRdtHost(rdt, rdtRoot); err != nil {
+			return err
+		}
+	}
 	return s.withContainer(id, func(st *State) error {
 		if s.Status(st) == specs.StateStopped {
 			return fmt.Errorf("container %q is not running", id)
 		}
 		if st.Config == nil {
 			return fmt.Errorf("container %q has no saved config", id)
+		}
+		if !rdt.empty() {
+			if err := checkRdtConfig(st.Config.IntelRdt); err != nil {
+				return err
+			}
 		}
 		merged := MergeResources(st.Config.Resources, r)
 		apply := *merged
@@ -25,6 +41,13 @@ func (s Store) Update(id string, r *specs.LinuxResources) error {
 			return fmt.Errorf("update %q: %w", id, err)
 		}
 		st.Config.Resources = merged
+		if !rdt.empty() {
+			updated, err := updateRdtGroup(rdtRoot, id, st.Config.IntelRdt, rdt)
+			if err != nil {
+				return fmt.Errorf("update %q: linux.intelRdt: %w", id, err)
+			}
+			st.Config.IntelRdt = updated
+		}
 		return s.Save(st)
 	})
 }
@@ -98,7 +121,8 @@ func MergeResources(old, upd *specs.LinuxResources) *specs.LinuxResources {
 			out.CPU.Mems = c.Mems
 		}
 	}
-	if p := upd.Pids; p != nil && p.Limit != nil && *p.Limit != 0 {
+	// A pids limit of 0 is a limit (runtime-spec; runc 1.4+), not "no change".
+	if p := upd.Pids; p != nil && p.Limit != nil {
 		out.Pids = &specs.LinuxPids{Limit: p.Limit}
 	}
 	if b := upd.BlockIO; b != nil {

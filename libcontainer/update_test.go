@@ -36,3 +36,18 @@ func TestMergeResourcesKeepsUnsetAndZeroFields(t *testing.T) {
 		t.Errorf("old changed: %+v %+v", old.Memory, old.CPU)
 	}
 }
+
+// A pids limit of 0 is a limit to apply, not "no change" (runc 1.4+).
+func TestMergeResourcesPidsZeroIsALimit(t *testing.T) {
+	seven, zero := int64(7), int64(0)
+	got := MergeResources(&specs.LinuxResources{Pids: &specs.LinuxPids{Limit: &seven}},
+		&specs.LinuxResources{Pids: &specs.LinuxPids{Limit: &zero}})
+	if got.Pids == nil || got.Pids.Limit == nil || *got.Pids.Limit != 0 {
+		t.Fatalf("pids = %+v, want limit 0", got.Pids)
+	}
+	got = MergeResources(&specs.LinuxResources{Pids: &specs.LinuxPids{Limit: &seven}},
+		&specs.LinuxResources{Pids: &specs.LinuxPids{}})
+	if *got.Pids.Limit != 7 {
+		t.Fatalf("pids = %d, want 7 kept when the update gives no limit", *got.Pids.Limit)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -46,11 +47,18 @@ type Config struct {
 	// OnReady runs in the parent while stage 1 (pid) waits in its final user namespace,
 	// before any other namespace is created.
 	OnReady func(pid int) error
+	// Timeout, when set, bounds each wait for a stage's next record: a stage frozen by
+	// its cgroup or stuck in the kernel must not hold the caller forever.
+	Timeout time.Duration
 	// IntoCgroup, when set, is a cgroup v2 directory stage 1 is born in (clone3
 	// CLONE_INTO_CGROUP, Linux 5.7): no migration, which would take the kernel's
 	// cgroup_threadgroup_rwsem for writing and wait for an RCU grace period. On older
 	// kernels Spawn falls back to clone and says so (Result.InCgroup false).
 	IntoCgroup *os.File
+	// OnStage, when set, is told each step as the parent sees it happen (for --debug's
+	// per-stage timing): "stage 1 forked", "stage 1 ready", "stage 1 released",
+	// "stage 2 forked", "stage 1 reaped", "init executed".
+	OnStage func(step string)
 }
 
 // Result tells what Spawn did.
@@ -128,7 +136,11 @@ func spawn(cfg *Config) (int, bool, error) {
 	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {
 		return -1, false, fmt.Errorf("nsenter: pipe: %w", err)
 	}
-	defer unix.Close(report[0])
+	// A non-blocking read end makes its os.File pollable, so it takes a deadline. The
+	// os.File owns the fd from here on.
+	unix.SetNonblock(report[0], true)
+	rf := os.NewFile(uintptr(report[0]), "nsenter-report")
+	defer rf.Close()
 	if err := syscall.Pipe2(gopipe[:], syscall.O_CLOEXEC); err != nil {
 		unix.Close(report[1])
 		return -1, false, fmt.Errorf("nsenter: pipe: %w", err)
@@ -150,7 +162,8 @@ func spawn(cfg *Config) (int, bool, error) {
 		return -1, false, fmt.Errorf("nsenter: clone: %w", errno)
 	}
 
-	p := &parent{cfg: cfg, report: os.NewFile(uintptr(report[0]), "nsenter-report"), stage1: int(pid1), last: -1}
+	p := &parent{cfg: cfg, report: rf, stage1: int(pid1), last: -1}
+	p.step("stage 1 forked")
 	pid, err := p.run(gopipe[1], a.newUser)
 	if err != nil {
 		p.kill()
@@ -175,6 +188,7 @@ func (p *parent) run(goFd int, newUser bool) (int, error) {
 	if rec.Kind != kindReady {
 		return -1, fmt.Errorf("nsenter: unexpected record %d, want ready", rec.Kind)
 	}
+	p.step("stage 1 ready")
 	if newUser {
 		if err := writeIDMaps(p.stage1, p.cfg.UIDMappings, p.cfg.GIDMappings); err != nil {
 			return -1, err
@@ -195,6 +209,7 @@ func (p *parent) run(goFd int, newUser bool) (int, error) {
 	if _, err := unix.Write(goFd, []byte{1}); err != nil {
 		return -1, fmt.Errorf("nsenter: release stage 1: %w", err)
 	}
+	p.step("stage 1 released")
 	if rec, err = p.next(); err != nil {
 		return -1, err
 	}
@@ -202,26 +217,41 @@ func (p *parent) run(goFd int, newUser bool) (int, error) {
 		return -1, fmt.Errorf("nsenter: unexpected record %d, want init pid", rec.Kind)
 	}
 	p.last = int(rec.Value)
+	p.step("stage 2 forked")
 	if err := waitExit(p.stage1); err != nil {
 		return -1, fmt.Errorf("nsenter: stage 1: %w", err)
 	}
 	p.stage1 = -1
+	p.step("stage 1 reaped")
 	// The report pipe is close-on-exec: end of file means the last stage executed.
 	rec, err = p.next()
 	if err == nil {
 		return -1, fmt.Errorf("nsenter: unexpected record %d after init pid", rec.Kind)
 	}
 	if errors.Is(err, errEOF) {
+		p.step("init executed")
 		return p.last, nil
 	}
 	return -1, err
+}
+
+func (p *parent) step(name string) {
+	if p.cfg.OnStage != nil {
+		p.cfg.OnStage(name)
+	}
 }
 
 var errEOF = errors.New("nsenter: report pipe closed")
 
 // next reads one record; an error record becomes the error it reports.
 func (p *parent) next() (record, error) {
+	if p.cfg.Timeout > 0 {
+		p.report.SetReadDeadline(time.Now().Add(p.cfg.Timeout))
+	}
 	rec, err := readRecord(p.report)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return rec, fmt.Errorf("nsenter: no word from the new process within %s (is its cgroup frozen?)", p.cfg.Timeout)
+	}
 	if errors.Is(err, io.EOF) {
 		return rec, errEOF
 	}

@@ -1,6 +1,7 @@
 package rootfs
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -83,6 +84,70 @@ func remountBind(f *os.File, requested, cleared uintptr) error {
 	}
 	if err := sys.Mount("", fdPath(f), "", flags, ""); err != nil {
 		return fmt.Errorf("remount %s with flags %#x: %w", f.Name(), flags, err)
+	}
+	return nil
+}
+
+// Bind mounts get their per-mount flags the way runc (>= 1.2) gives them, the intent of
+// `mount --bind -o OPTS`: a bind with no flag option at all is not remounted, so it
+// keeps every flag of its source (a nosymfollow source stays nosymfollow); once any
+// flag option is given, set or cleared, the mount gets exactly the flags asked for, and
+// the ro, nosuid, nodev, noexec and nosymfollow it did not ask for are cleared. The
+// atime mode is kept when none is asked (the kernel does that for a remount).
+//
+// In a user namespace flags inherited from a more privileged mount are locked and a
+// remount that drops them fails with EPERM: the remount is then retried keeping the
+// locked flags, unless the config asked explicitly for one of them to be off ("rw",
+// "suid"...) or for another atime mode, which would silently not be what was asked.
+
+// bindFlagsWanted is the remount for a bind with the requested (set) and cleared flags;
+// needed is false when no flag option was given.
+func bindFlagsWanted(requested, cleared uintptr) (flags uintptr, needed bool) {
+	needed = requested&^(unix.MS_BIND|unix.MS_REC|unix.MS_REMOUNT) != 0 || cleared != 0
+	return unix.MS_REMOUNT | unix.MS_BIND | requested&perMountFlags, needed
+}
+
+// lockedRetryFlags is the retry of a refused bind remount (flags) on a mount whose
+// current flags are cur; ok is false when keeping the locked flags would contradict
+// what the config asked.
+func lockedRetryFlags(flags, cur, requested, cleared uintptr) (retry uintptr, ok bool) {
+	locked := cur & (lockableFlags | atimeFlags)
+	// statfs has no flag for strictatime: it is the mode with no other atime flag.
+	if locked&(unix.MS_NOATIME|unix.MS_RELATIME) == 0 {
+		locked |= unix.MS_STRICTATIME
+	}
+	if locked&cleared&lockableFlags != 0 {
+		return 0, false
+	}
+	if requested&atimeFlags != 0 && requested&atimeFlags != locked&atimeFlags {
+		return 0, false
+	}
+	return flags | locked, true
+}
+
+// applyBindFlags remounts the bind mount at f with the flags asked for (see above).
+func applyBindFlags(f *os.File, requested, cleared uintptr) error {
+	flags, needed := bindFlagsWanted(requested, cleared)
+	if !needed {
+		return nil
+	}
+	err := sys.Mount("", fdPath(f), "", flags, "")
+	if err == nil || !errors.Is(err, unix.EPERM) {
+		if err != nil {
+			return fmt.Errorf("remount %s with flags %#x: %w", f.Name(), flags, err)
+		}
+		return nil
+	}
+	cur, serr := mountFlagsOf(f)
+	if serr != nil {
+		return serr
+	}
+	retry, ok := lockedRetryFlags(flags, cur, requested, cleared)
+	if !ok {
+		return fmt.Errorf("remount %s with flags %#x: %w (its locked flags %#x cannot be dropped as asked)", f.Name(), flags, err, cur&(lockableFlags|atimeFlags))
+	}
+	if err := sys.Mount("", fdPath(f), "", retry, ""); err != nil {
+		return fmt.Errorf("remount %s with flags %#x, keeping its locked flags: %w", f.Name(), retry, err)
 	}
 	return nil
 }

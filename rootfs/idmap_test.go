@@ -20,7 +20,7 @@ func TestIDMappedBindAttachesGivenTree(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	mt.idmapped = map[int]*os.File{3: f}
+	mt.sources = map[int]*os.File{3: f}
 	maps := []configs.IDMap{{ContainerID: 0, HostID: 1000, Size: 1}}
 	m := configs.Mount{Source: "/nonexistent/source", Destination: "/data", Type: "bind", Flags: unix.MS_BIND,
 		UIDMappings: maps, GIDMappings: maps, PropagationFlags: []uintptr{unix.MS_PRIVATE}}

@@ -38,20 +38,30 @@ func openOptional(r *root, p string) (*os.File, error) {
 }
 
 // maskPaths hides each path: a directory under an empty read-only tmpfs, anything
-// else under the null device.
+// else under the null device. A path listed twice is masked once. As runc does (1.3+
+// backports), the directories share one tmpfs: the first gets a new one, the others a
+// bind of it (which keeps its read-only flag), so a profile masking many directories
+// (one per CPU, say) does not make a superblock for each.
 func maskPaths(r *root, paths []string) error {
 	if len(paths) == 0 {
 		return nil
 	}
 	ref := newMountRef()
-	var devNull *os.File
+	var devNull, emptyDir *os.File
 	defer func() {
-		if devNull != nil {
-			devNull.Close()
+		for _, f := range []*os.File{devNull, emptyDir} {
+			if f != nil {
+				f.Close()
+			}
 		}
 	}()
+	done := map[string]bool{}
 	for i, p := range paths {
 		p = cleanDest(p)
+		if done[p] {
+			continue
+		}
+		done[p] = true
 		f, err := openOptional(r, p)
 		if err != nil {
 			return fmt.Errorf("maskedPaths[%d] (%s): %w", i, p, err)
@@ -65,8 +75,22 @@ func maskPaths(r *root, paths []string) error {
 			if err != nil {
 				return err
 			}
+			if dir && emptyDir != nil {
+				return sys.Mount(ref.of(emptyDir, "/"), ref.of(f, p), "", unix.MS_BIND, "")
+			}
 			if dir {
-				return sys.Mount("tmpfs", ref.of(f, p), "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "")
+				err := sys.Mount("tmpfs", ref.of(f, p), "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "")
+				if err != nil {
+					return err
+				}
+				// The new tmpfs's root, for the next directories. Without /proc (no magic
+				// links) mount(2) takes paths, so each directory gets a tmpfs of its own.
+				if ref.viaFD {
+					if emptyDir, err = r.open(p); err != nil {
+						return fmt.Errorf("reopen the mask: %w", err)
+					}
+				}
+				return nil
 			}
 			if devNull == nil {
 				if devNull, err = openVerifiedDevNull(r); err != nil {

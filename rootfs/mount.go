@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"golang.org/x/sys/unix"
 )
 
@@ -22,8 +23,8 @@ type mounter struct {
 	cgroupNS bool
 	// cgroups describes the host's cgroup hierarchies; read on first cgroup mount.
 	cgroups *cgroupLayout
-	// idmapped: detached idmapped trees by mount index (see PrepareOpts).
-	idmapped map[int]*os.File
+	// sources: detached trees by mount index (see PrepareOpts).
+	sources map[int]*os.File
 	// current is the index of the mount being made.
 	current int
 }
@@ -31,7 +32,8 @@ type mounter struct {
 // mountEntry mounts c.Mounts[i] and names the entry in any error.
 func (mt *mounter) mountEntry(i int, m configs.Mount) error {
 	mt.current = i
-	if err := mt.mount(m); err != nil {
+	sp := stagelog.Begin("mount "+m.Type, m.Destination)
+	if err := sp.End(mt.mount(m)); err != nil {
 		return fmt.Errorf("mounts[%d] (%s): %w", i, m.Destination, err)
 	}
 	return nil
@@ -41,6 +43,9 @@ func (mt *mounter) mount(m configs.Mount) error {
 	m.Destination = cleanDest(m.Destination)
 	if m.Destination == "/" {
 		return errors.New("cannot mount over the container's root")
+	}
+	if err := checkProcMount(m, func() bool { return isProcfs(m.Source) }); err != nil {
+		return err
 	}
 	switch {
 	case m.IsBind():
@@ -70,6 +75,7 @@ func sysfsAsBind(m configs.Mount) configs.Mount {
 
 // mountFilesystem mounts a new instance of m.Type (tmpfs, proc, devpts, mqueue...).
 func (mt *mounter) mountFilesystem(m configs.Mount) error {
+	covered := mt.coveredMode(m)
 	target, err := mt.root.mkdirAll(m.Destination)
 	if err != nil {
 		return err
@@ -83,9 +89,13 @@ func (mt *mounter) mountFilesystem(m configs.Mount) error {
 		source = m.Type
 	}
 	flags := m.Flags &^ propagationFlags
-	if m.TmpCopyUp {
-		// Writable while it is filled; read-only afterwards if asked.
+	if delayedReadonly(m) {
+		// Writable while it is filled (/dev's nodes and mounts, tmpcopyup); Readonly
+		// makes it read-only once the container is built, as runc does.
 		flags &^= unix.MS_RDONLY
+	}
+	if covered != nil {
+		m.Data = withTmpfsMode(m.Data, *covered)
 	}
 	err = sys.Mount(source, fdPath(target), m.Type, flags, m.Data)
 	if err != nil && m.Type == "devpts" && errors.Is(err, unix.EINVAL) {
@@ -101,7 +111,7 @@ func (mt *mounter) mountFilesystem(m configs.Mount) error {
 		return fmt.Errorf("mount %s: %w", m.Type, err)
 	}
 	if m.TmpCopyUp {
-		if err := mt.copyUp(m, target, flags); err != nil {
+		if err := mt.copyUp(m, target); err != nil {
 			return err
 		}
 	}
@@ -109,37 +119,67 @@ func (mt *mounter) mountFilesystem(m configs.Mount) error {
 }
 
 // copyUp fills a new tmpfs with what it now covers. target, opened before the mount,
-// still reaches the directory underneath: the copy reads through it.
-func (mt *mounter) copyUp(m configs.Mount, target *os.File, flags uintptr) error {
+// still reaches the directory underneath: the copy reads through it. (A read-only
+// tmpfs becomes so later, see delayedReadonly.)
+func (mt *mounter) copyUp(m configs.Mount, target *os.File) error {
 	mnt, err := mt.reopenMounted(m.Destination, target)
 	if err != nil {
 		return err
 	}
 	defer mnt.Close()
-	if err := copyTree(int(target.Fd()), int(mnt.Fd()), m.Destination); err != nil {
-		return err
-	}
-	if m.Flags&unix.MS_RDONLY != 0 {
-		if err := sys.Mount("", fdPath(mnt), "", flags|unix.MS_REMOUNT|unix.MS_RDONLY, m.Data); err != nil {
-			return fmt.Errorf("remount read-only after tmpcopyup: %w", err)
-		}
-	}
-	return nil
+	return copyTree(int(target.Fd()), int(mnt.Fd()), m.Destination)
 }
 
-// mountBind binds the host path m.Source, then remounts it for per-mount flags. An
-// idmapped bind attaches the tree the runtime already cloned and idmapped instead.
+// coveredMode is, for a tmpfs whose options give no mode=, the permission bits of the
+// directory it is about to cover, so the mount point looks as the image made it (runc
+// does the same); nil otherwise, or when there is no such directory yet (tmpfs's own
+// default, 1777, then applies).
+func (mt *mounter) coveredMode(m configs.Mount) *uint32 {
+	if m.Type != "tmpfs" || hasOption(m.Data, "mode") {
+		return nil
+	}
+	f, err := mt.root.openat2(m.Destination, unix.O_DIRECTORY)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return nil
+	}
+	mode := st.Mode & 0o7777
+	return &mode
+}
+
+// withTmpfsMode adds mode= to tmpfs mount data.
+func withTmpfsMode(data string, mode uint32) string {
+	opt := fmt.Sprintf("mode=%04o", mode)
+	if data == "" {
+		return opt
+	}
+	return opt + "," + data
+}
+
+// hasOption tells whether comma-joined mount data has key or key=value.
+func hasOption(data, key string) bool {
+	_, found := withoutOption(data, key)
+	return found
+}
+
+// mountBind binds the host path m.Source, then remounts it for per-mount flags. A bind
+// the runtime already cloned (idmapped, or a host path in a user namespace) attaches
+// that tree instead.
 func (mt *mounter) mountBind(m configs.Mount) error {
 	var src *os.File
-	detached := mt.idmapped[mt.current]
-	if m.IsIDMapped() {
-		if detached == nil {
-			return errors.New("idmapped mount: the runtime sent no mount tree for it")
-		}
+	detached := mt.sources[mt.current]
+	if m.IsIDMapped() && detached == nil {
+		return errors.New("idmapped mount: the runtime sent no mount tree for it")
+	}
+	if detached != nil {
 		src = detached
 	} else {
 		var err error
-		if src, err = os.OpenFile(m.Source, unix.O_PATH|unix.O_CLOEXEC, 0); err != nil {
+		if src, err = mt.openBindSource(m.Source); err != nil {
 			return fmt.Errorf("open bind source: %w", err)
 		}
 		defer src.Close()
@@ -161,14 +201,25 @@ func (mt *mounter) mountBind(m configs.Mount) error {
 	if err := mt.checkTarget(m.Destination, target); err != nil {
 		return err
 	}
-	if m.IsIDMapped() {
+	if detached != nil {
 		if err := sys.MoveMount(int(src.Fd()), int(target.Fd())); err != nil {
-			return fmt.Errorf("attach idmapped mount of %s: %w", m.Source, err)
+			return fmt.Errorf("attach the runtime's mount of %s: %w", m.Source, err)
 		}
 	} else if err := sys.Mount(fdPath(src), fdPath(target), "", bindFlags(m.Flags), ""); err != nil {
 		return fmt.Errorf("bind %s: %w", m.Source, err)
 	}
 	return mt.afterMount(m, target)
+}
+
+// openBindSource opens a bind mount's source. One inside the rootfs is resolved now,
+// when the mounts before it are in place (one of them may be what makes it), and inside
+// the rootfs: a symlink in the image cannot turn it into a host path. Anything else is
+// a host path, as the config gives it.
+func (mt *mounter) openBindSource(source string) (*os.File, error) {
+	if rel, ok := relativeTo(mt.root.hostPath, source); ok && mt.root.hostPath != "/" {
+		return mt.root.open(rel)
+	}
+	return os.OpenFile(source, unix.O_PATH|unix.O_CLOEXEC, 0)
 }
 
 // bindFlags keeps only what the first bind call may carry; the rest needs a remount.
@@ -183,7 +234,7 @@ func (mt *mounter) afterMount(m configs.Mount, before *os.File) error {
 	}
 	defer mnt.Close()
 	if m.IsBind() {
-		if err := remountBind(mnt, m.Flags&^unix.MS_BIND&^unix.MS_REC, m.ClearedFlags); err != nil {
+		if err := applyBindFlags(mnt, m.Flags, m.ClearedFlags); err != nil {
 			return err
 		}
 	}

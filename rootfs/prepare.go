@@ -14,9 +14,10 @@ import (
 
 // PrepareOpts are what Prepare needs besides the config.
 type PrepareOpts struct {
-	// IDMapped holds, by index in c.Mounts, the detached idmapped mount tree to attach
-	// for each idmapped bind mount (built by the runtime, see libcontainer).
-	IDMapped map[int]*os.File
+	// Sources holds, by index in c.Mounts, the detached mount tree the runtime built
+	// for a bind (see libcontainer): every idmapped bind has one, and in a user
+	// namespace the binds of host paths too. It is attached instead of the source.
+	Sources map[int]*os.File
 }
 
 // Prepare builds the container's filesystem under c.Rootfs without pivoting: root
@@ -51,7 +52,7 @@ func PrepareWith(c *configs.Config, opts PrepareOpts) error {
 		userNS:   userNS,
 		newNetNS: hasNewNamespace(c, configs.NEWNET),
 		cgroupNS: c.HasNamespace(configs.NEWCGROUP),
-		idmapped: opts.IDMapped,
+		sources:  opts.Sources,
 	}
 	for i, m := range c.Mounts {
 		if err := mt.mountEntry(i, m); err != nil {

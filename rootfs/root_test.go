@@ -377,14 +377,8 @@ func TestRootSymlinkEscape(t *testing.T) {
 		c := &configs.Config{Rootfs: rootfs, Mounts: []configs.Mount{
 			{Source: src, Destination: "/mnt/data", Type: "bind", Flags: unix.MS_BIND},
 		}}
-		// Dangling inside the rootfs: refused.
-		if err := Prepare(c); err == nil || !strings.Contains(err.Error(), "mounts[0] (/mnt/data)") {
-			t.Fatalf("Prepare through a dangling escape link: %v", err)
-		}
-		// Present inside the rootfs: the mounts land there.
-		if err := os.MkdirAll(filepath.Join(rootfs, victim), 0o755); err != nil {
-			t.Fatal(err)
-		}
+		// Dangling inside the rootfs: the link's target is made there (runc does too), and
+		// the mounts land there, never on the host.
 		c.Mounts = append(c.Mounts, configs.Mount{Source: "tmpfs", Destination: "/mnt/tmp", Type: "tmpfs"})
 		if err := Prepare(c); err != nil {
 			t.Fatalf("Prepare: %v", err)

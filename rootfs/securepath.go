@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	securejoin "github.com/cyphar/filepath-securejoin"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"golang.org/x/sys/unix"
 )
@@ -73,9 +74,32 @@ func (r *root) mkdirAll(containerPath string) (*os.File, error) {
 	}
 	f, err := pathrs.MkdirAllHandle(r.dir, containerPath, 0o755)
 	if err != nil {
+		if target, ok := r.danglingTarget(containerPath); ok {
+			if f, err2 := pathrs.MkdirAllHandle(r.dir, target, 0o755); err2 == nil {
+				return f, nil
+			}
+		}
 		return nil, fmt.Errorf("mkdir %s in rootfs: %w", containerPath, err)
 	}
 	return f, nil
+}
+
+// danglingTarget: a destination reached through a symlink whose target does not exist
+// yet (an image's /etc/resolv.conf -> /run/systemd/resolve/stub-resolv.conf) is created
+// where the symlink points, inside the rootfs, as runc does: the path is resolved with
+// each symlink read as if the rootfs were "/", so none leads out of it. ok is false
+// when that changes nothing. The path found is then created through the root handle
+// like any other, so a symlink swapped in meanwhile still cannot lead out either.
+func (r *root) danglingTarget(containerPath string) (string, bool) {
+	joined, err := securejoin.SecureJoin(r.hostPath, containerPath)
+	if err != nil {
+		return "", false
+	}
+	target, ok := relativeTo(r.hostPath, joined)
+	if !ok || target == cleanDest(containerPath) {
+		return "", false
+	}
+	return target, true
 }
 
 // fileTarget returns a handle on containerPath, creating an empty regular file there
@@ -88,6 +112,9 @@ func (r *root) fileTarget(containerPath string) (*os.File, error) {
 	}
 	if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("open %s in rootfs: %w", containerPath, err)
+	}
+	if target, ok := r.danglingTarget(containerPath); ok {
+		containerPath = target
 	}
 	dir, base := path.Split(containerPath)
 	if base == "" || base == "." || base == ".." {

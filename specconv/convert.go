@@ -223,8 +223,10 @@ func convertResources(r *specs.LinuxResources) (*specs.LinuxResources, error) {
 		return nil, fmt.Errorf("linux.resources: %w", err)
 	}
 	// Rules are left in canonical form (type and access always set) for the cgroups code.
-	for i := range out.Devices {
-		d := &out.Devices[i]
+	rules := out.Devices
+	out.Devices = out.Devices[:0]
+	for i := range rules {
+		d := &rules[i]
 		field := index("linux.resources.devices", i)
 		switch d.Type {
 		case "":
@@ -233,17 +235,15 @@ func convertResources(r *specs.LinuxResources) (*specs.LinuxResources, error) {
 		default:
 			return nil, fieldErrorf(field+".type", "%q is not a, c or b", d.Type)
 		}
-		if d.Access == "" {
-			d.Access = "rwm"
-		}
-		if strings.Trim(d.Access, "rwm") != "" {
-			return nil, fieldErrorf(field+".access", "%q is not a combination of r, w and m", d.Access)
-		}
 		if (d.Major != nil && *d.Major < -1) || (d.Minor != nil && *d.Minor < -1) {
 			return nil, fieldErrorf(field, "negative major/minor (only -1, meaning any, is allowed)")
 		}
+		var ok bool
+		if d.Access, ok = deviceAccess(field+".access", d.Access); ok {
+			out.Devices = append(out.Devices, *d)
+		}
 	}
-	if len(out.Devices) > 0 {
+	if len(rules) > 0 {
 		out.Devices = append(out.Devices, defaultDeviceRules()...)
 	}
 	return &out, nil

@@ -73,16 +73,25 @@ func TestConvertExample(t *testing.T) {
 	if len(c.MaskedPaths) != 11 || len(c.ReadonlyPaths) != 5 || c.MaskedPaths[0] != "/proc/acpi" {
 		t.Errorf("masked %v readonly %v", c.MaskedPaths, c.ReadonlyPaths)
 	}
-	// The deny-all rule stays first; the default devices' allow rules follow it.
+	// The deny-all rule stays first; runc's default allow rules follow it: mknod of any
+	// char and block device, the default devices, ptys, ptmx and tun.
 	devs := c.Resources.Devices
-	if len(devs) != 1+len(defaultDevices)+2 || devs[0].Allow || devs[0].Type != "a" || devs[0].Access != "rwm" {
+	if len(devs) != 1+2+len(defaultDevices)+3 || devs[0].Allow || devs[0].Type != "a" || devs[0].Access != "rwm" {
 		t.Fatalf("Resources.Devices = %+v", devs)
 	}
-	if d := devs[1]; !d.Allow || d.Type != "c" || *d.Major != 1 || *d.Minor != 3 || d.Access != "rwm" {
-		t.Errorf("first allow rule = %+v, want c 1:3 rwm", d)
+	for i, typ := range []string{"c", "b"} {
+		if d := devs[1+i]; !d.Allow || d.Type != typ || d.Major != nil || d.Minor != nil || d.Access != "m" {
+			t.Errorf("rule %d = %+v, want %s *:* m", 1+i, d, typ)
+		}
 	}
-	if d := devs[len(devs)-2]; *d.Major != 136 || d.Minor != nil {
+	if d := devs[3]; !d.Allow || d.Type != "c" || *d.Major != 1 || *d.Minor != 3 || d.Access != "rwm" {
+		t.Errorf("first device rule = %+v, want c 1:3 rwm", d)
+	}
+	if d := devs[len(devs)-3]; *d.Major != 136 || d.Minor != nil {
 		t.Errorf("pts rule = %+v, want c 136:*", d)
+	}
+	if d := devs[len(devs)-1]; *d.Major != 10 || *d.Minor != 200 {
+		t.Errorf("last rule = %+v, want c 10:200 (tun)", d)
 	}
 	if len(spec.Linux.Resources.Devices) != 1 {
 		t.Error("Convert appended to the spec's own device rules")
@@ -161,6 +170,8 @@ func TestConvertUserNamespace(t *testing.T) {
 	spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 200000, Size: 1}, {ContainerID: 1, HostID: 300000, Size: 10}}
 	spec.Process.User = specs.User{UID: 1, GID: 2, AdditionalGids: []uint32{3, 4}, Umask: ptr(uint32(0o22))}
 	spec.Process.OOMScoreAdj = ptr(-1000)
+	// user.* sysctls are per user namespace (runc 1.5).
+	spec.Linux.Sysctl = map[string]string{"user.max_user_namespaces": "5"}
 	c, err := Convert(spec, Options{Bundle: newBundle(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -293,5 +304,24 @@ func TestConvertCapabilitiesDedup(t *testing.T) {
 	spec.Process.Capabilities = nil
 	if c, err = Convert(spec, Options{Bundle: newBundle(t)}); err != nil || c.Process.Capabilities != nil {
 		t.Errorf("absent capabilities: %+v, %v", c.Process.Capabilities, err)
+	}
+}
+
+// A bind source inside the rootfs may be made by an earlier mount: it is resolved at
+// mount time, not checked here; a missing host path still is.
+func TestBindSourceInsideRootfsIsNotChecked(t *testing.T) {
+	spec := validSpec()
+	bundle := newBundle(t)
+	spec.Mounts = append(spec.Mounts, specs.Mount{Destination: "/second", Type: "bind", Source: "rootfs/first/sub", Options: []string{"rbind"}})
+	c, err := Convert(spec, Options{Bundle: bundle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Mounts[len(c.Mounts)-1].Source; got != filepath.Join(c.Rootfs, "first/sub") {
+		t.Errorf("source = %q", got)
+	}
+	spec.Mounts[len(spec.Mounts)-1].Source = filepath.Join(bundle, "not-in-rootfs")
+	if _, err := Convert(spec, Options{Bundle: bundle}); err == nil {
+		t.Error("a missing host source was accepted")
 	}
 }

@@ -94,22 +94,62 @@ func convertDevice(field string, d specs.LinuxDevice) (configs.Device, error) {
 }
 
 // defaultDeviceRules are cgroup device rules appended after linux.resources.devices, so a
-// deny-all list (the usual one) still lets the container use the default devices and its
-// own /dev/pts terminals (136:*) and /dev/ptmx (5:2).
+// deny-all list (the usual one) still lets the container use the default devices, its
+// own /dev/pts terminals (136:*) and /dev/ptmx (5:2), and /dev/net/tun (10:200). As in
+// runc, mknod of any char or block device is allowed too (c *:* m, b *:* m): creating a
+// node grants nothing by itself (opening it is checked), and images that make their
+// nodes at start rely on it.
 func defaultDeviceRules() []specs.LinuxDeviceCgroup {
-	var rules []specs.LinuxDeviceCgroup
-	for _, d := range defaultDevices {
-		rules = append(rules, allowChar(d.Major, d.Minor))
+	rules := []specs.LinuxDeviceCgroup{
+		allowDevice("c", -1, -1, "m"),
+		allowDevice("b", -1, -1, "m"),
 	}
-	rules = append(rules, allowChar(136, -1), allowChar(5, 2))
-	return rules
+	for _, d := range defaultDevices {
+		rules = append(rules, allowDevice("c", d.Major, d.Minor, "rwm"))
+	}
+	return append(rules,
+		allowDevice("c", 136, -1, "rwm"),
+		allowDevice("c", 5, 2, "rwm"),
+		allowDevice("c", 10, 200, "rwm"))
 }
 
-// allowChar is an rwm allow rule for char device major:minor (minor -1 = any).
-func allowChar(major, minor int64) specs.LinuxDeviceCgroup {
-	r := specs.LinuxDeviceCgroup{Allow: true, Type: "c", Major: &major, Access: "rwm"}
+// allowDevice is an allow rule for devices of type t, major:minor (-1 = any).
+func allowDevice(t string, major, minor int64, access string) specs.LinuxDeviceCgroup {
+	r := specs.LinuxDeviceCgroup{Allow: true, Type: t, Access: access}
+	if major >= 0 {
+		r.Major = &major
+	}
 	if minor >= 0 {
 		r.Minor = &minor
 	}
 	return r
+}
+
+// deviceAccess keeps the r, w and m of a linux.resources.devices[].access, in that
+// order. Any other letter is reported and dropped, as runc ignores it ("rwa" is "rw"),
+// rather than refusing the container. ok is false when no letter is left: the rule
+// then grants or denies nothing and is dropped.
+func deviceAccess(field, access string) (string, bool) {
+	if access == "" {
+		return "rwm", true
+	}
+	var kept, stray strings.Builder
+	for _, want := range "rwm" {
+		if strings.ContainsRune(access, want) {
+			kept.WriteRune(want)
+		}
+	}
+	for _, c := range access {
+		if !strings.ContainsRune("rwm", c) {
+			stray.WriteRune(c)
+		}
+	}
+	if stray.Len() > 0 {
+		what := "ignoring"
+		if kept.Len() == 0 {
+			what = "dropping the rule: it has no r, w or m, only"
+		}
+		Warn(fieldErrorf(field, "%q: %s the unknown access letters %q", access, what, stray.String()))
+	}
+	return kept.String(), kept.Len() > 0
 }

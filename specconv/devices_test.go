@@ -1,6 +1,7 @@
 package specconv
 
 import (
+	"errors"
 	"os"
 	"reflect"
 	"testing"
@@ -58,4 +59,32 @@ func TestDevicesOverrideAndConvert(t *testing.T) {
 			t.Error("/dev/null added twice")
 		}
 	}
+}
+
+// runc ignores access letters other than r, w and m ("rwa" is "rw"); berth warns.
+func TestDeviceRuleStrayAccessLetters(t *testing.T) {
+	warnings := captureWarnings(t)
+	major := int64(1)
+	r, err := convertResources(&specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{
+		{Allow: false, Access: "rwm"},
+		{Allow: true, Type: "c", Major: &major, Access: "rwa"},
+		{Allow: true, Type: "c", Major: &major, Access: "xyz"},
+		{Allow: true, Type: "c", Major: &major, Access: "mr"},
+		{Allow: true, Type: "c", Major: &major},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range r.Devices[:4] {
+		got = append(got, d.Access)
+	}
+	if want := []string{"rwm", "rw", "rm", "rwm"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("access = %q, want %q (the xyz rule dropped)", got, want)
+	}
+	if len(*warnings) != 2 {
+		t.Fatalf("warnings = %q, want one for rwa and one for xyz", *warnings)
+	}
+	wantErrContains(t, errors.New((*warnings)[0]), "linux.resources.devices[1].access", `"a"`)
+	wantErrContains(t, errors.New((*warnings)[1]), "linux.resources.devices[2].access", "dropping the rule")
 }

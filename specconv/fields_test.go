@@ -271,12 +271,24 @@ func TestIDMapMounts(t *testing.T) {
 		t.Errorf("idmap from the user namespace: %+v", m)
 	}
 
+	// "idmap" alone in a joined user namespace takes that namespace's maps (runc too).
+	joinedMaps := []configs.IDMap{{ContainerID: 0, HostID: 200000, Size: 1000}}
+	useNSFS(t, fakeNSFS{kinds: map[string]configs.NamespaceType{"/proc/77/ns/user": configs.NEWUSER},
+		maps: map[string][2][]configs.IDMap{"/proc/77/ns/user": {joinedMaps, joinedMaps}}})
+	c = convertOK(t, func(s *specs.Spec) {
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace, Path: "/proc/77/ns/user"})
+		s.Mounts = append(s.Mounts, bind("idmap"))
+	})
+	if m = c.Mounts[len(c.Mounts)-1]; !reflect.DeepEqual(m.UIDMappings, joinedMaps) || !reflect.DeepEqual(m.GIDMappings, joinedMaps) {
+		t.Errorf("idmap from the joined user namespace: %+v", m)
+	}
+
 	cases := []struct {
 		name   string
 		mutate func(s *specs.Spec)
 		want   string
 	}{
-		{"no maps, no userns", func(s *specs.Spec) { s.Mounts = append(s.Mounts, bind("idmap")) }, "options: idmap without uidMappings/gidMappings needs a new user namespace"},
+		{"no maps, no userns", func(s *specs.Spec) { s.Mounts = append(s.Mounts, bind("idmap")) }, "options: idmap without uidMappings/gidMappings needs a user namespace"},
 		{"uid only", func(s *specs.Spec) {
 			m := bind("idmap")
 			m.UIDMappings = maps

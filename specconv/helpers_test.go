@@ -47,6 +47,8 @@ var usualFilesystems = []string{"proc", "tmpfs", "devpts", "mqueue", "sysfs", "c
 type fakeNSFS struct {
 	kinds map[string]configs.NamespaceType
 	own   map[string]bool
+	// maps are a user namespace file's uid and gid maps.
+	maps map[string][2][]configs.IDMap
 }
 
 func (f fakeNSFS) Kind(path string) (configs.NamespaceType, error) {
@@ -77,4 +79,12 @@ func wantErrContains(t *testing.T, err error, parts ...string) {
 			t.Fatalf("error %q does not contain %q", err, p)
 		}
 	}
+}
+
+func (f fakeNSFS) IDMaps(path string) (uid, gid []configs.IDMap, err error) {
+	m, ok := f.maps[path]
+	if !ok {
+		return nil, nil, os.ErrNotExist
+	}
+	return m[0], m[1], nil
 }

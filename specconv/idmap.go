@@ -7,9 +7,10 @@ import (
 )
 
 // mountIDMap fills out's idmapping from the mount's uidMappings/gidMappings and its
-// idmap/ridmap option. userUID/userGID are the container's own user namespace maps,
-// which an idmap option without mappings falls back to (runtime-spec allows it).
-func mountIDMap(field string, m specs.Mount, opts mountOptions, out *configs.Mount, userUID, userGID []configs.IDMap) error {
+// idmap/ridmap option. userMaps gives the container's user namespace maps (configured,
+// or read from a joined namespace), which an idmap option without mappings falls back
+// to (runtime-spec allows it; runc does the same).
+func mountIDMap(field string, m specs.Mount, opts mountOptions, out *configs.Mount, userMaps func() (uid, gid []configs.IDMap, err error)) error {
 	own := len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0
 	if !own && !opts.idmap && !opts.ridmap {
 		return nil
@@ -23,8 +24,12 @@ func mountIDMap(field string, m specs.Mount, opts mountOptions, out *configs.Mou
 		return fieldErrorf(field+".uidMappings", "idmapped mounts need root (CAP_SYS_ADMIN in the initial user namespace)")
 	}
 	if !own {
+		userUID, userGID, err := userMaps()
+		if err != nil {
+			return fieldErrorf(field+".options", "idmap without uidMappings/gidMappings: %w", err)
+		}
 		if len(userUID) == 0 {
-			return fieldErrorf(field+".options", "idmap without uidMappings/gidMappings needs a new user namespace whose mappings to use")
+			return fieldErrorf(field+".options", "idmap without uidMappings/gidMappings needs a user namespace whose mappings to use")
 		}
 		out.UIDMappings, out.GIDMappings = userUID, userGID
 		out.IDMapRecursive = opts.ridmap

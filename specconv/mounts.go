@@ -1,6 +1,7 @@
 package specconv
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,11 +16,11 @@ import (
 // c supplies the container's user namespace maps for idmapped mounts that give none.
 func convertMounts(mounts []specs.Mount, bundle string, c *configs.Config) ([]configs.Mount, error) {
 	var out []configs.Mount
-	userUID, userGID := userNSMaps(c)
+	userMaps := userNSMapsOnce(c)
 	for i, m := range mounts {
-		cm, err := convertMount(index("mounts", i), m, bundle)
+		cm, err := convertMount(index("mounts", i), m, bundle, c.Rootfs)
 		if err == nil {
-			err = mountIDMap(index("mounts", i), m, mountOptionsOf(m), &cm, userUID, userGID)
+			err = mountIDMap(index("mounts", i), m, mountOptionsOf(m), &cm, userMaps)
 		}
 		if err != nil {
 			return nil, err
@@ -29,7 +30,7 @@ func convertMounts(mounts []specs.Mount, bundle string, c *configs.Config) ([]co
 	return out, nil
 }
 
-func convertMount(field string, m specs.Mount, bundle string) (configs.Mount, error) {
+func convertMount(field string, m specs.Mount, bundle, rootfs string) (configs.Mount, error) {
 	var out configs.Mount
 	dest, err := mountDestination(field+".destination", m.Destination)
 	if err != nil {
@@ -58,7 +59,7 @@ func convertMount(field string, m specs.Mount, bundle string) (configs.Mount, er
 	if m.Type == "bind" || opts.flags&unix.MS_BIND != 0 {
 		out.Flags |= unix.MS_BIND
 		out.Type = "bind"
-		out.Source, err = bindSource(field+".source", m.Source, bundle)
+		out.Source, err = bindSource(field+".source", m.Source, bundle, rootfs)
 		return out, err
 	}
 	if m.Type == "" {
@@ -95,7 +96,10 @@ func mountDestination(field, dest string) (string, error) {
 
 // bindSource resolves a relative source against the bundle and checks it exists, so a
 // typo is reported here rather than as a failed mount inside the half-built container.
-func bindSource(field, src, bundle string) (string, error) {
+// A source inside the rootfs is not checked: an earlier mount may be what makes it
+// (mounts[0] binds a directory on /data, mounts[1] binds rootfs/data/sub elsewhere),
+// so it is resolved when it is mounted, inside the rootfs, as runc does.
+func bindSource(field, src, bundle, rootfs string) (string, error) {
 	if src == "" {
 		return "", fieldErrorf(field, "missing for a bind mount")
 	}
@@ -106,6 +110,9 @@ func bindSource(field, src, bundle string) (string, error) {
 		src = filepath.Join(bundle, src)
 	}
 	src = filepath.Clean(src)
+	if rootfs != "" && (src == rootfs || strings.HasPrefix(src, rootfs+"/")) {
+		return src, nil
+	}
 	if _, err := os.Stat(src); err != nil {
 		return "", fieldErrorf(field, "%w", err)
 	}
@@ -118,10 +125,28 @@ func mountOptionsOf(m specs.Mount) mountOptions {
 	return o
 }
 
-// userNSMaps returns the uid and gid maps of a user namespace the container creates.
-func userNSMaps(c *configs.Config) (uid, gid []configs.IDMap) {
-	if c == nil || !c.HasNamespace(configs.NEWUSER) || c.NamespacePath(configs.NEWUSER) != "" {
-		return nil, nil
+// userNSMapsOnce returns a function giving the uid and gid maps of the container's user
+// namespace: the configured ones of a new namespace, those read from a joined one
+// (looked up once, on first use), none without a user namespace.
+func userNSMapsOnce(c *configs.Config) func() (uid, gid []configs.IDMap, err error) {
+	var uid, gid []configs.IDMap
+	var err error
+	done := false
+	return func() ([]configs.IDMap, []configs.IDMap, error) {
+		if done {
+			return uid, gid, err
+		}
+		done = true
+		switch {
+		case c == nil || !c.HasNamespace(configs.NEWUSER):
+		case c.NamespacePath(configs.NEWUSER) == "":
+			uid, gid = c.UIDMappings, c.GIDMappings
+		default:
+			path := c.NamespacePath(configs.NEWUSER)
+			if uid, gid, err = nsfs.IDMaps(path); err != nil {
+				err = fmt.Errorf("the mappings of the joined user namespace %s: %w", path, err)
+			}
+		}
+		return uid, gid, err
 	}
-	return c.UIDMappings, c.GIDMappings
 }

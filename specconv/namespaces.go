@@ -71,15 +71,13 @@ func convertUserMappings(linux *specs.Linux, c *configs.Config, where map[config
 		}
 		return fieldErrorf(f, "set, but linux.namespaces has no user namespace")
 	case hasUser && linux.Namespaces[i].Path != "":
-		// A joined namespace already has its maps; berth cannot write or verify new ones.
-		if hasMaps {
-			f := "linux.uidMappings"
-			if len(linux.UIDMappings) == 0 {
-				f = "linux.gidMappings"
-			}
-			return fieldErrorf(f, "must be empty when joining an existing user namespace (linux.namespaces[%d].path)", i)
+		// A joined namespace already has its maps. containerd and CRI-O still write them
+		// next to the path for a pod's user namespace: they are kept to be checked
+		// against the namespace's own once a process is in it (see libcontainer's
+		// checkJoinedUserMaps), as runc does, and refused there if they differ.
+		if !hasMaps {
+			return nil
 		}
-		return nil
 	case hasUser:
 		if len(linux.UIDMappings) == 0 {
 			return fieldErrorf("linux.uidMappings", "required for a new user namespace")

@@ -17,6 +17,8 @@ type nsInspector interface {
 	Kind(path string) (configs.NamespaceType, error)
 	// IsOwn reports whether path is the namespace of type t that berth itself runs in.
 	IsOwn(path string, t configs.NamespaceType) (bool, error)
+	// IDMaps returns the uid and gid maps of the user namespace at path.
+	IDMaps(path string) (uid, gid []configs.IDMap, err error)
 }
 
 var nsfs nsInspector = hostNSFS{}

@@ -40,6 +40,9 @@ func convertSysctl(in map[string]string, c *configs.Config) (map[string]string, 
 			need = configs.NEWNET
 		case utsSysctls[norm]:
 			need = configs.NEWUTS
+		case strings.HasPrefix(norm, "user."):
+			// The user.max_* counters belong to each user namespace (runc 1.5).
+			need = configs.NEWUSER
 		default:
 			return nil, fieldErrorf(field, "not a namespaced sysctl")
 		}

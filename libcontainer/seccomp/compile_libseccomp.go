@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	libseccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
@@ -62,7 +63,58 @@ func compile(p *plan) ([]unix.SockFilter, error) {
 			return nil, fieldErrorf(r.field, "add rule for %s: %w", r.name, err)
 		}
 	}
-	return exportBPF(f)
+	prog, err := exportBPF(f)
+	if err != nil || !needsENOSYSStub(p) {
+		return prog, err
+	}
+	limits, err := syscallLimits(p)
+	if err != nil {
+		return nil, err
+	}
+	prog = append(enosysStub(limits), prog...)
+	if len(prog) > maxInstructions {
+		return nil, fmt.Errorf("%s: the filter has %d instructions, more than the kernel takes (%d)", field, len(prog), maxInstructions)
+	}
+	return prog, nil
+}
+
+// syscallLimits finds, for each architecture of the filter (the native one and those
+// listed), the highest syscall number the profile's rules name (see enosysStub).
+// Names this libseccomp does not know, and the negative numbers it gives syscalls an
+// architecture only has through a multiplexer (socketcall, ipc), do not count.
+func syscallLimits(p *plan) ([]archLimit, error) {
+	native, err := libseccomp.GetNativeArch()
+	if err != nil {
+		return nil, fmt.Errorf("%s: native architecture: %w", field, err)
+	}
+	arches := []libseccomp.ScmpArch{native}
+	for _, a := range p.arches {
+		arch, err := libseccomp.GetArchFromString(a.lib)
+		if err != nil {
+			return nil, fieldErrorf(a.field, "%s is not supported by libseccomp %s: %w", a.spec, libVersion(), err)
+		}
+		if !slices.Contains(arches, arch) {
+			arches = append(arches, arch)
+		}
+	}
+	var limits []archLimit
+	for _, arch := range arches {
+		audit, ok := auditArches[arch.String()]
+		if !ok {
+			continue // left to the profile: berth cannot name it in the stub
+		}
+		var max int64 = -1
+		for _, r := range p.rules {
+			nr, err := libseccomp.GetSyscallFromNameByArch(r.name, arch)
+			if err == nil && int64(nr) > max {
+				max = int64(nr)
+			}
+		}
+		if max >= 0 {
+			limits = append(limits, archLimit{audit: audit, x32: arch == libseccomp.ArchX32, max: uint32(max)})
+		}
+	}
+	return limits, nil
 }
 
 // exportBPF reads the program libseccomp generates. ExportBPFMem needs libseccomp
@@ -93,7 +145,7 @@ func decodeBPF(raw []byte) ([]unix.SockFilter, error) {
 	if len(raw) == 0 || len(raw)%8 != 0 {
 		return nil, fmt.Errorf("export seccomp filter: %d bytes is not a BPF program", len(raw))
 	}
-	if len(raw)/8 > 0xffff {
+	if len(raw)/8 > maxInstructions {
 		return nil, fmt.Errorf("seccomp filter has %d instructions, more than the kernel takes", len(raw)/8)
 	}
 	prog := make([]unix.SockFilter, len(raw)/8)

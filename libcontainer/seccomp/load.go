@@ -120,7 +120,8 @@ func ConnectAgent(path string) (int, error) {
 	}
 	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: path}); err != nil {
 		unix.Close(fd)
-		return -1, fmt.Errorf("connect to seccomp agent %s: %w", path, err)
+		// runc's words (and Go's net.Dial's), which callers may match.
+		return -1, fmt.Errorf("failed to connect with seccomp agent specified in the seccomp profile: dial unix %s: connect: %w", path, err)
 	}
 	return fd, nil
 }

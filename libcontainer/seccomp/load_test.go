@@ -5,6 +5,7 @@ package seccomp
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	libseccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
 )
 
@@ -117,6 +119,11 @@ func child(mode string) int {
 	switch mode {
 	case "errno":
 		s.Syscalls = []specs.LinuxSyscall{{Names: []string{"uname"}, Action: "SCMP_ACT_ERRNO", ErrnoRet: uintp(28)}}
+	case "enosys":
+		// Everything this libseccomp knows is allowed but uname: uname gets the default
+		// errno, a syscall numbered above all of them ENOSYS (the stub).
+		s.DefaultAction = "SCMP_ACT_ERRNO"
+		s.Syscalls = []specs.LinuxSyscall{{Names: allKnownSyscallsBut("uname"), Action: "SCMP_ACT_ALLOW"}}
 	case "notify":
 		s.ListenerPath = os.Getenv("AGENT")
 		s.ListenerMetadata = "test-meta"
@@ -134,11 +141,80 @@ func child(mode string) int {
 	}
 	var u unix.Utsname
 	err = unix.Uname(&u)
+	if mode == "enosys" {
+		_, _, unknown := unix.RawSyscall(1000, 0, 0, 0)
+		os.Stdout.WriteString(fmt.Sprintf("uname=%d unknown=%d\n", errnoOf(err), unknown))
+		return 0
+	}
 	var errno unix.Errno
 	if errors.As(err, &errno) {
 		return int(errno) // the errno the filter (or agent) chose
 	}
 	return 0
+}
+
+func errnoOf(err error) unix.Errno {
+	var errno unix.Errno
+	errors.As(err, &errno)
+	return errno
+}
+
+// allKnownSyscallsBut lists every syscall name the linked libseccomp knows for the
+// native architecture, except the given one.
+func allKnownSyscallsBut(except string) []string {
+	var names []string
+	for nr := 0; nr < 1000; nr++ {
+		name, err := libseccomp.ScmpSyscall(nr).GetName()
+		if err == nil && name != except {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// A syscall the profile does not know returns ENOSYS, one it knows but does not allow
+// the default errno (runc's behaviour, see enosysStub).
+func TestLoadENOSYSForUnknownSyscalls(t *testing.T) {
+	cmd := runChild(t, "enosys")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("child: %v", err)
+	}
+	want := fmt.Sprintf("uname=%d unknown=%d\n", unix.EPERM, unix.ENOSYS)
+	if string(out) != want {
+		t.Fatalf("child saw %q, want %q", out, want)
+	}
+}
+
+// The stub and libseccomp's program together, run over seccomp_data as the kernel would.
+func TestCompiledProgramWithStub(t *testing.T) {
+	native, err := libseccomp.GetNativeArch()
+	if err != nil || native != libseccomp.ArchAMD64 {
+		t.Skip("checks x86_64 numbers")
+	}
+	f, err := Compile(&specs.LinuxSeccomp{DefaultAction: "SCMP_ACT_ERRNO",
+		Syscalls: []specs.LinuxSyscall{{Names: []string{"read", "write", "openat", "no_such_syscall"}, Action: "SCMP_ACT_ALLOW"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for nr, want := range map[int32]uint32{
+		0: retAllow, 1: retAllow, 257: retAllow, // read, write, openat
+		2: retEPERM, 200: retEPERM, // open, tkill: known, not allowed
+		258: retENOSYS, 435: retENOSYS, // above openat, the highest allowed: ENOSYS
+	} {
+		if got := runBPF(t, f.prog, nr, unix.AUDIT_ARCH_X86_64); got != want {
+			t.Errorf("nr %d: %#x, want %#x", nr, got, want)
+		}
+	}
+	// No stub when the default lets syscalls through.
+	g, err := Compile(&specs.LinuxSeccomp{DefaultAction: "SCMP_ACT_ALLOW",
+		Syscalls: []specs.LinuxSyscall{{Names: []string{"read"}, Action: "SCMP_ACT_ERRNO"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := runBPF(t, g.prog, 1000, unix.AUDIT_ARCH_X86_64); got != retAllow {
+		t.Errorf("allow-by-default profile: nr 1000 got %#x", got)
+	}
 }
 
 func runChild(t *testing.T, mode string, env ...string) *exec.Cmd {

@@ -28,6 +28,9 @@ type Program struct {
 
 const sockFilterSize = 8
 
+// maxInstructions is BPF_MAXINSNS: the kernel takes no longer program.
+const maxInstructions = 4096
+
 // Program returns f in its transportable form.
 func (f *Filter) Program() *Program {
 	raw := make([]byte, 0, len(f.prog)*sockFilterSize)
@@ -52,8 +55,7 @@ func FromProgram(p *Program) (*Filter, error) {
 }
 
 func decodeProgram(raw []byte) ([]unix.SockFilter, error) {
-	// The kernel takes at most BPF_MAXINSNS (4096) instructions.
-	if len(raw) == 0 || len(raw)%sockFilterSize != 0 || len(raw)/sockFilterSize > 4096 {
+	if len(raw) == 0 || len(raw)%sockFilterSize != 0 || len(raw)/sockFilterSize > maxInstructions {
 		return nil, fmt.Errorf("seccomp: malformed BPF program of %d bytes", len(raw))
 	}
 	prog := make([]unix.SockFilter, len(raw)/sockFilterSize)
@@ -122,7 +124,7 @@ func newFilter(p *plan, prog []unix.SockFilter) *Filter {
 }
 
 // cacheFormat changes whenever the plan or its compilation change meaning.
-const cacheFormat = "berth-seccomp-program-1"
+const cacheFormat = "berth-seccomp-program-2" // 2: the ENOSYS stub
 
 func cacheKey(s *specs.LinuxSeccomp) (string, error) {
 	profile, err := json.Marshal(s)

@@ -95,3 +95,10 @@ pids_max() { cg_read pids pids.max; }
 cpu_quota_period() {
 	if is_cgroup2; then cg_read "" cpu.max; else echo "$(cg_read cpu cpu.cfs_quota_us) $(cg_read cpu cpu.cfs_period_us)"; fi
 }
+
+# with_kmsg_denied: the container has a /dev/kmsg node, and device rules that deny all
+# but the default devices (so writing to it is refused).
+with_kmsg_denied() {
+	update_config '.linux.devices = [{path: "/dev/kmsg", type: "c", major: 1, minor: 11}] |
+		.linux.resources.devices = [{allow: false, access: "rwm"}]'
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # The systemd cgroup driver: a transient scope per container through D-Bus, on pure cgroup v2 with
-# systemd as init (the VM lane's systemd boot). The cgroupsPath slice:prefix:name selects it. For a
+# systemd as init (the VM lane's systemd boot), selected by --systemd-cgroup. For a
 # rootless container the scope comes from the caller's own systemd user instance.
 
 # bats file_tags=vm
@@ -8,6 +8,10 @@
 load helpers
 load cgroups_helpers
 load rootless_helpers
+
+# Engines configured for systemd pass --systemd-cgroup to every call; it alone selects the
+# driver (a slice:prefix:name path without it is a cgroupfs path, as in runc).
+berth() { timeout -k 5 "$BERTH_TIMEOUT" "$BERTH" --root "$ROOT" --systemd-cgroup "$@"; }
 
 # use_systemd_path [ID]: system.slice:berth:ID, whose cgroup is system.slice/berth-ID.scope.
 use_systemd_path() {
@@ -94,8 +98,7 @@ scope_gone() {
 
 @test "systemd: devices are filtered by the eBPF program inside the scope" {
 	use_systemd_path
-	update_config '.linux.devices = [{path: "/dev/kmsg", type: "c", major: 1, minor: 11}] |
-		.linux.resources.devices = [{allow: false, access: "rwm"}]'
+	with_kmsg_denied
 	set_args sh -c 'echo x >/dev/kmsg && echo kmsg-written; echo y >/dev/null && echo null-ok'
 	run berth run --bundle "$BUNDLE" "$ID"
 	assert_output_not_contains kmsg-written

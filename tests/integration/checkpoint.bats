@@ -222,7 +222,7 @@ skip_unless_criu_fails() {
 	is_runc && skip "runc 1.1 does not report it"
 	run berth features
 	assert_success
-	assert_equal "$(jq -r '.annotations["com.github.berth-runtime.berth.checkpoint.enabled"]' <<<"$output")" true
+	assert_equal "$(jq -r '.annotations["io.github.berth-runtime.berth.checkpoint.enabled"]' <<<"$output")" true
 	jq -e '[.annotations | keys[] | select(startswith("org.opencontainers.runc"))] == []' <<<"$output" >/dev/null ||
 		fail "berth uses runc's keys: $output"
 }

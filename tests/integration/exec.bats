@@ -125,6 +125,21 @@ start_sleeper() {
 	[[ $output == "0 1 2 3 "* ]] && [[ $output != *" 7 "* ]] || fail "preserve-fds: $output"
 }
 
+@test "exec: --cap raises the capability in the ambient set when it is inheritable" {
+	# runc adds --cap to the bounding, effective, permitted and ambient sets; the kernel
+	# lets a capability into the ambient set only when it is also inheritable, so a
+	# non-root process keeps CAP_SYS_TIME (bit 25, inheritable here) across exec but not
+	# CAP_NET_RAW (bit 13).
+	update_config '.process.capabilities = {bounding: ["CAP_KILL", "CAP_SYS_TIME"], effective: ["CAP_KILL"],
+		permitted: ["CAP_KILL"], inheritable: ["CAP_SYS_TIME"], ambient: []}'
+	start_sleeper
+	run berth exec --user 1000:1000 --cap CAP_SYS_TIME --cap CAP_NET_RAW "$ID" grep -E '^Cap(Amb|Eff|Bnd):' /proc/self/status
+	assert_success
+	grep -qE '^CapAmb:\s+0000000002000000$' <<<"$output" || fail "ambient: $output"
+	grep -qE '^CapEff:\s+0000000002000000$' <<<"$output" || fail "effective: $output"
+	grep -qE '^CapBnd:\s+0000000002002020$' <<<"$output" || fail "bounding: $output"
+}
+
 @test "exec: a stopped or unknown container is a clear error" {
 	run --separate-stderr berth exec nosuchcontainer true
 	assert_failure
@@ -185,4 +200,21 @@ start_sleeper() {
 	run --separate-stderr berth exec --cgroup pids:nonexistent "$ID" true
 	assert_failure
 	assert_one_line_error 'pids cgroup'
+}
+
+@test "exec: --cgroup / is the container's own cgroup" {
+	# runc joins the path to the container's cgroup, so "/" (with or without a
+	# controller) names the container's cgroup itself.
+	start_sleeper
+	run berth exec "$ID" cat /proc/self/cgroup
+	assert_success
+	want=$output
+	run berth exec --cgroup / "$ID" cat /proc/self/cgroup
+	assert_success
+	assert_equal "$output" "$want" "cgroups with --cgroup /"
+	if [[ -d /sys/fs/cgroup/pids ]]; then
+		run berth exec --cgroup pids:/ "$ID" cat /proc/self/cgroup
+		assert_success
+		assert_equal "$output" "$want" "cgroups with --cgroup pids:/"
+	fi
 }

@@ -56,16 +56,14 @@ start_sleeper() {
 
 @test "process.scheduler: SCHED_FIFO with a priority, given real-time cgroup time" {
 	[[ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ]] || skip "needs cgroup v1 real-time group scheduling"
-	# The container's cgroup can only be given real-time time its parent (berth/) has:
-	# lend the parent some for the test.
-	set_args true
-	run berth run --bundle "$BUNDLE" "$(new_id)"
-	parent=/sys/fs/cgroup/cpu/berth
-	[[ -e $parent/cpu.rt_runtime_us ]] || fail "no $parent after a run"
-	old=$(cat "$parent/cpu.rt_runtime_us")
+	# The container's cgroup can only be given real-time time its parent has: the test
+	# makes a parent of its own, lends it some, and removes it again.
+	parent=/sys/fs/cgroup/cpu/berth-$TEST_MARK-rt
+	mkdir "$parent"
+	on_teardown "echo 0 > $parent/cpu.rt_runtime_us; rmdir $parent"
 	echo 20000 >"$parent/cpu.rt_runtime_us" || fail "cannot give $parent real-time time"
-	on_teardown "echo $old > $parent/cpu.rt_runtime_us"
-	update_config '.process.scheduler = {policy: "SCHED_FIFO", priority: 10} |
+	update_config --arg p "/berth-$TEST_MARK-rt/$ID" '.linux.cgroupsPath = $p |
+		.process.scheduler = {policy: "SCHED_FIFO", priority: 10} |
 		.linux.resources.cpu = {realtimePeriod: 1000000, realtimeRuntime: 10000}'
 	set_args cat /proc/self/stat
 	run berth run --bundle "$BUNDLE" "$ID"
@@ -296,7 +294,35 @@ owned_dir() {
 	add_mount "{\"destination\": \"/idmapped\", \"type\": \"bind\", \"source\": \"$host\", \"options\": [\"bind\", \"idmap\"]}"
 	run --separate-stderr berth run --bundle "$BUNDLE" "$(new_id)"
 	assert_failure
-	assert_one_line_error 'idmap without uidMappings/gidMappings needs a new user namespace'
+	assert_one_line_error 'idmap without uidMappings/gidMappings needs a user namespace'
+}
+
+@test "idmapped mount: idmap alone in a joined user namespace uses that namespace's mappings" {
+	skip_if_runc_before 1.2 "idmapped mounts"
+	owned_dir
+	# Container A owns the user namespace; B joins it through a bind of its nsfs file
+	# (no pid in the path: the runtime finds a process in it to read the maps from).
+	bundle_b=$BATS_TEST_TMPDIR/bundle-b
+	make_bundle "$bundle_b"
+	update_config '
+		.linux.namespaces += [{type: "user"}] |
+		.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
+		.linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	set_args sleep 1000
+	run_detached run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	nsfile=$BATS_TEST_TMPDIR/userns
+	touch "$nsfile"
+	mount --bind "/proc/$(container_pid "$ID")/ns/user" "$nsfile"
+	on_teardown "umount '$nsfile'"
+	mkdir "$bundle_b/rootfs/idmapped"
+	BUNDLE=$bundle_b update_config --arg ns "$nsfile" --arg src "$host" '
+		.linux.namespaces += [{type: "user", path: $ns}] |
+		.mounts += [{destination: "/idmapped", type: "bind", source: $src, options: ["bind", "idmap"]}] |
+		.process.args = ["stat", "-c", "%u:%g", "/idmapped/file"]'
+	run berth run --bundle "$bundle_b" "$(new_id)"
+	assert_success
+	assert_equal "$output" 0:0 "host root's file, through the joined namespace's mapping"
 }
 
 @test "rro: a recursive read-only bind makes its submounts read-only too" {

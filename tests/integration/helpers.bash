@@ -22,6 +22,25 @@ berth() {
 # is_runc: true when the suite is pointed at runc rather than berth.
 is_runc() { [[ $(basename "$BERTH") == runc* ]]; }
 
+# runc_older_than VERSION: the suite runs against a runc older than VERSION (Debian's 1.1.5),
+# for tests of behaviour runc only gained later: `runc_older_than 1.2 && skip "..."`.
+runc_older_than() {
+	is_runc || return 1
+	local v
+	v=$("$BERTH" --version | awk '/^runc version/ { print $3 }')
+	v=${v%%[-+~]*}
+	[[ -n $v && $v != "$1" && $(printf '%s\n%s\n' "$v" "$1" | sort -V | head -n1) == "$v" ]]
+}
+
+# skip_if_runc_before VERSION WHAT: WHAT came with runc VERSION; skip when the suite runs
+# against an older runc instead of berth.
+skip_if_runc_before() {
+	if runc_older_than "$1"; then
+		skip "runc predates $1: $2"
+	fi
+	return 0
+}
+
 # rootfs_template: the busybox rootfs, built once per bats run (the first test builds it).
 rootfs_template() {
 	local template=$BATS_RUN_TMPDIR/rootfs-template

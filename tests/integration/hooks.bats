@@ -55,10 +55,15 @@ all_hooks() {
 		assert_equal "$(jq .pid "$HOOKS/$h.json")" "$pid" "$h pid"
 	done
 	assert_equal "$(jq -r .pid "$BUNDLE/rootfs/startContainer.json")" "$pid" "startContainer pid"
-	# runtime-spec's lifecycle: these hooks run after step 2, when the status is created.
-	for h in prestart createRuntime createContainer; do
+	# runtime-spec's lifecycle: these hooks run after step 2, when the status is created;
+	# createContainer runs while the container is still being built (runc says creating),
+	# startContainer before the process runs.
+	for h in prestart createRuntime; do
 		assert_equal "$(jq -r .status "$HOOKS/$h.json")" created "$h status"
 	done
+	assert_equal "$(jq -r .status "$HOOKS/createContainer.json")" creating "createContainer status"
+	assert_equal "$(jq -r .status "$BUNDLE/rootfs/startContainer.json")" created "startContainer status"
+	assert_equal "$(jq -r .status "$HOOKS/poststart.json")" running "poststart status"
 	assert_equal "$(jq -r .status "$HOOKS/poststop.json")" stopped "poststop status"
 }
 
@@ -126,14 +131,55 @@ all_hooks() {
 	[[ ! -e $BUNDLE/rootfs/ran ]] || fail "the process ran"
 }
 
-@test "a failing poststart hook does not undo start" {
-	# runtime-spec: a poststart failure is logged as a warning and the lifecycle goes on.
-	# (runc 1.1 runs poststart during create and fails the create instead.)
-	update_config '.hooks = {poststart: [{path: "/bin/false"}]}'
+@test "a failing poststart hook fails start and stops the container" {
+	# runtime-spec 1.3: the runtime MUST generate an error and stop the container; runc 1.5
+	# does (runc 1.1 ran poststart during create and failed the create instead).
+	skip_if_runc_before 1.5 "poststart hooks at start, their failure stopping the container"
+	update_config --arg out "$HOOKS" '.hooks = {poststart: [{path: "/bin/false"}],
+		poststop: [{path: "/bin/sh", args: ["sh", "-c", "touch \($out)/poststop-ran"]}]}'
 	set_args sleep 100
 	create_container "$ID"
-	run berth start "$ID"
-	assert_equal "$(container_status "$ID")" running
+	pid=$(container_pid "$ID")
+	run --separate-stderr berth start "$ID"
+	assert_failure
+	assert_one_line_error 'hooks\.poststart\[0\]'
+	assert_equal "$(container_status "$ID")" stopped status
+	process_gone "$pid" || fail "init $pid still runs"
+	run berth delete "$ID"
+	assert_success
+	[[ -e $HOOKS/poststop-ran ]] || fail "poststop did not run at delete"
+}
+
+@test "createContainer hooks run with the rootfs as working directory and status creating" {
+	update_config --arg out "$HOOKS" '.hooks = {createContainer: [{path: "/bin/sh",
+		args: ["sh", "-c", "pwd > \($out)/cwd; jq -r .status > \($out)/status"]}]}'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$(cat "$HOOKS/cwd")" "$(cd "$BUNDLE/rootfs" && pwd -P)" "working directory"
+	assert_equal "$(cat "$HOOKS/status")" creating status
+}
+
+@test "startContainer hooks without env get the container process's environment" {
+	update_config '.process.env += ["FROM_PROCESS=proc-value"] | .hooks = {startContainer: [
+		{path: "/bin/sh", args: ["sh", "-c", "echo \"${FROM_PROCESS:-unset} $PATH\" > /no-env"]},
+		{path: "/bin/sh", args: ["sh", "-c", "echo \"${FROM_PROCESS:-unset} $OWN\" > /own-env"], env: ["OWN=own"]}]}'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	path=$(jq -r '.process.env[] | select(startswith("PATH=")) | ltrimstr("PATH=")' "$BUNDLE/config.json")
+	assert_equal "$(cat "$BUNDLE/rootfs/no-env")" "proc-value $path" "hook without env"
+	assert_equal "$(cat "$BUNDLE/rootfs/own-env")" "unset own" "hook with env"
+}
+
+@test "with noNewPrivileges the seccomp filter confines the startContainer hooks" {
+	# runc loads the filter before these hooks when noNewPrivileges is set; otherwise a
+	# hook would do unconfined what the process may not.
+	update_config '.process.noNewPrivileges = true |
+		.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO"}]} |
+		.hooks = {startContainer: [{path: "/bin/sh", args: ["sh", "-c", "mkdir /hook-dir 2>/dev/null; exit 0"]}]}'
+	set_args sh -c 'test -d /hook-dir && echo made || echo refused'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$output" refused "mkdir in the startContainer hook"
 }
 
 @test "a hook that outlives its timeout fails create quickly and leaves nothing" {

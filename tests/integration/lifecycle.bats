@@ -305,3 +305,19 @@ load helpers
 	assert_failure
 	assert_one_line_error 'log-format'
 }
+
+@test "a foreground run adopts the processes its container orphans, unless --no-subreaper" {
+	# Without a pid namespace of its own the container has no init to adopt its orphans.
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	set_args sh -c '(sleep 30 & echo $! >/tmp/orphan); sleep 0.3
+		o=$(cat /tmp/orphan); echo "$(grep PPid /proc/$o/status) $(grep PPid /proc/$$/status)"; kill $o'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	read -r _ orphan_parent _ own_parent <<<"$output"
+	assert_equal "$orphan_parent" "$own_parent" "the orphan's parent (the runtime, a subreaper)"
+
+	run berth run --no-subreaper --bundle "$BUNDLE" "$ID"
+	assert_success
+	read -r _ orphan_parent _ own_parent <<<"$output"
+	[[ $orphan_parent != "$own_parent" ]] || fail "adopted by the runtime despite --no-subreaper: $output"
+}

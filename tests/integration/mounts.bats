@@ -185,3 +185,135 @@ mountinfo_line() { awk -v d="$1" '$5 == d' <<<"$output" | tail -n1; }
 		[[ $(mountinfo_line "$dest") == *" - $fstype "* ]] || fail "$dest is not $fstype: $(mountinfo_line "$dest")"
 	done
 }
+
+# mount_opts DEST: the per-mount options (mountinfo field 6) of DEST in $output.
+mount_opts() { mountinfo_line "$1" | awk '{print $6}'; }
+
+@test "a read-only /dev tmpfs is filled first, then made read-only" {
+	# runc mounts it read-write, creates nodes, links and pts/shm/mqueue in it, then
+	# remounts it read-only.
+	update_config '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"] | .process.terminal = false'
+	set_args sh -c 'touch /dev/new 2>/dev/null && echo WROTE; echo x > /dev/null && echo null-ok
+		test -c /dev/pts/ptmx && echo pts-ok; cat /proc/self/mountinfo'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_output_not_contains WROTE
+	assert_output_contains null-ok
+	assert_output_contains pts-ok
+	[[ $(mount_opts /dev) == ro,* ]] || fail "/dev not ro: $(mountinfo_line /dev)"
+}
+
+@test "a read-only /dev still gets /dev/console for a terminal" {
+	update_config '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"] | .process.terminal = true'
+	set_args sh -c 'test -c /dev/console && echo console-ok; touch /dev/x 2>/dev/null && echo WROTE; true'
+	run script -qec "$BERTH --root $ROOT run --bundle $BUNDLE $ID" /dev/null
+	assert_success
+	assert_output_contains console-ok
+	assert_output_not_contains WROTE
+}
+
+@test "a tmpfs without mode= takes the mode of the directory it covers" {
+	mkdir -p "$BUNDLE/rootfs/covered" "$BUNDLE/rootfs/covered-ro"
+	chmod 0710 "$BUNDLE/rootfs/covered"
+	chmod 1770 "$BUNDLE/rootfs/covered-ro"
+	add_mount '{"destination": "/covered", "type": "tmpfs", "source": "tmpfs", "options": ["size=64k"]}'
+	add_mount '{"destination": "/given", "type": "tmpfs", "source": "tmpfs", "options": ["mode=750"]}'
+	set_args stat -c %a /covered /given
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "${lines[*]}" "710 750" modes
+}
+
+@test "a read-only tmpfs without mode= takes the covered mode too" {
+	skip_if_runc_before 1.2 "read-only tmpfs mounts made read-only after they are set up"
+	mkdir -p "$BUNDLE/rootfs/covered-ro"
+	chmod 1770 "$BUNDLE/rootfs/covered-ro"
+	add_mount '{"destination": "/covered-ro", "type": "tmpfs", "source": "tmpfs", "options": ["ro"]}'
+	set_args sh -c 'stat -c %a /covered-ro; touch /covered-ro/x 2>/dev/null && echo WROTE; true'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$output" 1770 mode
+}
+
+# with_host_mount OPTS: a tmpfs on the host at $HOSTMNT with mount options OPTS, gone at
+# teardown.
+with_host_mount() {
+	HOSTMNT=$BATS_TEST_TMPDIR/hostmnt
+	mkdir -p "$HOSTMNT"
+	mount -t tmpfs tmpfs "$HOSTMNT" || fail "cannot mount a tmpfs"
+	on_teardown "umount '$HOSTMNT'"
+	echo data >"$HOSTMNT/file"
+	mount -o "remount,$1" "$HOSTMNT" || skip "cannot remount a tmpfs with $1"
+}
+
+@test "bind flags: a plain bind keeps the source's flags, nosymfollow included" {
+	with_host_mount nosuid,nodev,noexec,nosymfollow
+	add_mount "{\"destination\": \"/plain\", \"type\": \"bind\", \"source\": \"$HOSTMNT\", \"options\": [\"bind\"]}"
+	set_args cat /proc/self/mountinfo
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	for f in nosuid nodev noexec nosymfollow; do
+		[[ ,$(mount_opts /plain), == *,$f,* ]] || fail "/plain lost $f: $(mount_opts /plain)"
+	done
+}
+
+@test "bind flags: once a flag is given, the unspecified ones are cleared (mount --bind -o)" {
+	skip_if_runc_before 1.2 "flags cleared by an option alone (rw, suid...) remount the bind"
+	with_host_mount ro,nosuid,nodev,noexec,nosymfollow
+	add_mount "{\"destination\": \"/given-nodev\", \"type\": \"bind\", \"source\": \"$HOSTMNT\", \"options\": [\"bind\", \"nodev\"]}"
+	add_mount "{\"destination\": \"/given-rw\", \"type\": \"bind\", \"source\": \"$HOSTMNT\", \"options\": [\"bind\", \"rw\"]}"
+	set_args cat /proc/self/mountinfo
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	opts=,$(mount_opts /given-nodev),
+	[[ $opts == ,rw,* && $opts == *,nodev,* && $opts != *nosuid* && $opts != *noexec* && $opts != *nosymfollow* ]] ||
+		fail "/given-nodev: $opts"
+	opts=,$(mount_opts /given-rw),
+	[[ $opts == ,rw,* && $opts != *nosuid* && $opts != *nodev* && $opts != *noexec* && $opts != *nosymfollow* ]] ||
+		fail "/given-rw: $opts"
+}
+
+@test "a bind source inside the rootfs that an earlier mount makes is resolved at mount time" {
+	host=$BATS_TEST_TMPDIR/hostdir
+	mkdir -p "$host/sub" && echo from-host >"$host/sub/hello"
+	add_mount "{\"destination\": \"/first\", \"type\": \"bind\", \"source\": \"$host\", \"options\": [\"rbind\"]}"
+	add_mount "{\"destination\": \"/second\", \"type\": \"bind\", \"source\": \"$BUNDLE/rootfs/first/sub\", \"options\": [\"rbind\"]}"
+	set_args cat /second/hello
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$output" from-host
+}
+
+@test "a bind destination behind a dangling symlink is created where it points, inside the rootfs" {
+	# The usual case: an image's /etc/resolv.conf -> /run/resolv.conf, with /run empty.
+	echo "nameserver 192.0.2.1" >"$BATS_TEST_TMPDIR/resolv.conf"
+	rm -f "$BUNDLE/rootfs/etc/resolv.conf"
+	ln -s /run/berth-test/resolv.conf "$BUNDLE/rootfs/etc/resolv.conf"
+	# An absolute link to a host path resolves inside the rootfs too.
+	hostside=$BATS_TEST_TMPDIR/hostside
+	ln -s "$hostside/file" "$BUNDLE/rootfs/etc/escape"
+	add_mount "{\"destination\": \"/etc/resolv.conf\", \"type\": \"bind\", \"source\": \"$BATS_TEST_TMPDIR/resolv.conf\", \"options\": [\"bind\", \"ro\"]}"
+	add_mount "{\"destination\": \"/etc/escape\", \"type\": \"bind\", \"source\": \"$BATS_TEST_TMPDIR/resolv.conf\", \"options\": [\"bind\"]}"
+	set_args cat /etc/resolv.conf /etc/escape
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "${lines[*]}" "nameserver 192.0.2.1 nameserver 192.0.2.1" contents
+	[[ -f $BUNDLE/rootfs/run/berth-test/resolv.conf ]] || fail "the link's target was not made in the rootfs"
+	[[ -f $BUNDLE/rootfs$hostside/file ]] || fail "the absolute link's target was not made in the rootfs"
+	[[ ! -e $hostside ]] || fail "$hostside made on the host"
+}
+
+@test "masked paths: each once, and the directories share one read-only tmpfs" {
+	skip_if_runc_before 1.3 "one tmpfs for every masked directory (a 1.3.x backport)"
+	update_config '.linux.maskedPaths = ["/proc/irq", "/proc/bus", "/proc/irq", "/sys/firmware"] | .linux.readonlyPaths = []'
+	set_args cat /proc/self/mountinfo
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$(awk '$5 == "/proc/irq"' <<<"$output" | wc -l)" 1 "mounts on /proc/irq"
+	# One superblock: the same device number for every masked directory.
+	devs=$(awk '$5 == "/proc/irq" || $5 == "/proc/bus" || $5 == "/sys/firmware" { print $3 }' <<<"$output" | sort -u)
+	assert_equal "$(wc -l <<<"$devs")" 1 "devices of the masks ($devs)"
+	for d in /proc/irq /proc/bus /sys/firmware; do
+		[[ $(mount_opts $d) == ro,* ]] || fail "$d mask not ro: $(mountinfo_line $d)"
+	done
+}

@@ -128,6 +128,23 @@ ensure_namespace() {
 	! grep -q "$BUNDLE" /proc/self/mountinfo || fail "mounts left under the bundle"
 }
 
+@test "without a mount namespace a terminal still works (from the runtime's /dev/ptmx)" {
+	# runc chroots as berth does, but first mounts config.json's mounts (devpts included)
+	# in the runtime's own mount namespace and leaves them there after delete; with no
+	# mounts its terminal finds no /dev/ptmx. Not run against runc: it would also make
+	# the host's / rslave and bind the rootfs onto itself on the host.
+	is_runc && skip "runc mounts into the runtime's mount namespace; berth mounts nothing there"
+	update_config '.linux.namespaces = [.linux.namespaces[] | select(.type != "mount")] | .mounts = [] |
+		.linux.maskedPaths = [] | .linux.readonlyPaths = [] | .process.terminal = true'
+	touch "$BUNDLE/rootfs/marker-in-rootfs"
+	set_args sh -c 'test -t 0 && test -t 1 && echo in-tty; test -e /marker-in-rootfs && echo chrooted'
+	run script -qec "$BERTH --root $ROOT run --bundle $BUNDLE $ID" /dev/null
+	assert_success
+	assert_output_contains in-tty
+	assert_output_contains chrooted
+	! grep -q "$BUNDLE" /proc/self/mountinfo || fail "mounts left under the bundle"
+}
+
 @test "joins an existing mount namespace by path and builds the root inside it" {
 	unshare --mount --propagation private sleep 1000 &
 	holder=$!
@@ -140,4 +157,14 @@ ensure_namespace() {
 	assert_success
 	assert_equal "$output" "$(readlink /proc/$holder/ns/mnt)"
 	! grep -q "$BUNDLE" /proc/self/mountinfo || fail "the container's mounts reached the host"
+}
+
+@test "a new network namespace has its loopback up, as with runc" {
+	set_args sh -c 'cat /sys/class/net/lo/flags; ping -c 1 -W 2 127.0.0.1 >/dev/null 2>&1 || nc -z 127.0.0.1 1 2>&1; true'
+	update_config '.process.capabilities.bounding += ["CAP_NET_RAW"] | .process.capabilities.effective += ["CAP_NET_RAW"] | .process.capabilities.permitted += ["CAP_NET_RAW"]'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	# IFF_UP is bit 0.
+	(($(head -1 <<<"$output") & 1)) || fail "lo is down: $output"
+	assert_output_not_contains "unreachable"
 }

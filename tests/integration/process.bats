@@ -26,6 +26,30 @@ status_field() { awk -v f="$1:" '$1 == f { print $2 }' <<<"$output"; }
 		"BERTH_TEST_MARK=$TEST_MARK ONLY=this PATH=/bin " environment
 }
 
+@test "HOME comes from the rootfs's /etc/passwd when unset or empty, for run and exec --user" {
+	update_config '.process.env = ["PATH=/bin:/usr/bin", "HOME="]'
+	set_args sh -c 'echo "$HOME"'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$output" /root "root's HOME"
+	update_config '.process.user = {uid: 4242, gid: 4242}'
+	run berth run --bundle "$BUNDLE" "$(new_id)"
+	assert_success
+	assert_equal "$output" / "HOME of a uid /etc/passwd does not know"
+	update_config '.process.env += ["HOME=/custom"]'
+	run berth run --bundle "$BUNDLE" "$(new_id)"
+	assert_success
+	assert_equal "$output" /custom "HOME given in process.env"
+
+	update_config '.process.user = {uid: 0, gid: 0} | .process.env = ["PATH=/bin:/usr/bin"]'
+	set_args sleep 1000
+	run_detached run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	run berth exec --user 1000 "$ID" sh -c 'echo "$HOME"'
+	assert_success
+	assert_equal "$output" /home/user "HOME for exec --user 1000"
+}
+
 @test "a cwd that does not exist is created" {
 	update_config '.process.cwd = "/work/new/dir"'
 	set_args pwd
@@ -117,6 +141,19 @@ status_field() { awk -v f="$1:" '$1 == f { print $2 }' <<<"$output"; }
 	assert_output_not_contains CHOWNED
 }
 
+@test "capabilities: an unknown name is skipped with a warning, not fatal" {
+	# runc does the same (since 1.0; 1.2 extends it to capabilities the kernel lacks): a
+	# profile written for a newer kernel still runs.
+	update_config '.process.capabilities = {bounding: ["CAP_KILL", "CAP_FUTURE_THING"],
+		effective: ["CAP_KILL"], permitted: ["CAP_KILL", "CAP_FUTURE_THING"]}'
+	set_args cat /proc/self/status
+	run --separate-stderr berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$(status_field CapBnd)" 0000000000000020 CapBnd
+	assert_equal "$(status_field CapEff)" 0000000000000020 CapEff
+	[[ $stderr == *warn*CAP_FUTURE_THING* ]] || fail "no warning naming CAP_FUTURE_THING: $stderr"
+}
+
 @test "noNewPrivileges sets NoNewPrivs" {
 	update_config '.process.noNewPrivileges = true'
 	set_args grep NoNewPrivs /proc/self/status
@@ -167,6 +204,25 @@ status_field() { awk -v f="$1:" '$1 == f { print $2 }' <<<"$output"; }
 	assert_success
 	assert_equal "${lines[0]}" LISTEN_FDS=1
 	assert_equal "${lines[1]}" activated
+}
+
+@test "the caller's CPU affinity does not reach the container, for run and exec" {
+	(($(nproc) > 1)) || skip "needs more than one CPU"
+	skip_if_runc_before 1.2 "the reset of the affinity to the cgroup's cpuset (a 1.2.x/1.3.x backport)"
+	# Since Linux 6.2 joining a cpuset cgroup keeps the mask the process asked for; runc
+	# and berth widen it to the cpuset again. This shell runs on all of it.
+	want=$(awk '$1 == "Cpus_allowed_list:" { print $2 }' /proc/self/status)
+	set_args awk '$1 == "Cpus_allowed_list:" { print $2 }' /proc/self/status
+	run taskset -c 0 "$BERTH" --root "$ROOT" run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$output" "$want" "run under taskset -c 0"
+
+	set_args sleep 1000
+	run_detached run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	run taskset -c 0 "$BERTH" --root "$ROOT" exec "$ID" awk '$1 == "Cpus_allowed_list:" { print $2 }' /proc/self/status
+	assert_success
+	assert_equal "$output" "$want" "exec under taskset -c 0"
 }
 
 @test "hostname applies" {

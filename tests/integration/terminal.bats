@@ -68,6 +68,25 @@ wait_recvtty() {
 	[[ $out == *"/dev/pts/"* && $out == *"in-tty"* ]] || fail "foreground terminal: $out"
 }
 
+@test "terminal: the foreground pty passes newlines as they are (no ONLCR), for run and exec -t" {
+	# Our terminal (script's, told -onlcr so that it adds nothing itself) shows exactly
+	# what the container's pty sends: runc clears ONLCR on it, so "hi\n" stays "hi\n".
+	update_config '.process.terminal = true'
+	set_args printf 'hi\n'
+	run script -qec "stty -onlcr; $BERTH --root $ROOT run --bundle $BUNDLE $ID" /dev/null
+	assert_success
+	[[ $(od -An -c <<<"$output" | tr -s ' ') == *"h i \n"* ]] || fail "run: $(od -c <<<"$output")"
+	[[ $output != *$'\r'* ]] || fail "run: a carriage return: $(od -c <<<"$output")"
+
+	update_config '.process.terminal = false'
+	set_args sleep 1000
+	run_detached run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	run script -qec "stty -onlcr; $BERTH --root $ROOT exec -t $ID printf 'hi\\n'" /dev/null
+	assert_success
+	[[ $output == *hi* && $output != *$'\r'* ]] || fail "exec -t: $(od -c <<<"$output")"
+}
+
 # The pty has the size before the process starts: stty reads it at once.
 @test "terminal: the caller's window size reaches the container" {
 	update_config '.process.terminal = true'

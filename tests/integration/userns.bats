@@ -61,3 +61,78 @@ with_userns() {
 	assert_output_contains 65534
 	[[ ! -e $BUNDLE/rootfs/bin/new-file ]] || fail "wrote into a host-owned directory"
 }
+
+@test "user.* sysctls apply inside a user namespace, not on the host" {
+	skip_if_runc_before 1.5 "user.* sysctls in a user namespace"
+	# The user.max_* counters belong to each user namespace (runc 1.5 allows them there).
+	with_userns
+	host=$(cat /proc/sys/user/max_user_namespaces)
+	update_config '.linux.sysctl = {"user.max_user_namespaces": "7"}'
+	set_args cat /proc/sys/user/max_user_namespaces
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "$output" 7 "inside"
+	assert_equal "$(cat /proc/sys/user/max_user_namespaces)" "$host" "on the host"
+}
+
+@test "user.* sysctls are refused without a user namespace" {
+	update_config '.linux.sysctl = {"user.max_user_namespaces": "7"}'
+	run --separate-stderr berth run --bundle "$BUNDLE" "$ID"
+	assert_failure
+	is_runc || assert_one_line_error 'user\.max_user_namespaces.*user namespace'
+}
+
+@test "a bind source under a 0700 root-owned directory works in a user namespace" {
+	# The runtime opens the source on the host side and hands it in (runc does too):
+	# root in the container is an unprivileged uid on the host that could not reach it.
+	with_userns
+	locked=$BATS_TEST_TMPDIR/locked
+	mkdir -p "$locked/data" && echo secret-ok >"$locked/data/file" && echo file-ok >"$locked/single"
+	chmod 0700 "$locked"
+	# The mount points: the rootfs belongs to the host's root, not the mapped one.
+	mkdir "$BUNDLE/rootfs/data" && touch "$BUNDLE/rootfs/single"
+	update_config --arg d "$locked/data" --arg f "$locked/single" '.mounts += [
+		{destination: "/data", type: "bind", source: $d, options: ["rbind", "ro"]},
+		{destination: "/single", type: "bind", source: $f, options: ["bind"]}]'
+	set_args sh -c 'cat /data/file /single; cat /proc/self/mountinfo'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "${lines[0]} ${lines[1]}" "secret-ok file-ok" "contents"
+	[[ $(awk '$5 == "/data" {print $6}' <<<"$output") == ro,* ]] || fail "/data not ro: $output"
+}
+
+# userns_holder: a first container in a new user namespace (0 → 100000, 65536 ids) that
+# sleeps; prints the path of its user namespace for a second container to join, as a pod's
+# containers join the pod's.
+userns_holder() {
+	local holder=$BATS_TEST_TMPDIR/holder
+	make_bundle "$holder"
+	BUNDLE=$holder with_userns
+	BUNDLE=$holder set_args sleep 1000
+	run_detached run -d --bundle "$holder" "$ID-holder"
+	[[ $status -eq 0 ]] || fail "holder: $output"
+	echo "/proc/$(container_pid "$ID-holder")/ns/user"
+}
+
+@test "a joined user namespace with its own maps given too runs (containerd and CRI-O write both)" {
+	path=$(userns_holder)
+	with_userns
+	update_config --arg p "$path" '.linux.namespaces |= map(if .type == "user" then .path = $p else . end)'
+	set_args sh -c 'readlink /proc/self/ns/user; cat /proc/self/uid_map'
+	run --separate-stderr berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_equal "${lines[0]}" "$(readlink "$path")" "user namespace"
+	read -r -a uid_map <<<"${lines[1]}"
+	assert_equal "${uid_map[*]}" "0 100000 65536" uid_map
+}
+
+@test "a joined user namespace with different maps given is refused, naming both" {
+	is_runc && skip "runc 1.1 ignores the maps (runc 1.2 refuses them)"
+	path=$(userns_holder)
+	with_userns
+	update_config --arg p "$path" '.linux.namespaces |= map(if .type == "user" then .path = $p else . end) |
+		.linux.uidMappings = [{containerID: 0, hostID: 300000, size: 65536}]'
+	run --separate-stderr berth run --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_one_line_error 'linux\.uidMappings \[0:300000:65536\] differ from the maps of the user namespace it joins .*: \[0:100000:65536\]'
+}

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # run.sh: run one command in a throwaway VM with a pure cgroup v2 hierarchy, and exit with its status.
 #
-#   tests/vm/run.sh [--systemd] [--share DIR]... [--env NAME=VALUE]... [--timeout SEC] -- CMD [ARG...]
+#   tests/vm/run.sh [--systemd|--systemd-v1] [--share DIR]... [--env NAME=VALUE]... [--timeout SEC] -- CMD [ARG...]
 #
 # The repository is shared (9p) at its own path and is the working directory; --share adds more
 # directories the same way. The root disk is a snapshot: nothing a run writes there survives.
 #   default    a shell is PID 1: it mounts cgroup2 (nsdelegate) at /sys/fs/cgroup, enables every
 #              controller in the root, and runs CMD under tini (which reaps orphans) in cgroup "/".
 #   --systemd  systemd is PID 1 (with dbus); CMD runs as berth-vm.service once the system is up.
+#   --systemd-v1  the same on cgroup v1: systemd.unified_cgroup_hierarchy=0 (a hybrid layout,
+#              v1 controllers plus systemd's cgroup2 tracking tree at /sys/fs/cgroup/unified).
 # CMD's output (stdout and stderr together) streams to our stdout. Exit status: CMD's own; 124 on
 # timeout; 125 when the VM stopped without reporting one. QEMU uses KVM only on hardware
 # virtualisation (vmx/svm), otherwise TCG, which is 10-100x slower: compile on the host.
@@ -17,6 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${BERTH_VM_CACHE:-/var/cache/berth-vm}
 mode=plain
+cgroups="cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1"
 timeout=${BERTH_VM_TIMEOUT:-900}
 mem=${BERTH_VM_MEM:-2048}
 shares=("$repo")
@@ -24,6 +27,7 @@ envs=()
 while (($#)); do
 	case $1 in
 	--systemd) mode=systemd ;;
+	--systemd-v1) mode=systemd cgroups="systemd.unified_cgroup_hierarchy=0" ;;
 	--share) shares+=("$(realpath -e "$2")") || exit 2; shift ;;
 	--env) envs+=("$2"); shift ;;
 	--timeout) timeout=$2; shift ;;
@@ -62,8 +66,8 @@ if [[ -w /dev/kvm ]] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
 else
 	accel=(-accel tcg,thread=multi -cpu max)
 fi
-cmdline="console=ttyS0 quiet loglevel=4 panic=-1 root=/dev/vda rw cgroup_no_v1=all"
-cmdline+=" systemd.unified_cgroup_hierarchy=1 systemd.firstboot=off systemd.show_status=0 mitigations=off"
+cmdline="console=ttyS0 quiet loglevel=4 panic=-1 root=/dev/vda rw $cgroups"
+cmdline+=" systemd.firstboot=off systemd.show_status=0 mitigations=off"
 
 tail -n +1 -F "$ctl/log" 2>/dev/null &
 tailer=$!

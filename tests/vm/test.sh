@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# test.sh [RESULTS]: the VM lane of `make test`. Boots the throwaway VM three times, pure cgroup v2
-# with a plain init (the cgroup bats suites, then the checkpoint/restore ones in a boot of their own)
-# and with systemd as PID 1, and runs the cgroups package's root-only Go tests in the first and the
-# last, all compiled on the host (code in a TCG guest is 10-100x slower).
+# test.sh [RESULTS]: the VM lane of `make test`. Boots the throwaway VM four times: pure cgroup v2
+# with a plain init (the cgroup bats suites, then the checkpoint/restore ones in a boot of their
+# own), then with systemd as PID 1, then systemd on cgroup v1 (hybrid); runs in the plain and
+# systemd boots the cgroups package's root-only Go tests too, all compiled on the host (code in a
+# TCG guest is 10-100x slower).
 # Needs ./berth built. Results: RESULTS/vm-*.tap, vm-*-go.log and vm.counts (default _build/results).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,13 +19,13 @@ CGO_ENABLED=0 go build -o "$results/recvtty" ./contrib/cmd/recvtty
 "$here/busybox-image.sh" "$results/busybox-oci.tar"
 "$here/build-image.sh"
 rc=0
-for mode in plain criu systemd; do
+for mode in plain criu systemd systemd-v1; do
 	flag=()
-	[[ $mode == systemd ]] && flag=(--systemd)
+	[[ $mode == systemd* ]] && flag=(--"$mode")
 	# Checkpoints are slow under TCG (a few seconds each): more time than the default 900 s.
 	[[ $mode == criu ]] && flag=(--timeout "${BERTH_VM_CRIU_TIMEOUT:-1500}")
 	start=$SECONDS
-	echo "test-vm: $mode (cgroup v2)"
+	echo "test-vm: $mode"
 	"$here/run.sh" "${flag[@]}" -- "$here/in-guest.sh" "$mode" "$results" || rc=1
 	echo "test-vm: $mode took $((SECONDS - start)) s"
 done
