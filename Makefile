@@ -23,7 +23,7 @@ BUNDLE := $(BUILD)/bundle
 DEMO_ARGS := sh -c 'echo hello from berth; grep -E "^(Pid|CapEff)" /proc/self/status; hostname'
 
 .DEFAULT_GOAL := berth
-.PHONY: berth recvtty deps bench-deps bundle demo unit integration conformance test-vm test bench bench-vm clean
+.PHONY: berth recvtty deps bench-deps bundle demo unit integration conformance test-vm test-engines test bench bench-vm clean
 
 # Always handed to go build: its own cache decides what is stale.
 berth:
@@ -71,6 +71,15 @@ test-vm: berth
 	@mkdir -p $(RESULTS)
 	tests/vm/test.sh $(RESULTS)
 
+# The real engines (podman, dockerd, containerd with ctr and CRI/crictl) running the runtime
+# under test, each daemon private to the lane (tests/engines). BERTH=/usr/sbin/runc make
+# test-engines runs the same lane with runc.
+ENGINES_RUNTIME := $(or $(BERTH),$(CURDIR)/berth)
+test-engines: berth
+	@mkdir -p $(RESULTS)
+	BERTH=$(ENGINES_RUNTIME) tests/engines/run.sh | tee $(RESULTS)/engines.tap
+	@contrib/count-results.sh tap $(RESULTS)/engines.tap > $(RESULTS)/engines.counts
+
 # Sequential on purpose: each stage needs the one before, and a failure stops the run.
 test:
 	@rm -rf $(RESULTS)
@@ -80,6 +89,7 @@ test:
 	$(MAKE) --no-print-directory integration
 	$(MAKE) --no-print-directory conformance
 	$(MAKE) --no-print-directory test-vm
+	$(MAKE) --no-print-directory test-engines
 	@contrib/count-results.sh total $(RESULTS)/*.counts
 
 bench: bench-deps berth bundle

@@ -2,7 +2,9 @@
 # Inner half of run.sh (which builds the suite and sets up a private mount namespace):
 # runs each validation program, judges its TAP output and compares with the known failures.
 # Usage: run-programs.sh BIN WORKDIR LOGDIR KNOWN_FAILURES TIMEOUT PROGRAM...
-# Environment: RUNTIME (absolute path), TMPDIR (where the suite makes its bundles).
+# Environment: RUNTIME (absolute path; run.sh's wrapper that gives the runtime a private
+# --root), RUNTIME_LABEL (the runtime's name for the summary), TMPDIR (where the suite
+# makes its bundles).
 set -euo pipefail
 
 bin=$1 work=$2 logs=$3 known_file=$4 per_program_timeout=$5
@@ -94,7 +96,7 @@ if grep -qF " $TMPDIR/" /proc/self/mountinfo; then
 fi
 
 echo
-echo "conformance: $# programs in $((SECONDS - start_all))s against $runtime:" \
+echo "conformance: $# programs in $((SECONDS - start_all))s against ${RUNTIME_LABEL:-$runtime}:" \
 	"${#passed[@]} passed, ${#expected[@]} known failures, ${#failed[@]} unexpected failures," \
 	"${#fixed[@]} unexpected passes"
 if ((${#fixed[@]})); then

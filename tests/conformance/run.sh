@@ -64,7 +64,16 @@ cgroup_leftovers() {
 		-o -path '/sys/fs/cgroup/*/cgrouptest' \) 2>/dev/null
 }
 had_cgroup_leftovers=$(cgroup_leftovers)
+# The runtime's default parent (/berth for berth) for the programs' containers, which name
+# no cgroupsPath: removed afterwards when this run made it (and nothing is left in it).
+default_parents() { ls -d /sys/fs/cgroup/berth /sys/fs/cgroup/*/berth 2>/dev/null || true; }
+had_default_parents=" $(default_parents | tr '\n' ' ') "
 cleanup() {
+	local parent
+	for parent in $(default_parents); do
+		[[ $had_default_parents == *" $parent "* ]] && continue
+		rmdir "$parent" 2>/dev/null || echo "conformance: warning: $parent is not empty: $(ls "$parent" | grep -v '\.' | head -3 | tr '\n' ' ')"
+	done
 	if [[ -z $had_cgroup_leftovers ]]; then
 		if cgroup_leftovers | grep -q '^/sys/fs/cgroup/[^/]*/cgrouptest$'; then
 			echo "conformance: warning: the runtime left cgroups behind:" \
@@ -79,8 +88,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A state root of the suite's own: run-programs.sh lists and force-deletes the containers a
+# program leaves behind, and must never see anyone else's (podman's, a user's) in the
+# runtime's default root. The validation programs run $RUNTIME with no global options, so a
+# wrapper adds --root.
+state_root=$tmp_root/state
+mkdir -p "$state_root"
+wrapper=$tmp_root/runtime
+printf '#!/bin/bash\nexec %q --root %q "$@"\n' "$runtime" "$state_root" >"$wrapper"
+chmod 0755 "$wrapper"
+
 # A program whose config has no mount namespace makes the runtime mount /proc and /dev on
 # the host side of its bundle: run the suite in a throwaway mount namespace so such mounts
 # never reach the host's mount table.
-unshare --mount --propagation private -- env TMPDIR="$tmp_root" RUNTIME="$runtime" \
+unshare --mount --propagation private -- env TMPDIR="$tmp_root" RUNTIME="$wrapper" RUNTIME_LABEL="$runtime" \
 	"$here/run-programs.sh" "$bin" "$work" "$logs" "$known_file" "$per_program_timeout" "${programs[@]}"
