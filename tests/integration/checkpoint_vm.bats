@@ -458,10 +458,11 @@ wait_listening() {
 	assert_failure
 }
 
-# busybox_image: the OCI archive tests/vm/test.sh builds (tests/vm/busybox-image.sh).
+# busybox_image: localhost/busybox:berth, the archive tests/engines/images.sh builds (tests/vm/test.sh
+# has it made).
 busybox_image() {
-	local img=${BUSYBOX_OCI:-$REPO_ROOT/_build/results/busybox-oci.tar}
-	[[ -f $img ]] || fail "no image archive at $img (tests/vm/busybox-image.sh makes it)"
+	local img=${BUSYBOX_OCI:-$REPO_ROOT/_build/results/images/busybox.tar}
+	[[ -f $img ]] || fail "no image archive at $img (tests/engines/images.sh makes it)"
 	echo "$img"
 }
 
@@ -477,7 +478,7 @@ busybox_image() {
 	on_teardown "pm rm -af -t 0 >/dev/null 2>&1; pm rmi -af >/dev/null 2>&1"
 	pm load -i "$(busybox_image)" >/dev/null || fail "podman load failed"
 	# /starts tells a restored counter (one start) from one that began again.
-	pm run -d --pull never --network none --name "$ID" -e "BERTH_TEST_MARK=$TEST_MARK" localhost/criu \
+	pm run -d --pull never --network none --name "$ID" -e "BERTH_TEST_MARK=$TEST_MARK" localhost/busybox:berth \
 		sh -c "echo start >>/starts; $COUNTER" >/dev/null || fail "podman run failed"
 	for _ in $(seq 100); do [[ -n $(pm logs "$ID" 2>/dev/null) ]] && break; sleep 0.2; done
 	run pm container checkpoint --export "$BATS_TEST_TMPDIR/export.tar.gz" "$ID"
@@ -514,8 +515,8 @@ busybox_image() {
 	on_teardown "c task rm -f $ID >/dev/null 2>&1; c container rm $ID >/dev/null 2>&1"
 	on_teardown "kill $ctd; wait $ctd"
 	wait_for_file "$d/sock"
-	c image import --base-name localhost/busybox "$(busybox_image)" >/dev/null || fail "ctr image import failed"
-	c run -d --runc-binary "$BERTH" --env "BERTH_TEST_MARK=$TEST_MARK" localhost/busybox:criu "$ID" \
+	c image import "$(busybox_image)" >/dev/null || fail "ctr image import failed"
+	c run -d --runc-binary "$BERTH" --env "BERTH_TEST_MARK=$TEST_MARK" localhost/busybox:berth "$ID" \
 		sh -c "echo start >>/starts; $COUNTER" >/dev/null || fail "ctr run failed: $(tail -5 "$d/log")"
 	sleep 1
 	before=$(c task exec --exec-id before "$ID" cat /count)

@@ -29,7 +29,7 @@ fi
 # berth runs from the guest's disk: executed from the 9p share, every page it faults in
 # would cross to the host, which made each container start about a second slower.
 install -m 0755 "$repo/berth" /usr/local/sbin/berth
-BERTH=/usr/local/sbin/berth RECVTTY=$results/recvtty BUSYBOX_OCI=$results/busybox-oci.tar bats --tap --filter-tags "$tag" "${files[@]}" | tee "$results/vm-$mode.tap"
+BERTH=/usr/local/sbin/berth RECVTTY=$results/recvtty BUSYBOX_OCI=$results/images/busybox.tar bats --tap --filter-tags "$tag" "${files[@]}" | tee "$results/vm-$mode.tap"
 [[ ${PIPESTATUS[0]} == 0 ]] || rc=1
 # The Go tests last: their cgroupfs cases enable controllers in the parents they use.
 if [[ -x $results/cgroups.test && $mode != systemd-v1 && $mode != criu ]]; then

@@ -14,9 +14,10 @@ cd "$repo"
 [[ -x berth ]] || { echo "test-vm: build berth first (make berth)" >&2; exit 1; }
 case $results/ in "$repo"/*) ;; *) echo "test-vm: RESULTS must be inside the repository (shared with the VM)" >&2; exit 1 ;; esac
 CGO_ENABLED=0 go test -c -o "$results/cgroups.test" ./cgroups
-# What the checkpoint tests need: a console-socket receiver, and an image for the engines.
+# What the checkpoint tests need: a console-socket receiver, and the engines lane's busybox
+# image (localhost/busybox:berth) for podman and containerd.
 CGO_ENABLED=0 go build -o "$results/recvtty" ./contrib/cmd/recvtty
-"$here/busybox-image.sh" "$results/busybox-oci.tar"
+"$repo/tests/engines/images.sh" "$results/images" >&2
 "$here/build-image.sh"
 rc=0
 for mode in plain criu systemd systemd-v1; do
