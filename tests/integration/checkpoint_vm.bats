@@ -108,7 +108,7 @@ assert_gone() {
 	assert_output_contains "does not exist"
 	for _ in $(seq 50); do process_gone "$2" && break; sleep 0.1; done
 	process_gone "$2" || fail "process $2 of $1 still there"
-	[[ ! -d /sys/fs/cgroup/berth/$1 ]] || fail "cgroup of $1 still there"
+	[[ -z $(find /sys/fs/cgroup -maxdepth 3 -type d -name "$1") ]] || fail "cgroup of $1 still there"
 }
 
 # cgroup_of PID: its cgroup v2 path.
@@ -146,7 +146,7 @@ wait_listening() {
 	assert_equal "$(container_status "$ID")" running status
 	pid=$(container_pid "$ID")
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/pid")" "$pid" "--pid-file"
-	[[ $(cgroup_of "$pid") == */berth/$ID ]] || fail "init is in $(cgroup_of "$pid")"
+	[[ $(cgroup_of "$pid") == */$ID ]] || fail "init is in $(cgroup_of "$pid")"
 	run berth ps "$ID"
 	assert_success
 	assert_output_contains "$pid"
@@ -155,7 +155,8 @@ wait_listening() {
 	assert_success
 	(($(head -1 <<<"$output") > last)) || fail "exec read $output"
 	assert_equal "$(sed -n 2p <<<"$output")" "$(readlink "/proc/$pid/ns/pid")" "exec's pid namespace"
-	assert_equal "$(sed -n 3p <<<"$output")" "$(readlink "/proc/$pid/ns/time")" "exec's time namespace"
+	# (runc 1.1 execs outside it; runc 1.2 joins it too.)
+	is_runc || assert_equal "$(sed -n 3p <<<"$output")" "$(readlink "/proc/$pid/ns/time")" "exec's time namespace"
 	run berth kill "$ID" KILL
 	assert_success
 	wait_for_status "$ID" stopped
@@ -165,6 +166,7 @@ wait_listening() {
 }
 
 @test "checkpoint --leave-running: it runs on, and a copy restores under a new id; org.criu.config" {
+	is_runc && skip "runc 1.1 restores the copy into the original's cgroup"
 	# The annotation names a CRIU configuration file, whose settings win over berth's.
 	echo "log-file=berth-custom.log" >"$BATS_TEST_TMPDIR/criu.conf"
 	update_config --arg c "$BATS_TEST_TMPDIR/criu.conf" '.annotations = {"org.criu.config": $c}'
@@ -185,7 +187,7 @@ wait_listening() {
 	assert_output_contains "$ID2"
 	pid2=$(container_pid "$ID2")
 	[[ $pid2 != "$pid" ]] || fail "the copy has the original's pid"
-	[[ $(cgroup_of "$pid2") == */berth/$ID2 ]] || fail "the copy is in $(cgroup_of "$pid2")"
+	[[ $(cgroup_of "$pid2") == */$ID2 ]] || fail "the copy is in $(cgroup_of "$pid2")"
 	# Each counts in its own rootfs.
 	a=$(cat "$BUNDLE/rootfs/count") b=$(cat "$BATS_TEST_TMPDIR/copy/rootfs/count")
 	sleep 1
@@ -231,6 +233,7 @@ wait_listening() {
 
 @test "checkpoint --lazy-pages --status-fd: restored under a new id while CRIU serves the memory" {
 	criu check --feature uffd-noncoop >/dev/null 2>&1 || fail "this kernel lacks userfaultfd for lazy pages"
+	is_runc && skip "runc 1.1 restores into the original's cgroup, which then stays behind"
 	run_counter
 	pid=$(container_pid "$ID")
 	port=$(free_port)
@@ -303,6 +306,9 @@ wait_listening() {
 }
 
 @test "--tcp-established in a joined network namespace: restored into it, the connection survives" {
+	# runc leaves every network namespace empty on restore, a joined one too, and CRIU 3.17 then
+	# locks that one's connections twice and unlocks neither: the connection stalls.
+	is_runc && skip "runc 1.1 leaves the connection locked"
 	netns=berth-$TEST_MARK
 	add_netns "$netns"
 	ip netns exec "$netns" ip link set lo up
@@ -323,8 +329,12 @@ wait_listening() {
 	# Without the flag CRIU refuses, and the container carries on.
 	run berth checkpoint --image-path "$BATS_TEST_TMPDIR/refused" "$ID"
 	assert_failure
-	assert_output_contains "tcp-established"
-	assert_output_contains "$BATS_TEST_TMPDIR/refused/dump.log"
+	grep -q "tcp-established" "$BATS_TEST_TMPDIR/refused/dump.log" || fail "CRIU did not ask for --tcp-established"
+	if ! is_runc; then
+		# berth passes CRIU's reason on, and where its log is (runc 1.1: "criu failed").
+		assert_output_contains "tcp-established"
+		assert_output_contains "$BATS_TEST_TMPDIR/refused/dump.log"
+	fi
 	assert_equal "$(container_pid "$ID")" "$pid" "pid after the refused checkpoint"
 	n=$(wc -l <"$BUNDLE/rootfs/received")
 	sleep 0.6
@@ -343,14 +353,15 @@ wait_listening() {
 }
 
 @test "cgroups: limits from the config, a new cgroup path with --manage-cgroups-mode ignore, full and strict" {
+	is_runc && skip "runc 1.1 has no ignore mode, and starts CRIU for a strict restore"
 	update_config '.linux.resources = {pids: {limit: 50}, memory: {limit: 67108864}}'
 	run_counter
 	pid=$(container_pid "$ID")
 	checkpoint --manage-cgroups-mode full --image-path "$IMG-full" "$ID"
 	restore_piped --manage-cgroups-mode full --bundle "$BUNDLE" --image-path "$IMG-full" "$ID"
 	pid=$(container_pid "$ID")
-	dir=/sys/fs/cgroup/berth/$ID
-	[[ $(cgroup_of "$pid") == /berth/$ID ]] || fail "init is in $(cgroup_of "$pid")"
+	[[ $(cgroup_of "$pid") == */$ID ]] || fail "init is in $(cgroup_of "$pid")"
+	dir=/sys/fs/cgroup$(cgroup_of "$pid")
 	assert_equal "$(cat "$dir/pids.max")" 50 pids.max
 	assert_equal "$(cat "$dir/memory.max")" 67108864 memory.max
 	# strict dumps; a restore would have CRIU refuse the cgroup berth makes, so it is refused first.
@@ -387,8 +398,11 @@ wait_listening() {
 	open_stdio
 	piped restore -d --bundle "$BUNDLE" --image-path "$IMG" "$ID"
 	assert_failure
-	assert_output_contains "$IMG/restore.log"
-	assert_output_contains prestart
+	if ! is_runc; then
+		# runc 1.1 says "error running hook #0" and names no log.
+		assert_output_contains "$IMG/restore.log"
+		assert_output_contains prestart
+	fi
 	run berth state "$ID"
 	assert_failure
 	[[ ! -d /sys/fs/cgroup/berth/$ID ]] || fail "the cgroup is left"
@@ -414,6 +428,8 @@ wait_listening() {
 }
 
 @test "--file-locks: a held lock is needed and restored; bind mounts from the host; other flags pass" {
+	# CRIU 3.17 cannot bind from a source that is a symlink (/lib64 here); berth resolves it.
+	is_runc && skip "runc 1.1 hands CRIU bind sources as written"
 	# busybox has no flock: the host's runs inside, with its libraries bound in read-only,
 	# which also makes the container's binary and libraries external mounts for CRIU.
 	update_config '.mounts += [
