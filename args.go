@@ -22,7 +22,7 @@ type argRule struct{ min, max int }
 var commandArgs = map[string]argRule{
 	"create": {1, 1}, "run": {1, 1}, "start": {1, 1}, "delete": {1, 1},
 	"pause": {1, 1}, "resume": {1, 1}, "state": {1, 1}, "events": {1, 1}, "update": {1, 1},
-	"kill": {1, 2},
+	"kill": {1, 2}, "checkpoint": {1, 1}, "restore": {1, 1},
 	"exec": {1, -1}, "ps": {1, -1},
 	"list": {0, 0}, "spec": {0, 0}, "features": {0, 0},
 }

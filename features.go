@@ -73,6 +73,9 @@ func featureAnnotations() map[string]string {
 		annotationPrefix + "nsenter": "pure-go",
 		// The key runc uses for the same fact.
 		"io.github.seccomp.libseccomp.version": seccomp.LibraryVersion(),
+		// berth checkpoint and restore exist (runc's org.opencontainers.runc.checkpoint.enabled);
+		// they need CRIU on the host to work.
+		annotationPrefix + "checkpoint.enabled": "true",
 	}
 	if gitCommit != "" {
 		a[annotationPrefix+"commit"] = gitCommit

@@ -107,6 +107,7 @@ func newApp() *cli.App {
 			createCommand, startCommand, runCommand, stateCommand, listCommand,
 			killCommand, deleteCommand, execCommand, specCommand, featuresCommand,
 			pauseCommand, resumeCommand, updateCommand, eventsCommand, psCommand,
+			checkpointCommand, restoreCommand,
 		},
 	}
 	withArgCheck(app.Commands)

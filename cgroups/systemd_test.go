@@ -75,7 +75,7 @@ func TestSystemdScope(t *testing.T) {
 		t.Skip("needs systemd as init on a pure cgroup v2 host")
 	}
 	name := fmt.Sprintf("t%d", time.Now().UnixNano())
-	m, err := NewWithOptions(Options{CgroupsPath: "berthtest.slice:berth:" + name, ID: name, Annotations: map[string]string{
+	m, err := NewWithOptions(Options{Systemd: true, CgroupsPath: "berthtest.slice:berth:" + name, ID: name, Annotations: map[string]string{
 		"org.systemd.property.TimeoutStopSec": "uint64 7",
 	}})
 	if err != nil {

@@ -20,6 +20,9 @@ packages=(
 	libseccomp-dev # seccomp filters (static libseccomp.a)
 	pkg-config     # how libseccomp-golang finds libseccomp
 	python3-jsonschema # berth features checked against runtime-spec's features schema
+	criu           # checkpoint/restore: its argument checks and CRIU's failure (it runs in the VM lane)
+	umoci          # the engines' images, which the VM lane's checkpoint tests load too
+	catatonit      #   (tests/engines/images.sh), before the engines lane installs its own
 )
 if [[ ${1:-} == --bench ]]; then
 	packages+=(runc crun hyperfine linux-perf strace time)

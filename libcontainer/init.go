@@ -138,6 +138,9 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 		if err := sp.End(rootfs.Finish(cfg)); err != nil {
 			return err
 		}
+		if err := rootfs.ReopenDevNull(); err != nil {
+			return err
+		}
 		// Like runc, create a missing working directory. After the pivot the root is
 		// the container's: no symlink can take MkdirAll outside it.
 		if err := os.MkdirAll(cfg.Process.Cwd, 0o755); err != nil {

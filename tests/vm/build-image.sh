@@ -17,6 +17,10 @@ cache=${BERTH_VM_CACHE:-/var/cache/berth-vm}
 suite=bookworm
 mirror=${BERTH_VM_MIRROR:-http://deb.debian.org/debian}
 guest_pkgs=systemd,systemd-sysv,dbus,libpam-systemd,dbus-user-session,kmod,busybox-static,libseccomp2,tini,bats,jq,procps
+# Checkpoint/restore (tests/integration/checkpoint_vm.bats): CRIU, iptables (CRIU locks the
+# network with it while it dumps), ip (the tests' network namespaces), and the engines that
+# drive checkpoints through berth.
+guest_pkgs+=,criu,iptables,iproute2,podman,netavark,containerd
 host_pkgs=(qemu-system-x86 debootstrap kmod e2fsprogs cpio xz-utils gpgv debian-archive-keyring)
 initrd_mods="virtio_pci virtio_blk virtio_console ext4 9pnet_virtio 9p"
 
