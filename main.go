@@ -25,6 +25,9 @@ var (
 )
 
 func init() {
+	// "Runtime init reachable" class (docs/security.md): the kernel already made init
+	// non-dumpable at exec (nsenter executes it from a file it cannot read); this keeps it
+	// so whatever suid_dumpable says.
 	// `berth init` runs inside the container: make it non-dumpable before anything else
 	// so nothing in there can ptrace it or open its /proc files, and pin it to the main
 	// thread, whose credentials and capabilities are the ones exec passes on.

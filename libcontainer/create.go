@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"time"
@@ -89,10 +90,11 @@ func (s Store) Create(o CreateOpts) (*State, *os.File, error) {
 		o.BeforeHostChanges()
 	}
 	sp = stagelog.Begin("make state dir", s.dir(o.ID))
-	dir, err := s.reserve(o.ID)
+	dir, unlock, err := s.reserveLocked(o.ID)
 	if sp.End(err) != nil {
 		return nil, nil, err
 	}
+	defer unlock()
 	c := &creation{store: s, opts: o, cfg: cfg, dir: dir, cg: cg, seccomp: s.compileSeccomp(cfg.Seccomp)}
 	st, master, err := c.run()
 	if err != nil {
@@ -113,11 +115,15 @@ type creation struct {
 	// rdtPlaced: the container has its resctrl groups (linux.intelRdt).
 	rdtPlaced bool
 	pid       int
+	pidStart  uint64
 	console   *consoleEnd
 	seccomp   *seccompJob
 }
 
 func (c *creation) run() (*State, *os.File, error) {
+	if err := c.recordPartial(cgroups.Planned(c.cg)); err != nil {
+		return nil, nil, err
+	}
 	if err := c.setupNotify(); err != nil {
 		return nil, nil, err
 	}
@@ -164,6 +170,7 @@ func (c *creation) run() (*State, *os.File, error) {
 		extraFDs: extra,
 		listener: int(lis.Fd()),
 		console:  c.console.childFD(),
+		exeCache: c.store.Root,
 		ns: &nsenter.Config{
 			Join:        ns.join,
 			NewFlags:    ns.newFlags,
@@ -192,12 +199,16 @@ func (c *creation) run() (*State, *os.File, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("read init stat: %w", err)
 	}
+	c.pidStart = stat.StartTime
+	if err := c.recordPartial(cgroups.Planned(c.cg)); err != nil {
+		return nil, nil, err
+	}
 	if adj := c.cfg.Process.OOMScoreAdj; adj != nil {
 		// Written from the host's /proc: init could only do it through the
 		// container's, and lowering the score needs privileges init may not keep.
 		p := fmt.Sprintf("/proc/%d/oom_score_adj", pid)
 		if err := os.WriteFile(p, []byte(strconv.Itoa(*adj)), 0); err != nil {
-			return nil, nil, fmt.Errorf("process.oomScoreAdj: write %s: %w", p, err)
+			return nil, nil, fmt.Errorf("process.oomScoreAdj: %w", err) // err names the path
 		}
 	}
 
@@ -232,6 +243,9 @@ func (c *creation) run() (*State, *os.File, error) {
 		}
 	}
 	st.Cgroup = c.cg.State() // after Apply: systemd names the directory, rootless may have none
+	if err := c.recordPartial(st.Cgroup); err != nil {
+		return nil, nil, err
+	}
 	if err := ch.send(message{Type: msgCgroupPlaced}); err != nil {
 		return nil, nil, fmt.Errorf("tell init its cgroup is ready: %w", err)
 	}
@@ -290,6 +304,10 @@ func (c *creation) run() (*State, *os.File, error) {
 			return nil, nil, err
 		}
 	}
+	if err := commit(ch); err != nil {
+		return nil, nil, err
+	}
+	os.Remove(filepath.Join(c.dir, partialFile))
 	return st, master, nil
 }
 
@@ -358,6 +376,7 @@ func (c *creation) undo() {
 		removeIntelRdt(c.opts.ID, c.cfg.IntelRdt)
 	}
 	os.RemoveAll(c.dir)
+	dropIdleExeCache(c.store.Root)
 }
 
 func fdOf(f, def *os.File) int {

@@ -38,7 +38,7 @@ func (s Store) Delete(id string, force bool) (warning error, err error) {
 			return nil, err
 		}
 		// A create that died between reserving the id and saving the state.
-		return nil, s.remove(id)
+		return nil, s.removePartial(id)
 	}
 	if err != nil {
 		return nil, err

@@ -76,10 +76,77 @@ func TestReadonlyBindCannotBeWritten(t *testing.T) {
 	}
 }
 
+// The handle init runs from is unreadable (mode 0111: see protectedSelf), whichever way
+// it was made, and the cached copy is made once and reused.
 func TestProtectedSelf(t *testing.T) {
-	fd, err := protectedSelf()
+	root := t.TempDir()
+	fd, err := protectedSelf(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	unix.Close(fd)
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode&0o7777 != 0o111 {
+		t.Fatalf("mode %#o, want 0111", st.Mode&0o7777)
+	}
+	if os.Geteuid() != 0 {
+		return // no bind mounts: the memfd
+	}
+	fd2, err := protectedSelf(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd2)
+	var st2 unix.Stat_t
+	unix.Fstat(fd2, &st2)
+	if st2.Ino != st.Ino || st2.Dev != st.Dev {
+		t.Error("the cached copy was not reused")
+	}
+	if writeThroughProc(fd2) != unix.EROFS {
+		t.Error("the cached copy is writable through its handle")
+	}
+	// A copy with the wrong mode is refused (and the memfd used).
+	ents, _ := filepath.Glob(filepath.Join(root, ".exe", "berth-*"))
+	for _, e := range ents {
+		os.Chmod(e, 0o755)
+	}
+	if fd3, err := cachedSelf(root); err == nil {
+		unix.Close(fd3)
+		t.Error("a readable cached copy was accepted")
+	}
+}
+
+func TestWriteExeCopyRemovesOthers(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, "berth-stale")
+	os.WriteFile(stale, nil, 0o111)
+	if err := writeExeCopy(dir, "berth-now"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("a copy of another binary was kept")
+	}
+	fi, err := os.Stat(filepath.Join(dir, "berth-now"))
+	if err != nil || fi.Mode().Perm() != 0o111 {
+		t.Fatalf("copy: %v %v", fi, err)
+	}
+}
+
+// The copy goes with the last container of the root, and stays while one is left.
+func TestDropIdleExeCache(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, exeCacheDir), 0o700)
+	os.Mkdir(filepath.Join(root, "c1"), 0o700)
+	dropIdleExeCache(root)
+	if _, err := os.Stat(filepath.Join(root, exeCacheDir)); err != nil {
+		t.Fatal("removed while a container is left")
+	}
+	os.Remove(filepath.Join(root, "c1"))
+	dropIdleExeCache(root)
+	if ents, _ := os.ReadDir(root); len(ents) != 0 {
+		t.Fatalf("root not empty: %v", ents)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/berth-runtime/berth/nsenter"
+	"github.com/berth-runtime/berth/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -36,6 +37,10 @@ type ExecOpts struct {
 // (entered through a pidfd), its cgroup, its root. It returns the process's pid (a
 // child of the caller) and, for a terminal without ConsoleSocket, the pty master.
 func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
+	// The process may come from the command line (--user), not through Convert.
+	if err := specconv.CheckUser(o.Process.UID, o.Process.GID, o.Process.AdditionalGids); err != nil {
+		return -1, nil, err
+	}
 	st, err := s.Load(o.ID)
 	if err != nil {
 		return -1, nil, err
@@ -56,6 +61,13 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 	defer unix.Close(pidfd)
 	if !processAlive(st.InitPid, st.InitStartTime) {
 		return -1, nil, errors.New("cannot exec in a stopped container")
+	}
+	root, err := openInitRoot(st)
+	if err != nil {
+		return -1, nil, err
+	}
+	if root != nil {
+		defer root.Close()
 	}
 
 	var console *consoleEnd
@@ -92,9 +104,11 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 			extraFDs: nListen + o.PreserveFDs,
 			listener: -1,
 			console:  console.childFD(),
+			exeCache: s.Root,
 			ns: &nsenter.Config{
 				JoinPidFD:    pidfd,
 				JoinPidFlags: namespaceFlags(st.Config),
+				Root:         root,
 				IntoCgroup:   into,
 				OnReady: func(pid int) error {
 					return setFinalAffinity(affinity, pid)

@@ -5,17 +5,22 @@ import (
 	"regexp"
 )
 
+// Path traversal through ids: an id is a file name, never a path.
 // Ids become directory names under --root and cgroup names: keep them to a safe
 // alphabet so no id can climb out of its directory ("..", "/").
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_+.-]*$`)
+
+// maxIDLen is NAME_MAX: the longest file name, which the id becomes.
+const maxIDLen = 255
 
 // ValidateID rejects ids that are empty, too long, or could be read as a path.
 func ValidateID(id string) error {
 	if id == "" {
 		return fmt.Errorf("invalid container id: empty")
 	}
-	if len(id) > 1024 {
-		return fmt.Errorf("invalid container id %q: longer than 1024 bytes", id[:32]+"...")
+	// The id names a directory (the state's; the cgroup's by default): NAME_MAX.
+	if len(id) > maxIDLen {
+		return fmt.Errorf("invalid container id %q: longer than %d bytes", id[:32]+"...", maxIDLen)
 	}
 	if id == "." || id == ".." || !idPattern.MatchString(id) {
 		return fmt.Errorf("invalid container id %q: use letters, digits and _+.- only, not starting with a symbol", id)

@@ -184,6 +184,9 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	if err := ch.send(message{Type: msgReady}); err != nil {
 		return err
 	}
+	if err := awaitCommit(ch); err != nil {
+		return err
+	}
 	starter, err := waitForStart(execFd)
 	if err != nil {
 		return err
@@ -242,6 +245,10 @@ func initExec(ch *channel, ic *initConfig, consoleFd int) error {
 	sp = stagelog.Begin("prepare process", ic.Process.Args[0])
 	proc, err := prepareProcess(ic.Process, ic.ExtraEnv, ic.PreserveFDs, sc)
 	if sp.End(err) != nil {
+		return err
+	}
+	// The process outlives `berth exec -d`; a failed send below still ends it.
+	if err := keepAfterParent(); err != nil {
 		return err
 	}
 	if err := ch.send(message{Type: msgReady}); err != nil {

@@ -34,6 +34,7 @@ func (s Store) Kill(id string, sig unix.Signal, all bool) error {
 	return sp.End(signalInit(st, sig))
 }
 
+// Pid reuse class (docs/security.md): a pid is never trusted without its start time.
 // signalInit signals init through a pidfd, checked against the recorded start time
 // after it is opened: the pidfd pins the process, so a reused pid cannot slip in
 // between the check and the signal.

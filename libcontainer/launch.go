@@ -23,12 +23,14 @@ type initLaunch struct {
 	listener int // exec.sock listener (create), or -1
 	console  int // console socket, or -1
 	ns       *nsenter.Config
+	// exeCache is the state root, where the copy of berth init runs from is kept.
+	exeCache string
 }
 
 // startInit spawns `berth init` from a protected copy of berth with its fds laid out
 // as Init expects, and returns its pid and the parent's end of the protocol socket.
 func startInit(l initLaunch) (pid int, sync *os.File, inCgroup bool, err error) {
-	exe, err := protectedSelf()
+	exe, err := protectedSelf(l.exeCache)
 	if err != nil {
 		return -1, nil, false, err
 	}
@@ -49,7 +51,10 @@ func startInit(l initLaunch) (pid int, sync *os.File, inCgroup bool, err error) 
 	for i := 0; i < l.extraFDs; i++ {
 		files = append(files, 3+i)
 	}
-	env := []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	// containermaxprocs=0: the Go runtime of init reads the cgroup's CPU limit once and
+	// closes the files, instead of holding fds of the host's cgroupfs open for its
+	// whole life (the CVE-2024-21626 class feeds on such fds). Init runs on one thread.
+	env := []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "GODEBUG=containermaxprocs=0"}
 	add := func(name string, fd int) {
 		env = append(env, name+"="+strconv.Itoa(len(files)))
 		files = append(files, fd)

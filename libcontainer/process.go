@@ -175,6 +175,7 @@ func (up *userProcess) exec() error {
 	return nil
 }
 
+// CVE-2024-21626 class: nothing of the runtime's reaches the user process.
 func (up *userProcess) markCloseOnExec() error {
 	if up.swept {
 		return nil

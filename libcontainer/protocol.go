@@ -28,8 +28,9 @@ import (
 //	| ¹ | init   | mount-sources | the parent answers with one fd per MountSources entry      |
 //	| 3 | init   | mounts-done | rootfs mounted, not pivoted: run prestart + createRuntime    |
 //	| 4 | parent | hooks-done  | those hooks succeeded                                        |
-//	| 5 | init   | ready       | createContainer hooks ran, root pivoted, process prepared;   |
-//	|   |        |             | init now waits on exec.sock for `berth start`                |
+//	| 5 | init   | ready       | createContainer hooks ran, root pivoted, process prepared    |
+//	| 6 | parent | committed   | state.json saved: drop the parent-death signal (commit.go)   |
+//	| 7 | init   | committed   | dropped; init now waits on exec.sock for `berth start`       |
 //	| * | init   | error       | any step failed; init exits, the parent cleans up            |
 //
 // ¹ only for idmapped mounts and, in a user namespace, binds of host paths
@@ -55,6 +56,9 @@ const (
 	msgHooksDone    msgType = "hooks-done"
 	msgReady        msgType = "ready"
 	msgError        msgType = "error"
+	// msgCommitted (parent → init, then init → parent, create mode): the state is
+	// saved, init may outlive the parent (see commit.go).
+	msgCommitted msgType = "committed"
 	// msgSeccompAgent (init → parent): the container's seccomp profile
 	// notifies; send the connection to its agent. The parent connects to listenerPath
 	// in its own mount namespace and answers with the socket (channel.sendFD).

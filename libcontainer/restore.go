@@ -77,10 +77,12 @@ func (s Store) Restore(o RestoreOpts) (*State, *os.File, error) {
 	if o.BeforeHostChanges != nil {
 		o.BeforeHostChanges()
 	}
-	dir, err := s.reserve(o.ID)
+	// Held to the end, as create holds it: a delete --force of the id waits.
+	dir, unlock, err := s.reserveLocked(o.ID)
 	if err != nil {
 		return nil, nil, err
 	}
+	defer unlock()
 	r := &restoration{store: s, opts: o, cfg: cfg, dir: dir, cg: cg, descriptors: descriptors}
 	st, master, err := r.run()
 	if err != nil {

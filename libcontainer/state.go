@@ -73,13 +73,7 @@ func (s Store) Lock(id string) (func(), error) {
 		}
 		return nil, fmt.Errorf("open state dir: %w", err)
 	}
-	for {
-		err = unix.Flock(fd, unix.LOCK_EX)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
+	if err := flockEx(fd); err != nil {
 		unix.Close(fd)
 		return nil, fmt.Errorf("lock state dir: %w", err)
 	}
@@ -88,25 +82,36 @@ func (s Store) Lock(id string) (func(), error) {
 
 // Save writes state.json atomically: a reader sees the old or the new file, never half.
 func (s Store) Save(st *State) error {
-	data, err := json.Marshal(st)
+	if err := writeJSONAtomic(s.dir(st.ID), stateFile, st, true); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	return nil
+}
+
+// writeJSONAtomic writes v as dir/name through a temporary file (synced to disk first
+// when sync) and a rename.
+func writeJSONAtomic(dir, name string, v any, sync bool) error {
+	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	d := s.dir(st.ID)
-	tmp, err := os.CreateTemp(d, ".state-*")
+	tmp, err := os.CreateTemp(dir, "."+name+"-*")
 	if err != nil {
-		return fmt.Errorf("write state: %w", err)
+		return err
 	}
 	_, werr := tmp.Write(data)
-	serr := tmp.Sync()
+	var serr error
+	if sync {
+		serr = tmp.Sync()
+	}
 	cerr := tmp.Close()
 	if err := errors.Join(werr, serr, cerr); err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("write state: %w", err)
+		return err
 	}
-	if err := os.Rename(tmp.Name(), filepath.Join(d, stateFile)); err != nil {
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("write state: %w", err)
+		return err
 	}
 	return nil
 }
@@ -151,7 +156,10 @@ func (s Store) IDs() ([]string, error) {
 	return ids, nil
 }
 
-// remove deletes the container's directory.
+// remove deletes the container's directory (and the cached copy of berth with the
+// last one).
 func (s Store) remove(id string) error {
-	return os.RemoveAll(s.dir(id))
+	err := os.RemoveAll(s.dir(id))
+	dropIdleExeCache(s.Root)
+	return err
 }

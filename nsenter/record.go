@@ -44,6 +44,10 @@ const (
 	stepExec
 	stepDumpable
 	stepJoinPid
+	stepParentDeath
+	stepCloseFds
+	stepChroot
+	stepDropDAC
 )
 
 var stepNames = map[uint16]string{
@@ -58,6 +62,10 @@ var stepNames = map[uint16]string{
 	stepExec:        "execute init",
 	stepDumpable:    "make process non-dumpable",
 	stepJoinPid:     "enter the namespaces of the container's init",
+	stepParentDeath: "set the parent-death signal",
+	stepCloseFds:    "close the caller's file descriptors",
+	stepChroot:      "enter the root of the container's init",
+	stepDropDAC:     "drop file access capabilities before exec",
 }
 
 func readRecord(r io.Reader) (record, error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -47,6 +48,11 @@ type Config struct {
 	// OnReady runs in the parent while stage 1 (pid) waits in its final user namespace,
 	// before any other namespace is created.
 	OnReady func(pid int) error
+	// Root, when set, is a directory that becomes the root and working directory of
+	// the last stage before it is forked (exec into a container without a mount
+	// namespace: its init's /proc/<pid>/root), so no process in the container's pid
+	// namespace ever holds the caller's.
+	Root *os.File
 	// Timeout, when set, bounds each wait for a stage's next record: a stage frozen by
 	// its cgroup or stuck in the kernel must not hold the caller forever.
 	Timeout time.Duration
@@ -85,7 +91,7 @@ func spawn(cfg *Config) (int, bool, error) {
 	if len(cfg.Args) == 0 {
 		return -1, false, errors.New("nsenter: no arguments")
 	}
-	a := &stageArgs{userJoin: -1, execFd: cfg.ExecFD, pidFd: -1}
+	a := &stageArgs{userJoin: -1, execFd: cfg.ExecFD, pidFd: -1, rootFd: -1, parentPid: os.Getpid()}
 	if cfg.IntoCgroup != nil {
 		a.clone3 = &cloneArgs{flags: unix.CLONE_INTO_CGROUP, exitSignal: uint64(unix.SIGCHLD), cgroup: uint64(cfg.IntoCgroup.Fd())}
 	}
@@ -100,6 +106,11 @@ func spawn(cfg *Config) (int, bool, error) {
 		return -1, false, err
 	}
 	a.emptyPath = &[]byte{0}[0]
+	a.dot = &[]byte{'.', 0}[0]
+	if cfg.Root != nil {
+		a.rootFd = int(cfg.Root.Fd())
+	}
+	a.titleArea, a.title = procTitle()
 	a.files = append([]int(nil), cfg.Files...)
 	a.newUser = cfg.NewFlags&unix.CLONE_NEWUSER != 0
 	a.newFlags = cfg.NewFlags &^ unix.CLONE_NEWUSER
@@ -147,7 +158,18 @@ func spawn(cfg *Config) (int, bool, error) {
 	}
 	defer unix.Close(gopipe[1])
 	a.reportFd, a.goFd = report[1], gopipe[0]
+	a.parentPidfd = selfPidfd()
+	if a.parentPidfd >= 0 {
+		defer unix.Close(a.parentPidfd)
+		a.pollParent = unix.PollFd{Fd: int32(a.parentPidfd), Events: unix.POLLIN}
+	}
+	a.keep = a.usedFds()
+	a.closeGaps, a.fdLimit = closeGaps(a.keep), fdLimit()
 
+	// Stage 1's parent-death signal fires when the thread that forked it exits, not
+	// the process: keep this goroutine on that thread until stage 1 is reaped.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	// ForkLock: no other goroutine may be between creating an fd and setting
 	// close-on-exec on it while we fork, or that fd would leak into the container.
 	syscall.ForkLock.Lock()
@@ -170,6 +192,13 @@ func spawn(cfg *Config) (int, bool, error) {
 		return -1, false, err
 	}
 	return pid, a.clone3 != nil && !a.clone3Failed, nil
+}
+
+// usedFds are the fds the raw stages pass on or use; stage 1 closes every other one.
+func (a *stageArgs) usedFds() []int {
+	fds := append([]int(nil), a.files...)
+	fds = append(fds, a.joinFds...)
+	return append(fds, a.pidFd, a.reportFd, a.goFd, a.execFd, a.rootFd, a.parentPidfd)
 }
 
 // parent follows the stages through their records.

@@ -21,6 +21,7 @@ func requireRoot(t *testing.T) {
 }
 
 // spawnShell runs busybox sh -c script through Spawn and returns its output and status.
+// cfg.Files, if any, become the shell's fds 3 on.
 func spawnShell(t *testing.T, cfg Config, script string) (string, int) {
 	t.Helper()
 	out, status, _ := spawnShellResult(t, cfg, script)
@@ -47,7 +48,7 @@ func spawnShellResult(t *testing.T, cfg Config, script string) (string, int, Res
 	cfg.ExecFD = exe
 	cfg.Args = []string{"sh", "-c", script}
 	cfg.Env = []string{"PATH=/bin:/usr/bin"}
-	cfg.Files = []int{-1, int(w.Fd()), int(w.Fd())}
+	cfg.Files = append([]int{-1, int(w.Fd()), int(w.Fd())}, cfg.Files...) // cfg.Files: fds 3 on
 	res, err := SpawnResult(&cfg)
 	w.Close()
 	if err != nil {

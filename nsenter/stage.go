@@ -1,6 +1,7 @@
 package nsenter
 
 import (
+	"math"
 	"syscall"
 	"unsafe"
 
@@ -40,6 +41,30 @@ type stageArgs struct {
 	// clone3Failed reports (parent side) that the kernel has no clone3 or no
 	// CLONE_INTO_CGROUP (before 5.7), so stage 1 was forked with clone and is not placed.
 	clone3Failed bool
+
+	// parentPid is the caller: stage 1 exits at once if it is already gone when the
+	// parent-death signal is armed. parentPidfd (or -1) does the same for the last
+	// stage, whose parent is outside its pid namespace (getppid says 0 there).
+	parentPid   int
+	parentPidfd int
+	pollParent  unix.PollFd
+	noWait      unix.Timespec
+	// closeGaps: (first, last) fd ranges stage 1 closes (see closeGaps); fdLimit bounds
+	// the fallback loop without close_range; keep are the fds the stages still use.
+	closeGaps []uintptr
+	fdLimit   uint
+	keep      []int
+	// titleArea is the caller's argv memory (in the child: its own copy), title what
+	// stage 1 writes there (see procTitle). Both nil: leave it.
+	titleArea, title []byte
+	// rootFd (or -1): stage 1 makes it its root and working directory before the last
+	// stage is forked, so nothing in the container's pid namespace holds the caller's.
+	rootFd int
+	dot    *byte
+	// capHdr and capData: scratch for dropping CAP_DAC_OVERRIDE and
+	// CAP_DAC_READ_SEARCH from the last stage's effective set before it executes init.
+	capHdr  unix.CapUserHeader
+	capData [2]unix.CapUserData
 }
 
 // cloneArgs is the kernel's struct clone_args up to cgroup (CLONE_ARGS_SIZE_VER2).
@@ -90,6 +115,17 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 	// ---- stage 1: a single-threaded copy of the parent ------------------------------
 	runtimeAfterForkInChild()
 
+	// Orphans of a killed create: die with the caller. Armed after the fork, so check
+	// the caller did not die before (our parent would then be a reaper, not the caller).
+	// The parent thread stays alive until stage 1 is reaped (Spawn locks it).
+	step = stepParentDeath
+	if _, _, err1 = syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, uintptr(syscall.SIGKILL), 0); err1 != 0 {
+		goto fail
+	}
+	if r1, _, _ = syscall.RawSyscall(syscall.SYS_GETPPID, 0, 0, 0); int(r1) != a.parentPid {
+		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 1, 0, 0)
+	}
+
 	// Non-dumpable first: while it joins a container's namespaces nothing in there may
 	// ptrace it or open its /proc files (and through them the host's fds).
 	step = stepDumpable
@@ -97,6 +133,29 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 		if _, _, err1 = syscall.RawSyscall(syscall.SYS_PRCTL, unix.PR_SET_DUMPABLE, 0, 0); err1 != 0 {
 			goto fail
 		}
+	}
+
+	// Caller fds in init and hooks, CVE-2024-21626 class: close every fd of the caller
+	// but the ones the stages pass on or use, before joining anything. This also drops
+	// our copies of the parent's ends of the report and go pipes, so that a dead parent
+	// means end of file on both instead of a wait forever.
+	step = stepCloseFds
+	for i = 0; i+1 < len(a.closeGaps); i += 2 {
+		_, _, err1 = syscall.RawSyscall(unix.SYS_CLOSE_RANGE, a.closeGaps[i], a.closeGaps[i+1], 0)
+		if err1 == syscall.ENOSYS { // before Linux 5.9
+			for nextfd = int(a.closeGaps[i]); nextfd <= int(a.closeGaps[i+1]) && nextfd < int(a.fdLimit); nextfd++ {
+				syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(nextfd), 0, 0)
+			}
+		} else if err1 != 0 {
+			goto fail
+		}
+	}
+
+	// Host details in the container's view: the last stage is a copy of the caller
+	// until it executes init, and its /proc/<pid>/cmdline is readable from the
+	// container's pid namespace. Only "berth init" shows.
+	for i = 0; i < len(a.titleArea) && i < len(a.title); i++ {
+		a.titleArea[i] = a.title[i]
 	}
 
 	// Entering another process's namespaces through its pidfd is one atomic setns:
@@ -198,6 +257,20 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 		}
 	}
 
+	// Runtime init reachable from the container: for exec, the last stage (the first
+	// process in the container's pid namespace) starts with the container init's root
+	// and working directory, never the caller's, even when the container has no mount
+	// namespace of its own to enter.
+	if a.rootFd >= 0 {
+		step = stepChroot
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_FCHDIR, uintptr(a.rootFd), 0, 0); err1 != 0 {
+			goto fail
+		}
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_CHROOT, uintptr(unsafe.Pointer(a.dot)), 0, 0); err1 != 0 {
+			goto fail
+		}
+	}
+
 	// New pid and time namespaces apply to children only: fork the last stage. With
 	// CLONE_PARENT it is the caller's child, so `berth run` can wait for it directly.
 	step = stepClone
@@ -218,6 +291,20 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 	// ---- last stage: inside every namespace ------------------------------------------
 	// A new session: the container must not share the caller's controlling terminal.
 	syscall.RawSyscall(syscall.SYS_SETSID, 0, 0, 0)
+
+	// Die with the caller (not inherited over fork), until init says otherwise; its
+	// parent is outside the pid namespace, so check the caller through its pidfd.
+	step = stepParentDeath
+	if _, _, err1 = syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, uintptr(syscall.SIGKILL), 0); err1 != 0 {
+		goto fail
+	}
+	if a.parentPidfd >= 0 {
+		r1, _, err1 = syscall.RawSyscall6(unix.SYS_PPOLL, uintptr(unsafe.Pointer(&a.pollParent)), 1,
+			uintptr(unsafe.Pointer(&a.noWait)), 0, 0, 0)
+		if err1 == 0 && r1 == 1 {
+			syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 1, 0, 0)
+		}
+	}
 
 	// Place files[i] at fd i. Fds we still need and fds that pass 2 would overwrite
 	// before using them are first moved above every target.
@@ -264,6 +351,36 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 		if err1 != 0 {
 			goto fail
 		}
+	}
+
+	// Everything above the placed fds is close-on-exec (the dup sources, the pipes,
+	// the executable): init starts with exactly files.
+	step = stepCloseFds
+	_, _, err1 = syscall.RawSyscall(unix.SYS_CLOSE_RANGE, uintptr(len(a.files)), math.MaxUint32, unix.CLOSE_RANGE_CLOEXEC)
+	if err1 != 0 { // before Linux 5.11: stage 1 left only keep open
+		for i = 0; i < len(a.keep); i++ {
+			if a.keep[i] >= len(a.files) {
+				syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(a.keep[i]), syscall.F_SETFD, syscall.FD_CLOEXEC)
+			}
+		}
+	}
+
+	// Runtime init reachable from the container (CVE-2019-5736 class too): the kernel
+	// marks a new program non-dumpable, and gives its mm the nearest user namespace
+	// privileged over the file, when the file is unreadable to the process executing
+	// it (fs/exec.c would_dump). The executable is mode 0111, so without these two
+	// capabilities in effect init is non-dumpable from its first instruction and,
+	// in a user namespace that does not map the file's owner, belongs to the host's:
+	// CAP_SYS_PTRACE in the container's user namespace cannot reach it. execve
+	// recomputes the capabilities of root, so init still has them all.
+	step = stepDropDAC
+	a.capHdr.Version = unix.LINUX_CAPABILITY_VERSION_3
+	if _, _, err1 = syscall.RawSyscall(syscall.SYS_CAPGET, uintptr(unsafe.Pointer(&a.capHdr)), uintptr(unsafe.Pointer(&a.capData[0])), 0); err1 != 0 {
+		goto fail
+	}
+	a.capData[0].Effective &^= 1<<unix.CAP_DAC_OVERRIDE | 1<<unix.CAP_DAC_READ_SEARCH
+	if _, _, err1 = syscall.RawSyscall(syscall.SYS_CAPSET, uintptr(unsafe.Pointer(&a.capHdr)), uintptr(unsafe.Pointer(&a.capData[0])), 0); err1 != 0 {
+		goto fail
 	}
 
 	step = stepExec

@@ -106,6 +106,7 @@ func maskPaths(r *root, paths []string) error {
 	return nil
 }
 
+// CVE-2025-31133 class: a mask is bound only from a verified null device.
 // openVerifiedDevNull opens the container's /dev/null and checks, on the opened file,
 // that it is the character device 1:3: a symlink or bind swapped in there must not
 // turn a mask into a writable view of something else.

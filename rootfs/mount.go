@@ -166,6 +166,7 @@ func hasOption(data, key string) bool {
 	return found
 }
 
+// CVE-2021-30465 class: the target is an fd resolved in the rootfs, never a re-resolved path.
 // mountBind binds the host path m.Source, then remounts it for per-mount flags. A bind
 // the runtime already cloned (idmapped, or a host path in a user namespace) attaches
 // that tree instead.

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// CVE-2021-30465 and CVE-2024-45310 classes: paths are resolved and made inside the rootfs.
 // root is an O_PATH handle on the container's rootfs. Every container path is resolved
 // through it with symlinks scoped to the rootfs, so a symlink planted in the image
 // (rootfs/mnt -> /tmp/host-victim) resolves to rootfs/tmp/host-victim, never the host.

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// CVE-2025-52881 class: procfs is written only through a private, verified handle.
 // WriteSysctls writes each linux.sysctl key (a.b.c => /proc/sys/a/b/c) after Finish.
 // Writes go through one procfs handle, verified as the root of a procfs, with lookups
 // that may not leave it, follow symlinks or cross mounts: a container cannot redirect

@@ -7,6 +7,7 @@ package specconv
 import (
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 )
 
 // FieldError is a config.json value berth cannot accept, with the JSON path of the field.
@@ -15,7 +16,19 @@ type FieldError struct {
 	Err   error
 }
 
-func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+func (e *FieldError) Error() string { return printable(e.Field + ": " + e.Err.Error()) }
+
+// printable quotes a message that carries control characters (a NUL or an escape
+// sequence from config.json, often inside a path the kernel reported): it is printed on
+// the caller's terminal and logs, where such bytes cut or rewrite the line.
+func printable(s string) string {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
 func (e *FieldError) Unwrap() error { return e.Err }
 
 // fieldErrorf builds a FieldError; %w in format wraps as with fmt.Errorf.

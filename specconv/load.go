@@ -59,11 +59,11 @@ func jsonError(path string, data []byte, err error) error {
 		return fmt.Errorf("%s:%d:%d: invalid JSON: %v", path, line, col, syn)
 	case errors.As(err, &typ):
 		line, col := position(data, typ.Offset)
-		field := typ.Field
+		field := jsonPathAt(data, typ.Offset, typ.Field)
 		if field == "" {
 			field = "(top level)"
 		}
-		return fmt.Errorf("%s:%d:%d: %s: cannot use a JSON %s as %s", path, line, col, field, typ.Value, typ.Type)
+		return fmt.Errorf("%s:%d:%d: %s: cannot use a JSON %s as %s", path, line, col, printable(field), typ.Value, typ.Type)
 	case errors.Is(err, io.EOF):
 		return fmt.Errorf("%s: empty file, expected a JSON object", path)
 	case errors.Is(err, io.ErrUnexpectedEOF):

@@ -43,6 +43,9 @@ func convertProcess(p *specs.Process) (configs.Process, error) {
 	case strings.IndexByte(p.Cwd, 0) >= 0:
 		return out, fieldErrorf("process.cwd", "contains a NUL byte")
 	}
+	if err := CheckUser(p.User.UID, p.User.GID, p.User.AdditionalGids); err != nil {
+		return out, err
+	}
 	if p.User.Umask != nil && *p.User.Umask > 0o777 {
 		return out, fieldErrorf("process.user.umask", "%#o is not a permission mask (at most 0777)", *p.User.Umask)
 	}

@@ -124,3 +124,23 @@ create_fails() {
 		listenerPath: $p, syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}'
 	create_fails 'failed to connect with seccomp agent specified in the seccomp profile: dial unix .*none\.sock'
 }
+
+@test "a JSON type error names the array element" {
+	update_config '.mounts[3].type = 7'
+	create_fails 'mounts\[3\]\.type: cannot use a JSON number'
+}
+
+@test "a NUL byte from config.json is quoted in the error, never printed raw" {
+	update_config '.root.path = "root\u0000fs"'
+	create_fails 'root\.path'
+	# (bash drops NULs from variables: look at the file itself)
+	err=$BATS_TEST_TMPDIR/detached.$DETACHED_N.err
+	[[ $(tr -d '\000' <"$err" | wc -c) == "$(wc -c <"$err")" ]] || fail "a raw NUL in: $(od -c <"$err" | head -5)"
+	[[ $stderr == *'\x00'* ]] || fail "the NUL is not shown quoted: $stderr"
+}
+
+@test "an id longer than 255 bytes is refused before anything is made" {
+	ID=$(printf 'a%.0s' $(seq 300))
+	create_fails 'longer than 255 bytes'
+	[[ -z $(ls -A "$ROOT") || $(ls -A "$ROOT") == .exe ]] || fail "left in the root: $(ls -A "$ROOT")"
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/python3
+"""trace-new-processes.py COMMAND...: run COMMAND under ptrace, following every fork,
+and print one line per new process as it is created, before it runs an instruction:
+
+    <pid> <pid namespace link> <command line, NULs as spaces>
+
+A process that lives a few microseconds (a runtime's raw stage before it executes its
+init) is seen as surely as a long-lived one. Threads are followed but not printed.
+Exits with COMMAND's status. Needs root (or ptrace rights over COMMAND).
+"""
+import ctypes
+import os
+import signal
+import sys
+
+PTRACE_CONT = 7
+PTRACE_SEIZE = 0x4206
+PTRACE_GETEVENTMSG = 0x4201
+PTRACE_O_TRACEFORK = 0x02
+PTRACE_O_TRACEVFORK = 0x04
+PTRACE_O_TRACECLONE = 0x08
+PTRACE_EVENT_FORK, PTRACE_EVENT_VFORK, PTRACE_EVENT_CLONE = 1, 2, 3
+WALL = 0x40000000
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+libc.ptrace.restype = ctypes.c_long
+
+
+def ptrace(req, pid, addr=0, data=0):
+    if libc.ptrace(req, pid, ctypes.c_void_p(addr), ctypes.c_void_p(data)) == -1:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+def describe(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        ns = os.readlink(f"/proc/{pid}/ns/pid")
+    except OSError:
+        return
+    print(f"{pid} {ns} {cmd}", flush=True)
+
+
+def main():
+    child = os.fork()
+    if child == 0:
+        os.kill(os.getpid(), signal.SIGSTOP)
+        os.execvp(sys.argv[1], sys.argv[1:])
+    os.waitpid(child, os.WUNTRACED)
+    opts = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE
+    ptrace(PTRACE_SEIZE, child, 0, opts)
+    os.kill(child, signal.SIGCONT)
+    status = 1
+    while True:
+        try:
+            pid, st = os.waitpid(-1, WALL)
+        except ChildProcessError:
+            break
+        if os.WIFEXITED(st) or os.WIFSIGNALED(st):
+            if pid == child:
+                status = os.waitstatus_to_exitcode(st)
+                if status < 0:
+                    status = 128 - status
+            continue
+        if not os.WIFSTOPPED(st):
+            continue
+        sig, event = os.WSTOPSIG(st), st >> 16
+        deliver = 0
+        if event in (PTRACE_EVENT_FORK, PTRACE_EVENT_VFORK):
+            new = ctypes.c_ulong()
+            ptrace(PTRACE_GETEVENTMSG, pid, 0, ctypes.addressof(new))
+            describe(new.value)
+        elif event == 0 and sig not in (signal.SIGSTOP, signal.SIGTRAP):
+            deliver = sig  # a signal for the tracee: pass it on
+        try:
+            ptrace(PTRACE_CONT, pid, 0, deliver)
+        except OSError:
+            pass  # gone meanwhile
+    sys.exit(status)
+
+
+main()
