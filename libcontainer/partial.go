@@ -31,8 +31,7 @@ type partial struct {
 // real once init is in them), its resctrl groups, init's pid and start time.
 func (c *creation) recordPartial(cg cgroups.State) error {
 	p := partial{Cgroup: cg, IntelRdt: c.cfg.IntelRdt, InitPid: c.pid, InitStartTime: c.pidStart}
-	// Not synced: after a crash of the machine there is nothing left to find anyway.
-	if err := writeJSONAtomic(c.dir, partialFile, &p, false); err != nil {
+	if err := writeJSONAtomic(c.dir, partialFile, &p); err != nil {
 		return fmt.Errorf("record the container being created: %w", err)
 	}
 	return nil
