@@ -226,16 +226,14 @@ func (mt *mounter) mountCgroup(m configs.Mount) error {
 	if err := mt.mountFilesystem(tmpfs); err != nil {
 		return err
 	}
-	for _, h := range layout.hierarchies {
-		if err := mt.mountCgroupDir(m, h, path.Join(m.Destination, h.Dir), flags); err != nil {
-			return err
-		}
-	}
 	dir, err := mt.root.open(m.Destination)
 	if err != nil {
 		return err
 	}
 	defer dir.Close()
+	if err := mt.mountCgroupDirs(m, dir, layout.hierarchies, flags); err != nil {
+		return err
+	}
 	for _, h := range layout.hierarchies {
 		for _, alias := range h.Aliases {
 			if err := unix.Symlinkat(h.Dir, int(dir.Fd()), alias); err != nil && !errors.Is(err, unix.EEXIST) {
@@ -247,27 +245,6 @@ func (mt *mounter) mountCgroup(m configs.Mount) error {
 		if err := remountBind(dir, unix.MS_RDONLY, 0); err != nil {
 			return fmt.Errorf("cgroup tmpfs: %w", err)
 		}
-	}
-	return nil
-}
-
-// mountCgroupDir mounts one hierarchy: the cgroupfs itself in a cgroup namespace (it
-// then shows the container's cgroup as its root), else a bind of the host directory of
-// the container's cgroup.
-func (mt *mounter) mountCgroupDir(m configs.Mount, h cgroupHierarchy, dest string, flags uintptr) error {
-	if mt.cgroupNS {
-		fs := configs.Mount{Source: h.FSType, Type: h.FSType, Destination: dest, Flags: flags, Data: h.Options,
-			PropagationFlags: m.PropagationFlags}
-		if err := mt.mountFilesystem(fs); err != nil {
-			return fmt.Errorf("%s: %w", dest, err)
-		}
-		return nil
-	}
-	bind := configs.Mount{Source: h.Source, Type: "bind", Destination: dest,
-		Flags: flags | unix.MS_BIND | unix.MS_REC, ClearedFlags: m.ClearedFlags,
-		PropagationFlags: m.PropagationFlags}
-	if err := mt.mountBind(bind); err != nil {
-		return fmt.Errorf("%s: %w", dest, err)
 	}
 	return nil
 }
