@@ -58,17 +58,38 @@ cleanup() {
 # unmount_hugetlb: the hierarchy goes, and hugetlb back to cgroup2, only once no cgroup is
 # left in it: unmounting earlier would only hide it. The bench's own containers are gone by
 # now; others started meanwhile on this machine may need a moment more.
+#
+# berth leaves the parent of its containers' cgroups (berth/), which would keep the hierarchy
+# mounted for good: it goes first once it holds no cgroup (rmdir refuses it otherwise). A
+# child removed just before the umount may still be dying then, which keeps the hierarchy
+# alive without a mount: it is mounted and unmounted once more, when the kernel lets it go.
 unmount_hugetlb() {
 	local h=/sys/fs/cgroup/hugetlb tries=50
 	while ((tries-- > 0)); do
+		rmdir "$h/berth" 2>/dev/null
 		if [[ -z $(find "$h" -mindepth 1 -type d 2>/dev/null) ]]; then
-			umount "$h" && rmdir "$h" && echo "bench: unmounted the hugetlb v1 hierarchy again" >&2
+			umount "$h" || return
+			if ! hugetlb_back; then
+				mount -t cgroup -o hugetlb cgroup "$h" && umount "$h"
+			fi
+			rmdir "$h" && echo "bench: unmounted the hugetlb v1 hierarchy again" >&2
+			hugetlb_back || echo "bench: hugetlb is not back on cgroup2 yet (/proc/cgroups)" >&2
 			return
 		fi
 		sleep 0.1
 	done
 	echo "bench: $h still holds cgroups of other containers ($(find "$h" -mindepth 1 -type d | head -3 | tr '\n' ' ')):" \
 		"left mounted; 'umount $h && rmdir $h' once they are gone returns hugetlb to cgroup2" >&2
+}
+# hugetlb_back: within a second, no v1 hierarchy holds hugetlb (/proc/cgroups: hierarchy 0);
+# the kernel releases an unmounted hierarchy asynchronously.
+hugetlb_back() {
+	local i
+	for i in {1..10}; do
+		awk '$1 == "hugetlb" { exit $2 != 0 }' /proc/cgroups && return
+		sleep 0.1
+	done
+	return 1
 }
 trap cleanup EXIT
 
