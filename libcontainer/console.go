@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/fdpass"
 	"github.com/containerd/console"
 	"golang.org/x/sys/unix"
 )
@@ -69,7 +70,7 @@ func setupConsole(sock int, p *configs.Process, mountConsole, foreground bool) e
 		}
 	}
 	name, _ := ptyName(master)
-	if err := unix.Sendmsg(sock, []byte(name), unix.UnixRights(master), nil, 0); err != nil {
+	if err := fdpass.Send(sock, []byte(name), 0, master); err != nil {
 		return fmt.Errorf("send pty master to console socket: %w", err)
 	}
 	return nil

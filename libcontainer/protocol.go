@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/fdpass"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -148,7 +149,7 @@ func (c *channel) sendFD(fd int) error {
 	c.arm()
 	var serr error
 	err = rc.Write(func(s uintptr) bool {
-		serr = unix.Sendmsg(int(s), []byte{'F'}, unix.UnixRights(fd), nil, 0)
+		serr = fdpass.Send(int(s), []byte{'F'}, 0, fd)
 		return serr != unix.EAGAIN
 	})
 	return errors.Join(err, serr)
@@ -164,26 +165,21 @@ func (c *channel) recvFD() (*os.File, error) {
 		return nil, err
 	}
 	c.arm()
-	buf, oob := make([]byte, 1), make([]byte, unix.CmsgSpace(4))
-	var n, oobn int
+	buf := make([]byte, 1)
+	var n int
+	var fds []int
 	var rerr error
 	err = rc.Read(func(s uintptr) bool {
-		n, oobn, _, _, rerr = unix.Recvmsg(int(s), buf, oob, unix.MSG_CMSG_CLOEXEC)
+		n, fds, rerr = fdpass.Recv(int(s), buf, 1, 0)
 		return rerr != unix.EAGAIN
 	})
 	if err = errors.Join(err, rerr); err != nil {
+		fdpass.CloseAll(fds)
 		return nil, fmt.Errorf("protocol: receive fd: %w", err)
 	}
-	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-	if err != nil || n != 1 || buf[0] != 'F' || len(msgs) != 1 {
-		return nil, fmt.Errorf("protocol: expected one fd (%v)", err)
-	}
-	fds, err := unix.ParseUnixRights(&msgs[0])
-	if err != nil || len(fds) != 1 {
-		for _, fd := range fds {
-			unix.Close(fd)
-		}
-		return nil, fmt.Errorf("protocol: expected one fd (%v)", err)
+	if n != 1 || buf[0] != 'F' || len(fds) != 1 {
+		fdpass.CloseAll(fds)
+		return nil, fmt.Errorf("protocol: expected one fd, got %d with %q", len(fds), buf[:n])
 	}
 	return os.NewFile(uintptr(fds[0]), "passed-fd"), nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/libcontainer/criu"
+	"github.com/berth-runtime/berth/libcontainer/fdpass"
 	"github.com/berth-runtime/berth/rootfs"
 	"github.com/berth-runtime/berth/specconv"
 	"github.com/checkpoint-restore/go-criu/v7/rpc"
@@ -305,7 +306,7 @@ func (r *restoration) notified(script string, pid int, fds []int, console *conso
 		}
 		defer master.Close()
 		name, _ := ptyName(fds[0])
-		if err := unix.Sendmsg(console.child, []byte(name), unix.UnixRights(fds[0]), nil, 0); err != nil {
+		if err := fdpass.Send(console.child, []byte(name), 0, fds[0]); err != nil {
 			return fmt.Errorf("send pty master to console socket: %w", err)
 		}
 	default:
