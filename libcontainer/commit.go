@@ -3,6 +3,7 @@ package libcontainer
 import (
 	"fmt"
 
+	"github.com/berth-runtime/berth/libcontainer/initproto"
 	"golang.org/x/sys/unix"
 )
 
@@ -15,25 +16,25 @@ import (
 // may be dead: an ordinary stopped container.
 
 // commit is the parent's side, after the state and the pid file are written.
-func commit(ch *channel) error {
-	if err := ch.send(message{Type: msgCommitted}); err != nil {
+func commit(ch *initproto.Channel) error {
+	if err := ch.Send(initproto.Message{Type: initproto.MsgCommitted}); err != nil {
 		return fmt.Errorf("tell init the container is saved: %w", err)
 	}
-	if _, err := ch.expect(msgCommitted); err != nil {
+	if _, err := ch.Expect(initproto.MsgCommitted); err != nil {
 		return fmt.Errorf("init did not acknowledge the saved container: %w", err)
 	}
 	return nil
 }
 
 // awaitCommit is init's side, once it is ready: an error (create died) means exit.
-func awaitCommit(ch *channel) error {
-	if _, err := ch.expect(msgCommitted); err != nil {
+func awaitCommit(ch *initproto.Channel) error {
+	if _, err := ch.Expect(initproto.MsgCommitted); err != nil {
 		return err
 	}
 	if err := keepAfterParent(); err != nil {
 		return err
 	}
-	return ch.send(message{Type: msgCommitted})
+	return ch.Send(initproto.Message{Type: initproto.MsgCommitted})
 }
 
 // keepAfterParent drops the parent-death signal: from here the process outlives the

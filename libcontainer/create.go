@@ -12,6 +12,7 @@ import (
 
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/initproto"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/berth-runtime/berth/nsenter"
@@ -153,7 +154,7 @@ func (c *creation) run() (*State, *os.File, error) {
 	extra := nListen + c.opts.PreserveFDs
 	ns := namespacesFor(c.cfg)
 	// A new cgroup namespace is init's to make, once it sits in the container's cgroup
-	// (see msgCgroupPlaced); every other namespace exists before init runs.
+	// (see initproto.MsgCgroupPlaced); every other namespace exists before init runs.
 	newCgroupNS := ns.newFlags&unix.CLONE_NEWCGROUP != 0
 	ns.newFlags &^= unix.CLONE_NEWCGROUP
 	sp := stagelog.Begin("prepare cgroup", c.cfg.CgroupsPath)
@@ -223,9 +224,9 @@ func (c *creation) run() (*State, *os.File, error) {
 		ID: c.opts.ID, Bundle: c.opts.Bundle, Rootfs: c.cfg.Rootfs, Created: time.Now().UTC(),
 		Owner: ownerName(), InitPid: pid, InitStartTime: stat.StartTime, Config: c.cfg,
 	}
-	ch := newChannel(sync)
-	if err := ch.send(message{Type: msgConfig, Config: &initConfig{
-		Mode: modeCreate, ID: c.opts.ID, Bundle: c.opts.Bundle, Config: c.cfg, Pid: pid,
+	ch := initproto.NewChannel(sync)
+	if err := ch.Send(initproto.Message{Type: initproto.MsgConfig, Config: &initproto.InitConfig{
+		Mode: initproto.ModeCreate, ID: c.opts.ID, Bundle: c.opts.Bundle, Config: c.cfg, Pid: pid,
 		PreserveFDs: extra, ExtraEnv: listenEnv(nListen), NewCgroupNS: newCgroupNS, MountSources: idmapped.idx,
 		ForegroundTTY: c.cfg.Process.Terminal && c.opts.ConsoleSocket == "",
 		Debug:         stagelog.On(),
@@ -246,7 +247,7 @@ func (c *creation) run() (*State, *os.File, error) {
 	if err := c.recordPartial(st.Cgroup); err != nil {
 		return nil, nil, err
 	}
-	if err := ch.send(message{Type: msgCgroupPlaced}); err != nil {
+	if err := ch.Send(initproto.Message{Type: initproto.MsgCgroupPlaced}); err != nil {
 		return nil, nil, fmt.Errorf("tell init its cgroup is ready: %w", err)
 	}
 	if path := seccomp.AgentPath(c.cfg.Seccomp); path != "" {
@@ -258,7 +259,7 @@ func (c *creation) run() (*State, *os.File, error) {
 		return nil, nil, err
 	}
 	sp = stagelog.Begin("wait for init", "mounts-done")
-	if _, err := ch.expect(msgMountsDone); sp.End(err) != nil {
+	if _, err := ch.Expect(initproto.MsgMountsDone); sp.End(err) != nil {
 		return nil, nil, err
 	}
 	// Limits go on once init's own setup is done, as runc does: pids.max counts init's threads.
@@ -283,11 +284,11 @@ func (c *creation) run() (*State, *os.File, error) {
 	if sp.End(err) != nil {
 		return nil, nil, err
 	}
-	if err := ch.send(message{Type: msgHooksDone, Seccomp: prog}); err != nil {
+	if err := ch.Send(initproto.Message{Type: initproto.MsgHooksDone, Seccomp: prog}); err != nil {
 		return nil, nil, fmt.Errorf("tell init hooks are done: %w", err)
 	}
 	sp = stagelog.Begin("wait for init", "ready")
-	if _, err := ch.expect(msgReady); sp.End(err) != nil {
+	if _, err := ch.Expect(initproto.MsgReady); sp.End(err) != nil {
 		return nil, nil, err
 	}
 	// The master arrives before ready (foreground terminal only).

@@ -7,6 +7,7 @@ import (
 
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/initproto"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/berth-runtime/berth/nsenter"
@@ -129,9 +130,9 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 		sp = stagelog.Begin("enter cgroup", st.Config.CgroupsPath)
 		err = sp.End(cgroups.Enter(st.Cgroup, pid, o.SubCgroups))
 	}
-	ch := newChannel(sync)
-	ic := &initConfig{
-		Mode: modeExec, ID: o.ID, Bundle: st.Bundle, Process: o.Process, Pid: pid,
+	ch := initproto.NewChannel(sync)
+	ic := &initproto.InitConfig{
+		Mode: initproto.ModeExec, ID: o.ID, Bundle: st.Bundle, Process: o.Process, Pid: pid,
 		PreserveFDs: nListen + o.PreserveFDs, ExtraEnv: listenEnv(nListen), Debug: stagelog.On(),
 		ForegroundTTY: o.Process.Terminal && o.ConsoleSocket == "",
 		// The container-wide settings every process of the container runs with.
@@ -141,20 +142,20 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 		err = cerr
 	} else if err == nil && prog != nil {
 		// The exec'd process gets the container's filter, as runc does.
-		ic.Seccomp = &execSeccomp{Program: prog, State: specs.State{
+		ic.Seccomp = &initproto.ExecSeccomp{Program: prog, State: specs.State{
 			Version: specs.Version, ID: o.ID, Status: specs.StateRunning, Pid: st.InitPid,
 			Bundle: st.Bundle, Annotations: st.Config.Annotations,
 		}}
 	}
 	if err == nil {
-		err = ch.send(message{Type: msgConfig, Config: ic})
+		err = ch.Send(initproto.Message{Type: initproto.MsgConfig, Config: ic})
 	}
 	if path := seccomp.AgentPath(st.Config.Seccomp); err == nil && path != "" {
 		err = sendSeccompAgent(ch, path)
 	}
 	if err == nil {
 		sp = stagelog.Begin("wait for init", "ready")
-		_, err = ch.expect(msgReady)
+		_, err = ch.Expect(initproto.MsgReady)
 		sp.End(err)
 	}
 	var master *os.File
@@ -175,8 +176,8 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 
 // sendSeccompAgent answers init's request for the seccomp agent: a connection to
 // listenerPath, made here because the path is in the runtime's mount namespace.
-func sendSeccompAgent(ch *channel, path string) error {
-	if _, err := ch.expect(msgSeccompAgent); err != nil {
+func sendSeccompAgent(ch *initproto.Channel, path string) error {
+	if _, err := ch.Expect(initproto.MsgSeccompAgent); err != nil {
 		return err
 	}
 	fd, err := seccomp.ConnectAgent(path)
@@ -184,7 +185,7 @@ func sendSeccompAgent(ch *channel, path string) error {
 		return fmt.Errorf("linux.seccomp.listenerPath: %w", err)
 	}
 	defer unix.Close(fd)
-	return ch.sendFD(fd)
+	return ch.SendFD(fd)
 }
 
 // namespaceFlags is every namespace the container has, new or joined: exec enters

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/initproto"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/berth-runtime/berth/rootfs"
@@ -18,41 +19,41 @@ import (
 // process (the caller locked it: credentials and capabilities are per thread).
 // It only returns on failure, after telling the parent.
 func Init() error {
-	syncFd, err1 := envFD(initSyncEnv)
-	execFd, err2 := envFD(initExecEnv)
-	consoleFd, err3 := envFD(initConsoleEnv)
+	syncFd, err1 := initproto.EnvFD(initproto.SyncEnv)
+	execFd, err2 := initproto.EnvFD(initproto.ExecEnv)
+	consoleFd, err3 := initproto.EnvFD(initproto.ConsoleEnv)
 	if err := errors.Join(err1, err2, err3); err != nil || syncFd < 0 {
 		return fmt.Errorf("berth init is started by berth create or exec, not by hand: %v", err)
 	}
 	os.Clearenv()
 	sync := os.NewFile(uintptr(syncFd), "init-sync")
-	ch := newChannel(sync)
-	m, err := ch.expect(msgConfig)
+	ch := initproto.NewChannel(sync)
+	m, err := ch.Expect(initproto.MsgConfig)
 	if err == nil && m.Config == nil {
 		err = errors.New("protocol: config message without config")
 	}
 	if err == nil && m.Config.Debug {
-		ch.recordStages(m.Config.Pid)
+		ch.RecordStages(m.Config.Pid)
 	}
 	if err == nil {
 		switch m.Config.Mode {
-		case modeCreate:
+		case initproto.ModeCreate:
 			err = initContainer(ch, m.Config, execFd, consoleFd)
-		case modeExec:
+		case initproto.ModeExec:
 			err = initExec(ch, m.Config, consoleFd)
 		default:
 			err = fmt.Errorf("protocol: unknown init mode %q", m.Config.Mode)
 		}
 	}
 	// Reached only on failure: the parent reports the error and cleans up.
-	ch.send(message{Type: msgError, Error: err.Error()})
+	ch.Send(initproto.Message{Type: initproto.MsgError, Error: err.Error()})
 	return err
 }
 
-func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
+func initContainer(ch *initproto.Channel, ic *initproto.InitConfig, execFd, consoleFd int) error {
 	cfg := ic.Config
 	sp := stagelog.Begin("wait for cgroup placement", "")
-	if _, err := ch.expect(msgCgroupPlaced); sp.End(err) != nil {
+	if _, err := ch.Expect(initproto.MsgCgroupPlaced); sp.End(err) != nil {
 		return err
 	}
 	// In the cgroup now: run on its cpuset, not on the runtime caller's CPUs.
@@ -70,10 +71,10 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	// which waits here, close-on-exec, until the filter loads.
 	var agent *os.File
 	if seccomp.AgentPath(cfg.Seccomp) != "" {
-		if err := ch.send(message{Type: msgSeccompAgent}); err != nil {
+		if err := ch.Send(initproto.Message{Type: initproto.MsgSeccompAgent}); err != nil {
 			return err
 		}
-		a, err := ch.recvFD()
+		a, err := ch.RecvFD()
 		if err != nil {
 			return fmt.Errorf("linux.seccomp.listenerPath: %w", err)
 		}
@@ -94,10 +95,10 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 			return err
 		}
 	}
-	if err := ch.send(message{Type: msgMountsDone}); err != nil {
+	if err := ch.Send(initproto.Message{Type: initproto.MsgMountsDone}); err != nil {
 		return err
 	}
-	done, err := ch.expect(msgHooksDone)
+	done, err := ch.Expect(initproto.MsgHooksDone)
 	if err != nil {
 		return err
 	}
@@ -181,7 +182,7 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	if sp.End(err) != nil {
 		return err
 	}
-	if err := ch.send(message{Type: msgReady}); err != nil {
+	if err := ch.Send(initproto.Message{Type: initproto.MsgReady}); err != nil {
 		return err
 	}
 	if err := awaitCommit(ch); err != nil {
@@ -207,7 +208,7 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 
 // initExec runs another process in an existing container: nsenter already put init
 // in all of its namespaces, its cgroup, and (through the mount namespace) its root.
-func initExec(ch *channel, ic *initConfig, consoleFd int) error {
+func initExec(ch *initproto.Channel, ic *initproto.InitConfig, consoleFd int) error {
 	if ic.Process == nil {
 		return errors.New("protocol: exec without a process")
 	}
@@ -226,10 +227,10 @@ func initExec(ch *channel, ic *initConfig, consoleFd int) error {
 		sc.program, sc.state = ic.Seccomp.Program, &ic.Seccomp.State
 		// Init is in the container's mount namespace already: the parent connects.
 		if sc.program != nil && sc.program.ListenerPath != "" {
-			if err := ch.send(message{Type: msgSeccompAgent}); err != nil {
+			if err := ch.Send(initproto.Message{Type: initproto.MsgSeccompAgent}); err != nil {
 				return err
 			}
-			agent, err := ch.recvFD()
+			agent, err := ch.RecvFD()
 			if err != nil {
 				return fmt.Errorf("linux.seccomp.listenerPath: %w", err)
 			}
@@ -251,7 +252,7 @@ func initExec(ch *channel, ic *initConfig, consoleFd int) error {
 	if err := keepAfterParent(); err != nil {
 		return err
 	}
-	if err := ch.send(message{Type: msgReady}); err != nil {
+	if err := ch.Send(initproto.Message{Type: initproto.MsgReady}); err != nil {
 		return err
 	}
 	err = proc.exec()

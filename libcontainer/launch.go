@@ -5,15 +5,9 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/berth-runtime/berth/libcontainer/initproto"
 	"github.com/berth-runtime/berth/nsenter"
 	"golang.org/x/sys/unix"
-)
-
-// Environment variables naming init's fds.
-const (
-	initSyncEnv    = "_BERTH_INIT_SYNC"
-	initExecEnv    = "_BERTH_INIT_EXEC"
-	initConsoleEnv = "_BERTH_INIT_CONSOLE"
 )
 
 // initLaunch is how to start one `berth init`: its fds and its namespaces.
@@ -59,33 +53,20 @@ func startInit(l initLaunch) (pid int, sync *os.File, inCgroup bool, err error) 
 		env = append(env, name+"="+strconv.Itoa(len(files)))
 		files = append(files, fd)
 	}
-	add(initSyncEnv, pair[1])
+	add(initproto.SyncEnv, pair[1])
 	if l.listener >= 0 {
-		add(initExecEnv, l.listener)
+		add(initproto.ExecEnv, l.listener)
 	}
 	if l.console >= 0 {
-		add(initConsoleEnv, l.console)
+		add(initproto.ConsoleEnv, l.console)
 	}
 	cfg := *l.ns
 	cfg.ExecFD, cfg.Args, cfg.Env, cfg.Files = exe, []string{"berth", "init"}, env, files
-	cfg.Timeout = initTimeout()
+	cfg.Timeout = initproto.Timeout()
 	r, err := nsenter.SpawnResult(&cfg)
 	if err != nil {
 		unix.Close(pair[0])
 		return -1, nil, false, err
 	}
 	return r.Pid, os.NewFile(uintptr(pair[0]), "init-sync"), r.InCgroup, nil
-}
-
-// envFD reads an fd number set by startInit; -1 when absent.
-func envFD(name string) (int, error) {
-	v := os.Getenv(name)
-	if v == "" {
-		return -1, nil
-	}
-	fd, err := strconv.Atoi(v)
-	if err != nil {
-		return -1, fmt.Errorf("%s=%q: %w", name, v, err)
-	}
-	return fd, nil
 }

@@ -1,4 +1,4 @@
-package libcontainer
+package initproto
 
 import (
 	"os"
@@ -17,7 +17,7 @@ func TestChannelPassesFDBetweenMessages(t *testing.T) {
 	parentSock, initSock := os.NewFile(uintptr(pair[0]), "parent"), os.NewFile(uintptr(pair[1]), "init")
 	defer parentSock.Close()
 	defer initSock.Close()
-	parent, init := newChannel(parentSock), newChannel(initSock)
+	parent, init := NewChannel(parentSock), NewChannel(initSock)
 
 	passed, err := os.CreateTemp(t.TempDir(), "passed")
 	if err != nil {
@@ -27,29 +27,29 @@ func TestChannelPassesFDBetweenMessages(t *testing.T) {
 
 	done := make(chan error, 1)
 	go func() {
-		if err := parent.send(message{Type: msgConfig, Config: &initConfig{Mode: modeExec}}); err != nil {
+		if err := parent.Send(Message{Type: MsgConfig, Config: &InitConfig{Mode: ModeExec}}); err != nil {
 			done <- err
 			return
 		}
-		if _, err := parent.expect(msgSeccompAgent); err != nil {
+		if _, err := parent.Expect(MsgSeccompAgent); err != nil {
 			done <- err
 			return
 		}
-		if err := parent.sendFD(int(passed.Fd())); err != nil {
+		if err := parent.SendFD(int(passed.Fd())); err != nil {
 			done <- err
 			return
 		}
-		_, err := parent.expect(msgReady)
+		_, err := parent.Expect(MsgReady)
 		done <- err
 	}()
 
-	if m, err := init.expect(msgConfig); err != nil || m.Config.Mode != modeExec {
+	if m, err := init.Expect(MsgConfig); err != nil || m.Config.Mode != ModeExec {
 		t.Fatalf("config: %+v, %v", m, err)
 	}
-	if err := init.send(message{Type: msgSeccompAgent}); err != nil {
+	if err := init.Send(Message{Type: MsgSeccompAgent}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := init.recvFD()
+	got, err := init.RecvFD()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestChannelPassesFDBetweenMessages(t *testing.T) {
 	if flags, err := unix.FcntlInt(got.Fd(), unix.F_GETFD, 0); err != nil || flags&unix.FD_CLOEXEC == 0 {
 		t.Errorf("received fd is not close-on-exec (%#x, %v)", flags, err)
 	}
-	if err := init.send(message{Type: msgReady}); err != nil {
+	if err := init.Send(Message{Type: MsgReady}); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-done; err != nil {
