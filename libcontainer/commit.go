@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/berth-runtime/berth/libcontainer/initproto"
-	"golang.org/x/sys/unix"
 )
 
 // Until `berth create` has saved the state, a container nobody knows about must not
@@ -22,26 +21,6 @@ func commit(ch *initproto.Channel) error {
 	}
 	if _, err := ch.Expect(initproto.MsgCommitted); err != nil {
 		return fmt.Errorf("init did not acknowledge the saved container: %w", err)
-	}
-	return nil
-}
-
-// awaitCommit is init's side, once it is ready: an error (create died) means exit.
-func awaitCommit(ch *initproto.Channel) error {
-	if _, err := ch.Expect(initproto.MsgCommitted); err != nil {
-		return err
-	}
-	if err := keepAfterParent(); err != nil {
-		return err
-	}
-	return ch.Send(initproto.Message{Type: initproto.MsgCommitted})
-}
-
-// keepAfterParent drops the parent-death signal: from here the process outlives the
-// berth command that started it (a created container; an exec'd process).
-func keepAfterParent() error {
-	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, 0, 0, 0, 0); err != nil {
-		return fmt.Errorf("clear the parent-death signal: %w", err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/hooks"
 	"github.com/berth-runtime/berth/libcontainer/initproto"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
@@ -272,10 +273,10 @@ func (c *creation) run() (*State, *os.File, error) {
 	creating := c.store.OCIState(st)
 	creating.Status = specs.StateCreated
 	creating.Pid = pid
-	if err := runHooks("prestart", hookList(c.cfg.Hooks, "prestart"), creating); err != nil {
+	if err := hooks.Run("prestart", hooks.List(c.cfg.Hooks, "prestart"), creating); err != nil {
 		return nil, nil, err
 	}
-	if err := runHooks("createRuntime", hookList(c.cfg.Hooks, "createRuntime"), creating); err != nil {
+	if err := hooks.Run("createRuntime", hooks.List(c.cfg.Hooks, "createRuntime"), creating); err != nil {
 		return nil, nil, err
 	}
 	// The filter compiled meanwhile; init loads it right before exec.

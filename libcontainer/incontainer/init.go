@@ -1,4 +1,4 @@
-package libcontainer
+package incontainer
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/hooks"
 	"github.com/berth-runtime/berth/libcontainer/initproto"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
@@ -110,8 +111,8 @@ func initContainer(ch *initproto.Channel, ic *initproto.InitConfig, execFd, cons
 	// in the container's namespaces (runtime-spec createContainer), with the rootfs as
 	// working directory and the status "creating", as with runc. A hook without an env
 	// of its own gets the process's, which runc's init has by then too.
-	created := hookEnv{dir: cfg.Rootfs, env: append(append([]string(nil), cfg.Process.Env...), ic.ExtraEnv...)}
-	if err := runHooksIn(created, "createContainer", hookList(cfg.Hooks, "createContainer"), state); err != nil {
+	created := hooks.Env{Dir: cfg.Rootfs, Env: append(append([]string(nil), cfg.Process.Env...), ic.ExtraEnv...)}
+	if err := hooks.RunIn(created, "createContainer", hooks.List(cfg.Hooks, "createContainer"), state); err != nil {
 		return err
 	}
 	state.Status = specs.StateCreated
