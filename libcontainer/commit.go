@@ -1,8 +1,6 @@
 package libcontainer
 
 import (
-	"fmt"
-
 	"github.com/berth-runtime/berth/libcontainer/initproto"
 )
 
@@ -15,12 +13,9 @@ import (
 // may be dead: an ordinary stopped container.
 
 // commit is the parent's side, after the state and the pid file are written.
-func commit(ch *initproto.Channel) error {
-	if err := ch.Send(initproto.Message{Type: initproto.MsgCommitted}); err != nil {
-		return fmt.Errorf("tell init the container is saved: %w", err)
+func commit(ch *initproto.Parent) error {
+	if err := ch.SendCommitted(); err != nil {
+		return err
 	}
-	if _, err := ch.Expect(initproto.MsgCommitted); err != nil {
-		return fmt.Errorf("init did not acknowledge the saved container: %w", err)
-	}
-	return nil
+	return ch.ExpectCommitted()
 }

@@ -225,14 +225,17 @@ func (c *creation) run() (*State, *os.File, error) {
 		ID: c.opts.ID, Bundle: c.opts.Bundle, Rootfs: c.cfg.Rootfs, Created: time.Now().UTC(),
 		Owner: ownerName(), InitPid: pid, InitStartTime: stat.StartTime, Config: c.cfg,
 	}
-	ch := initproto.NewChannel(sync)
-	if err := ch.Send(initproto.Message{Type: initproto.MsgConfig, Config: &initproto.InitConfig{
+	ch, err := initproto.NewParent(sync)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := ch.SendConfig(&initproto.InitConfig{
 		Mode: initproto.ModeCreate, ID: c.opts.ID, Bundle: c.opts.Bundle, Config: c.cfg, Pid: pid,
 		PreserveFDs: extra, ExtraEnv: listenEnv(nListen), NewCgroupNS: newCgroupNS, MountSources: idmapped.idx,
 		ForegroundTTY: c.cfg.Process.Terminal && c.opts.ConsoleSocket == "",
 		Debug:         stagelog.On(),
-	}}); err != nil {
-		return nil, nil, fmt.Errorf("send config to init: %w", err)
+	}); err != nil {
+		return nil, nil, err
 	}
 	// Unless init was born in its cgroup, it moves there now, while it boots and reads
 	// its config. It waits for the word before it unshares its cgroup namespace or
@@ -248,8 +251,8 @@ func (c *creation) run() (*State, *os.File, error) {
 	if err := c.recordPartial(st.Cgroup); err != nil {
 		return nil, nil, err
 	}
-	if err := ch.Send(initproto.Message{Type: initproto.MsgCgroupPlaced}); err != nil {
-		return nil, nil, fmt.Errorf("tell init its cgroup is ready: %w", err)
+	if err := ch.SendCgroupPlaced(); err != nil {
+		return nil, nil, err
 	}
 	if path := seccomp.AgentPath(c.cfg.Seccomp); path != "" {
 		if err := sendSeccompAgent(ch, path); err != nil {
@@ -260,7 +263,7 @@ func (c *creation) run() (*State, *os.File, error) {
 		return nil, nil, err
 	}
 	sp = stagelog.Begin("wait for init", "mounts-done")
-	if _, err := ch.Expect(initproto.MsgMountsDone); sp.End(err) != nil {
+	if err := ch.ExpectMountsDone(); sp.End(err) != nil {
 		return nil, nil, err
 	}
 	// Limits go on once init's own setup is done, as runc does: pids.max counts init's threads.
@@ -285,11 +288,11 @@ func (c *creation) run() (*State, *os.File, error) {
 	if sp.End(err) != nil {
 		return nil, nil, err
 	}
-	if err := ch.Send(initproto.Message{Type: initproto.MsgHooksDone, Seccomp: prog}); err != nil {
-		return nil, nil, fmt.Errorf("tell init hooks are done: %w", err)
+	if err := ch.SendHooksDone(prog); err != nil {
+		return nil, nil, err
 	}
 	sp = stagelog.Begin("wait for init", "ready")
-	if _, err := ch.Expect(initproto.MsgReady); sp.End(err) != nil {
+	if err := ch.ExpectReady(); sp.End(err) != nil {
 		return nil, nil, err
 	}
 	// The master arrives before ready (foreground terminal only).

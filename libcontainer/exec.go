@@ -130,7 +130,10 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 		sp = stagelog.Begin("enter cgroup", st.Config.CgroupsPath)
 		err = sp.End(cgroups.Enter(st.Cgroup, pid, o.SubCgroups))
 	}
-	ch := initproto.NewChannel(sync)
+	ch, cherr := initproto.NewParent(sync)
+	if err == nil {
+		err = cherr
+	}
 	ic := &initproto.InitConfig{
 		Mode: initproto.ModeExec, ID: o.ID, Bundle: st.Bundle, Process: o.Process, Pid: pid,
 		PreserveFDs: nListen + o.PreserveFDs, ExtraEnv: listenEnv(nListen), Debug: stagelog.On(),
@@ -148,14 +151,14 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 		}}
 	}
 	if err == nil {
-		err = ch.Send(initproto.Message{Type: initproto.MsgConfig, Config: ic})
+		err = ch.SendConfig(ic)
 	}
 	if path := seccomp.AgentPath(st.Config.Seccomp); err == nil && path != "" {
 		err = sendSeccompAgent(ch, path)
 	}
 	if err == nil {
 		sp = stagelog.Begin("wait for init", "ready")
-		_, err = ch.Expect(initproto.MsgReady)
+		err = ch.ExpectReady()
 		sp.End(err)
 	}
 	var master *os.File
@@ -176,8 +179,8 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 
 // sendSeccompAgent answers init's request for the seccomp agent: a connection to
 // listenerPath, made here because the path is in the runtime's mount namespace.
-func sendSeccompAgent(ch *initproto.Channel, path string) error {
-	if _, err := ch.Expect(initproto.MsgSeccompAgent); err != nil {
+func sendSeccompAgent(ch *initproto.Parent, path string) error {
+	if err := ch.ExpectSeccompAgent(); err != nil {
 		return err
 	}
 	fd, err := seccomp.ConnectAgent(path)
@@ -185,7 +188,7 @@ func sendSeccompAgent(ch *initproto.Channel, path string) error {
 		return fmt.Errorf("linux.seccomp.listenerPath: %w", err)
 	}
 	defer unix.Close(fd)
-	return ch.SendFD(fd)
+	return ch.SendSeccompAgentConn(fd)
 }
 
 // namespaceFlags is every namespace the container has, new or joined: exec enters

@@ -23,8 +23,8 @@ import (
 // 0700 root-owned directory, while the parent opens it with the runtime's privileges.
 //
 // Protocol: the config lists the mounts (initproto.InitConfig.MountSources); after config, init
-// sends mount-sources and the parent answers with one fd per listed mount, in that
-// order (Channel.SendFD), as for the seccomp agent.
+// sends mount-sources and the parent answers with one mount-source packet per listed
+// mount, in that order, each carrying its tree (initproto.Parent.SendMountSource).
 
 // parentSourceIndexes lists the mounts of cfg whose source the parent builds: the
 // idmapped ones, and in a user namespace the binds of host paths (a source inside the
@@ -188,16 +188,16 @@ func sysIDMaps(maps []configs.IDMap) []syscall.SysProcIDMap {
 }
 
 // send answers init's mount-sources request with the trees, in order.
-func (s *idmapSources) send(ch *initproto.Channel) error {
+func (s *idmapSources) send(ch *initproto.Parent) error {
 	if len(s.fds) == 0 {
 		return nil
 	}
-	if _, err := ch.Expect(initproto.MsgMountSources); err != nil {
+	if err := ch.ExpectMountSources(); err != nil {
 		return err
 	}
-	for _, fd := range s.fds {
-		if err := ch.SendFD(fd); err != nil {
-			return fmt.Errorf("send a mount tree to init: %w", err)
+	for i, fd := range s.fds {
+		if err := ch.SendMountSource(s.idx[i], fd); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -1,7 +1,6 @@
 package libcontainer
 
 import (
-	"fmt"
 	"os"
 	"strconv"
 
@@ -29,17 +28,11 @@ func startInit(l initLaunch) (pid int, sync *os.File, inCgroup bool, err error) 
 		return -1, nil, false, err
 	}
 	defer unix.Close(exe)
-	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	sync, child, err := initproto.Socketpair()
 	if err != nil {
-		return -1, nil, false, fmt.Errorf("socketpair: %w", err)
+		return -1, nil, false, err
 	}
-	defer unix.Close(pair[1])
-	// Non-blocking, so the os.File below is pollable and every wait on init can have a
-	// deadline (channel.arm); init's end stays blocking.
-	if err := unix.SetNonblock(pair[0], true); err != nil {
-		unix.Close(pair[0])
-		return -1, nil, false, fmt.Errorf("socketpair: %w", err)
-	}
+	defer unix.Close(child)
 
 	files := []int{l.stdio[0], l.stdio[1], l.stdio[2]}
 	for i := 0; i < l.extraFDs; i++ {
@@ -53,7 +46,7 @@ func startInit(l initLaunch) (pid int, sync *os.File, inCgroup bool, err error) 
 		env = append(env, name+"="+strconv.Itoa(len(files)))
 		files = append(files, fd)
 	}
-	add(initproto.SyncEnv, pair[1])
+	add(initproto.SyncEnv, child)
 	if l.listener >= 0 {
 		add(initproto.ExecEnv, l.listener)
 	}
@@ -65,8 +58,8 @@ func startInit(l initLaunch) (pid int, sync *os.File, inCgroup bool, err error) 
 	cfg.Timeout = initproto.Timeout()
 	r, err := nsenter.SpawnResult(&cfg)
 	if err != nil {
-		unix.Close(pair[0])
+		sync.Close()
 		return -1, nil, false, err
 	}
-	return r.Pid, os.NewFile(uintptr(pair[0]), "init-sync"), r.InCgroup, nil
+	return r.Pid, sync, r.InCgroup, nil
 }

@@ -11,14 +11,14 @@ import (
 // saved the state, init dies with it.
 
 // awaitCommit is init's side, once it is ready: an error (create died) means exit.
-func awaitCommit(ch *initproto.Channel) error {
-	if _, err := ch.Expect(initproto.MsgCommitted); err != nil {
+func awaitCommit(ch *initproto.Init) error {
+	if err := ch.ExpectCommitted(); err != nil {
 		return err
 	}
 	if err := keepAfterParent(); err != nil {
 		return err
 	}
-	return ch.Send(initproto.Message{Type: initproto.MsgCommitted})
+	return ch.SendCommitted()
 }
 
 // keepAfterParent drops the parent-death signal: from here the process outlives the

@@ -28,33 +28,33 @@ func Init() error {
 	}
 	os.Clearenv()
 	sync := os.NewFile(uintptr(syncFd), "init-sync")
-	ch := initproto.NewChannel(sync)
-	m, err := ch.Expect(initproto.MsgConfig)
-	if err == nil && m.Config == nil {
-		err = errors.New("protocol: config message without config")
+	ch, err := initproto.NewInit(sync)
+	if err != nil {
+		return err
 	}
-	if err == nil && m.Config.Debug {
-		ch.RecordStages(m.Config.Pid)
+	ic, err := ch.ExpectConfig()
+	if err == nil && ic.Debug {
+		ch.RecordStages(ic.Pid)
 	}
 	if err == nil {
-		switch m.Config.Mode {
+		switch ic.Mode {
 		case initproto.ModeCreate:
-			err = initContainer(ch, m.Config, execFd, consoleFd)
+			err = initContainer(ch, ic, execFd, consoleFd)
 		case initproto.ModeExec:
-			err = initExec(ch, m.Config, consoleFd)
+			err = initExec(ch, ic, consoleFd)
 		default:
-			err = fmt.Errorf("protocol: unknown init mode %q", m.Config.Mode)
+			err = fmt.Errorf("protocol: unknown init mode %q", ic.Mode)
 		}
 	}
 	// Reached only on failure: the parent reports the error and cleans up.
-	ch.Send(initproto.Message{Type: initproto.MsgError, Error: err.Error()})
+	ch.SendError(err)
 	return err
 }
 
-func initContainer(ch *initproto.Channel, ic *initproto.InitConfig, execFd, consoleFd int) error {
+func initContainer(ch *initproto.Init, ic *initproto.InitConfig, execFd, consoleFd int) error {
 	cfg := ic.Config
 	sp := stagelog.Begin("wait for cgroup placement", "")
-	if _, err := ch.Expect(initproto.MsgCgroupPlaced); sp.End(err) != nil {
+	if err := ch.ExpectCgroupPlaced(); sp.End(err) != nil {
 		return err
 	}
 	// In the cgroup now: run on its cpuset, not on the runtime caller's CPUs.
@@ -72,12 +72,9 @@ func initContainer(ch *initproto.Channel, ic *initproto.InitConfig, execFd, cons
 	// which waits here, close-on-exec, until the filter loads.
 	var agent *os.File
 	if seccomp.AgentPath(cfg.Seccomp) != "" {
-		if err := ch.Send(initproto.Message{Type: initproto.MsgSeccompAgent}); err != nil {
-			return err
-		}
-		a, err := ch.RecvFD()
+		a, err := ch.RequestSeccompAgent()
 		if err != nil {
-			return fmt.Errorf("linux.seccomp.listenerPath: %w", err)
+			return err
 		}
 		agent = a
 	}
@@ -96,10 +93,10 @@ func initContainer(ch *initproto.Channel, ic *initproto.InitConfig, execFd, cons
 			return err
 		}
 	}
-	if err := ch.Send(initproto.Message{Type: initproto.MsgMountsDone}); err != nil {
+	if err := ch.SendMountsDone(); err != nil {
 		return err
 	}
-	done, err := ch.Expect(initproto.MsgHooksDone)
+	prog, err := ch.ExpectHooksDone()
 	if err != nil {
 		return err
 	}
@@ -179,11 +176,11 @@ func initContainer(ch *initproto.Channel, ic *initproto.InitConfig, execFd, cons
 	}
 	sp = stagelog.Begin("prepare process", cfg.Process.Args[0])
 	proc, err := prepareProcess(&cfg.Process, ic.ExtraEnv, ic.PreserveFDs,
-		procSeccomp{program: done.Seccomp, agent: agent, pid: ic.Pid, state: &state})
+		procSeccomp{program: prog, agent: agent, pid: ic.Pid, state: &state})
 	if sp.End(err) != nil {
 		return err
 	}
-	if err := ch.Send(initproto.Message{Type: initproto.MsgReady}); err != nil {
+	if err := ch.SendReady(); err != nil {
 		return err
 	}
 	if err := awaitCommit(ch); err != nil {
@@ -209,7 +206,7 @@ func initContainer(ch *initproto.Channel, ic *initproto.InitConfig, execFd, cons
 
 // initExec runs another process in an existing container: nsenter already put init
 // in all of its namespaces, its cgroup, and (through the mount namespace) its root.
-func initExec(ch *initproto.Channel, ic *initproto.InitConfig, consoleFd int) error {
+func initExec(ch *initproto.Init, ic *initproto.InitConfig, consoleFd int) error {
 	if ic.Process == nil {
 		return errors.New("protocol: exec without a process")
 	}
@@ -228,12 +225,9 @@ func initExec(ch *initproto.Channel, ic *initproto.InitConfig, consoleFd int) er
 		sc.program, sc.state = ic.Seccomp.Program, &ic.Seccomp.State
 		// Init is in the container's mount namespace already: the parent connects.
 		if sc.program != nil && sc.program.ListenerPath != "" {
-			if err := ch.Send(initproto.Message{Type: initproto.MsgSeccompAgent}); err != nil {
-				return err
-			}
-			agent, err := ch.RecvFD()
+			agent, err := ch.RequestSeccompAgent()
 			if err != nil {
-				return fmt.Errorf("linux.seccomp.listenerPath: %w", err)
+				return err
 			}
 			sc.agent = agent
 		}
@@ -253,7 +247,7 @@ func initExec(ch *initproto.Channel, ic *initproto.InitConfig, consoleFd int) er
 	if err := keepAfterParent(); err != nil {
 		return err
 	}
-	if err := ch.Send(initproto.Message{Type: initproto.MsgReady}); err != nil {
+	if err := ch.SendReady(); err != nil {
 		return err
 	}
 	err = proc.exec()

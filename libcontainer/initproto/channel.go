@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/berth-runtime/berth/libcontainer/fdpass"
@@ -13,116 +13,150 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Channel is one end of the socketpair.
-type Channel struct {
-	enc *json.Encoder
-	dec *json.Decoder
-	// sock is the socket itself when rw is one, for passing fds.
+// The socketpair is SOCK_SEQPACKET: every message is one packet, JSON, and the fds a
+// message needs travel in the same sendmsg (SCM_RIGHTS). A packet is received whole
+// or not at all, with exactly its own fds: an fd cannot drift to another message, and
+// a message that expects none refuses any.
+
+// maxFDs is the most fds one message carries (one per message today).
+const maxFDs = 4
+
+// channel is one end of the socketpair; Parent and Init give each side its steps.
+type channel struct {
 	sock *os.File
+	rc   syscall.RawConn
+	// peer names the other end in errors ("init", "the parent").
+	peer string
 	// pending (init, --debug) are stages recorded since the last message sent.
 	pending []stagelog.Record
 }
 
-// NewChannel speaks over rw; fds can be passed when rw is the socket (*os.File) itself.
-func NewChannel(rw io.ReadWriter) *Channel {
-	sock, _ := rw.(*os.File)
-	return &Channel{enc: json.NewEncoder(rw), dec: json.NewDecoder(rw), sock: sock}
+func newChannel(sock *os.File, peer string) (*channel, error) {
+	rc, err := sock.SyscallConn()
+	if err != nil {
+		return nil, fmt.Errorf("protocol: %w", err)
+	}
+	return &channel{sock: sock, rc: rc, peer: peer}, nil
 }
 
-// SendFD passes fd to the peer as one byte carrying SCM_RIGHTS. The peer must be
-// waiting in RecvFD, not reading JSON: read(2) would drop the fd with the byte.
-// Both go through the socket's raw conn rather than its Fd, which would make the
-// socket blocking and void the deadline the parent sets on it.
-func (c *Channel) SendFD(fd int) error {
-	if c.sock == nil {
-		return errors.New("protocol: channel cannot pass fds")
-	}
-	rc, err := c.sock.SyscallConn()
+// send sends m as one packet with fds attached, and (init, --debug) the stages
+// recorded since the last one.
+func (c *channel) send(m Message, fds ...int) error {
+	m.Stages, c.pending = c.pending, nil
+	data, err := json.Marshal(m)
 	if err != nil {
-		return err
+		return fmt.Errorf("protocol: encode %s: %w", m.Type, err)
 	}
 	c.arm()
 	var serr error
-	err = rc.Write(func(s uintptr) bool {
-		serr = fdpass.Send(int(s), []byte{'F'}, 0, fd)
+	err = c.rc.Write(func(s uintptr) bool {
+		serr = fdpass.Send(int(s), data, unix.MSG_NOSIGNAL, fds...)
 		return serr != unix.EAGAIN
 	})
-	return errors.Join(err, serr)
+	switch err = errors.Join(err, serr); {
+	case err == nil:
+		return nil
+	case errors.Is(err, unix.EMSGSIZE):
+		return fmt.Errorf("protocol: the %s message is %d bytes, more than one packet to %s can carry (%d, see SO_SNDBUF): %w",
+			m.Type, len(data), c.peer, maxPacket(int(c.sock.Fd())), err)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return fmt.Errorf("%s did not take %s within %s (is its cgroup frozen?): %w", c.peer, m.Type, Timeout(), err)
+	}
+	return fmt.Errorf("send %s to %s: %w", m.Type, c.peer, err)
 }
 
-// RecvFD receives an fd sent with SendFD, close-on-exec.
-func (c *Channel) RecvFD() (*os.File, error) {
-	if c.sock == nil {
-		return nil, errors.New("protocol: channel cannot pass fds")
-	}
-	rc, err := c.sock.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
+// recv reads the next packet: its message and the fds that came with it (close-on-exec).
+// io.EOF: the peer closed its end.
+func (c *channel) recv() (Message, []*os.File, error) {
+	var m Message
 	c.arm()
-	buf := make([]byte, 1)
-	var n int
+	var data []byte
 	var fds []int
 	var rerr error
-	err = rc.Read(func(s uintptr) bool {
-		n, fds, rerr = fdpass.Recv(int(s), buf, 1, 0)
+	err := c.rc.Read(func(s uintptr) bool {
+		data, fds, rerr = recvPacket(int(s))
 		return rerr != unix.EAGAIN
 	})
 	if err = errors.Join(err, rerr); err != nil {
-		fdpass.CloseAll(fds)
-		return nil, fmt.Errorf("protocol: receive fd: %w", err)
+		return m, nil, err
 	}
-	if n != 1 || buf[0] != 'F' || len(fds) != 1 {
-		fdpass.CloseAll(fds)
-		return nil, fmt.Errorf("protocol: expected one fd, got %d with %q", len(fds), buf[:n])
+	files := make([]*os.File, len(fds))
+	for i, fd := range fds {
+		files[i] = os.NewFile(uintptr(fd), "passed-fd")
 	}
-	return os.NewFile(uintptr(fds[0]), "passed-fd"), nil
-}
-
-// Send sends m, with the stages init recorded since its last message.
-func (c *Channel) Send(m Message) error {
-	m.Stages, c.pending = c.pending, nil
-	c.arm()
-	return c.enc.Encode(m)
-}
-
-// RecordStages makes init's stages (pid: init's, as the host sees it) go to the parent
-// with the next message.
-func (c *Channel) RecordStages(pid int) {
-	stagelog.Enable("init", pid, func(r stagelog.Record) { c.pending = append(c.pending, r) })
-}
-
-// arm gives the next exchange Timeout to complete. Only the parent's end is
-// pollable (the parent makes it non-blocking); on init's end this does nothing, and init
-// learns of a dead parent from end of file.
-func (c *Channel) arm() {
-	if c.sock != nil {
-		c.sock.SetDeadline(time.Now().Add(Timeout()))
+	if len(data) == 0 {
+		closeFiles(files)
+		return m, nil, errEOF
 	}
-}
-
-// Expect reads the next message; an error message from the peer becomes an error.
-func (c *Channel) Expect(t MsgType) (Message, error) {
-	var m Message
-	c.arm()
-	err := c.dec.Decode(&m)
+	if err := json.Unmarshal(data, &m); err != nil {
+		closeFiles(files)
+		return m, nil, fmt.Errorf("protocol: decode a message from %s: %w", c.peer, err)
+	}
 	for _, r := range m.Stages {
 		stagelog.Emit(r)
 	}
+	return m, files, nil
+}
+
+var errEOF = errors.New("end of file")
+
+// recvPacket reads one whole packet: its size first (MSG_PEEK|MSG_TRUNC, no fds taken),
+// then the packet and its fds into a buffer that holds it.
+func recvPacket(s int) ([]byte, []int, error) {
+	var one [1]byte
+	n, _, _, _, err := unix.Recvmsg(s, one[:], nil, unix.MSG_PEEK|unix.MSG_TRUNC)
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return m, fmt.Errorf("init exited without a word (waiting for %s)", t)
-		}
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return m, fmt.Errorf("init gave no %s within %s (is its cgroup frozen?): %w", t, Timeout(), err)
-		}
-		return m, fmt.Errorf("read %s from init: %w", t, err)
+		return nil, nil, err
+	}
+	buf := make([]byte, n+1) // +1: a packet that grew meanwhile cannot pass for whole
+	got, fds, err := fdpass.Recv(s, buf, maxFDs, 0)
+	if err != nil {
+		fdpass.CloseAll(fds)
+		return nil, nil, fmt.Errorf("protocol: %w", err)
+	}
+	if got > n {
+		fdpass.CloseAll(fds)
+		return nil, nil, errors.New("protocol: a packet changed size while read")
+	}
+	return buf[:got], fds, nil
+}
+
+// expect reads the next message, which must be t with nfds fds. An error message from
+// the peer becomes that error.
+func (c *channel) expect(t MsgType, nfds int) (Message, []*os.File, error) {
+	m, files, err := c.recv()
+	switch {
+	case errors.Is(err, errEOF):
+		return m, nil, fmt.Errorf("%s exited without a word (waiting for %s)", c.peer, t)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return m, nil, fmt.Errorf("%s gave no %s within %s (is its cgroup frozen?): %w", c.peer, t, Timeout(), err)
+	case err != nil:
+		return m, nil, fmt.Errorf("read %s from %s: %w", t, c.peer, err)
 	}
 	if m.Type == MsgError {
-		return m, errors.New(m.Error)
+		closeFiles(files)
+		return m, nil, errors.New(m.Error)
 	}
 	if m.Type != t {
-		return m, fmt.Errorf("protocol: got %q, want %q", m.Type, t)
+		closeFiles(files)
+		return m, nil, fmt.Errorf("protocol: got %s from %s, want %s", m.Type, c.peer, t)
 	}
-	return m, nil
+	if len(files) != nfds {
+		closeFiles(files)
+		return m, nil, fmt.Errorf("protocol: %s from %s came with %d fds, want %d", t, c.peer, len(files), nfds)
+	}
+	return m, files, nil
+}
+
+// arm gives the next exchange Timeout to complete. Only the parent's end is pollable
+// (Socketpair makes it non-blocking); on init's end this fails and does nothing, and
+// init learns of a dead parent from end of file.
+func (c *channel) arm() {
+	c.sock.SetDeadline(time.Now().Add(Timeout()))
+}
+
+func closeFiles(files []*os.File) {
+	for _, f := range files {
+		f.Close()
+	}
 }

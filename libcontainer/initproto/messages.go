@@ -26,11 +26,14 @@ const (
 	MsgCommitted MsgType = "committed"
 	// MsgSeccompAgent (init → parent): the container's seccomp profile notifies; send
 	// the connection to its agent. The parent connects to listenerPath in its own mount
-	// namespace and answers with the socket.
-	MsgSeccompAgent MsgType = "seccomp-agent"
-	// MsgMountSources (init → parent): send the mount trees the parent built, one fd
-	// per InitConfig.MountSources entry, in that order.
+	// namespace and answers with MsgSeccompAgentConn, carrying the socket.
+	MsgSeccompAgent     MsgType = "seccomp-agent"
+	MsgSeccompAgentConn MsgType = "seccomp-agent-conn"
+	// MsgMountSources (init → parent): send the mount trees the parent built for the
+	// mounts InitConfig.MountSources lists. The parent answers with one MsgMountSource
+	// per mount, in that order, each carrying its tree and naming its mount (Mount).
 	MsgMountSources MsgType = "mount-sources"
+	MsgMountSource  MsgType = "mount-source"
 )
 
 // Message is one message of the conversation.
@@ -40,6 +43,8 @@ type Message struct {
 	Config *InitConfig `json:"config,omitempty"`
 	// Seccomp (hooks-done, create mode) is the compiled filter for the process.
 	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
+	// Mount (mount-source) is the index in Config.Mounts of the tree the packet carries.
+	Mount int `json:"mount,omitempty"`
 	// Stages (init → parent, with --debug) are init's finished stages since its last
 	// message, which the parent logs as its own.
 	Stages []stagelog.Record `json:"stages,omitempty"`
