@@ -120,6 +120,8 @@ type creation struct {
 	pidStart  uint64
 	console   *consoleEnd
 	seccomp   *seccompJob
+	// spawn starts init (nil: startInit); the orchestration tests put a fake here.
+	spawn spawner
 }
 
 func (c *creation) run() (*State, *os.File, error) {
@@ -167,7 +169,7 @@ func (c *creation) run() (*State, *os.File, error) {
 		defer into.Close()
 	}
 	sp = stagelog.Begin("spawn init", "nsenter")
-	pid, sync, inCgroup, err := startInit(initLaunch{
+	pid, sync, inCgroup, err := c.spawnInit(initLaunch{
 		stdio:    [3]int{fdOf(c.opts.Stdin, os.Stdin), fdOf(c.opts.Stdout, os.Stdout), fdOf(c.opts.Stderr, os.Stderr)},
 		extraFDs: extra,
 		listener: int(lis.Fd()),
@@ -314,6 +316,13 @@ func (c *creation) run() (*State, *os.File, error) {
 	}
 	os.Remove(filepath.Join(c.dir, partialFile))
 	return st, master, nil
+}
+
+func (c *creation) spawnInit(l initLaunch) (int, *os.File, bool, error) {
+	if c.spawn == nil {
+		return startInit(l)
+	}
+	return c.spawn(l)
 }
 
 // prepareCgroup makes the container's cgroup before init exists, where init can be

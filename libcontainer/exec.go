@@ -38,6 +38,11 @@ type ExecOpts struct {
 // (entered through a pidfd), its cgroup, its root. It returns the process's pid (a
 // child of the caller) and, for a terminal without ConsoleSocket, the pty master.
 func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
+	return s.exec(o, startInit)
+}
+
+// exec is Exec with the spawner of init given (the orchestration tests pass a fake).
+func (s Store) exec(o ExecOpts, spawn spawner) (int, *os.File, error) {
 	// The process may come from the command line (--user), not through Convert.
 	if err := specconv.CheckUser(o.Process.UID, o.Process.GID, o.Process.AdditionalGids); err != nil {
 		return -1, nil, err
@@ -100,7 +105,7 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 	var inCgroup bool
 	sp := stagelog.Begin("spawn init", "nsenter")
 	err = withInitialAffinity(affinity, func() (err error) {
-		pid, sync, inCgroup, err = startInit(initLaunch{
+		pid, sync, inCgroup, err = spawn(initLaunch{
 			stdio:    [3]int{fdOf(o.Stdin, os.Stdin), fdOf(o.Stdout, os.Stdout), fdOf(o.Stderr, os.Stderr)},
 			extraFDs: nListen + o.PreserveFDs,
 			listener: -1,

@@ -20,6 +20,9 @@ type initLaunch struct {
 	exeCache string
 }
 
+// spawner starts one `berth init` (startInit; a fake in the orchestration tests).
+type spawner func(initLaunch) (pid int, sync *os.File, inCgroup bool, err error)
+
 // startInit spawns `berth init` from a protected copy of berth with its fds laid out
 // as Init expects, and returns its pid and the parent's end of the protocol socket.
 func startInit(l initLaunch) (pid int, sync *os.File, inCgroup bool, err error) {

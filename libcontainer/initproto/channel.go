@@ -62,7 +62,31 @@ func (c *channel) send(m Message, fds ...int) error {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return fmt.Errorf("%s did not take %s within %s (is its cgroup frozen?): %w", c.peer, m.Type, Timeout(), err)
 	}
+	if perr := c.peerError(); perr != nil {
+		return perr
+	}
 	return fmt.Errorf("send %s to %s: %w", m.Type, c.peer, err)
+}
+
+// peerError is the error the peer reported before it hung up, if that is what waits to
+// be read: a send that fails because init exited must say why init exited.
+func (c *channel) peerError() error {
+	var data []byte
+	var fds []int
+	var rerr error
+	c.rc.Read(func(s uintptr) bool {
+		data, fds, rerr = recvPacket(int(s), unix.MSG_DONTWAIT)
+		return true
+	})
+	fdpass.CloseAll(fds)
+	var m Message
+	if rerr != nil || json.Unmarshal(data, &m) != nil || m.Type != MsgError {
+		return nil
+	}
+	for _, r := range m.Stages {
+		stagelog.Emit(r)
+	}
+	return errors.New(m.Error)
 }
 
 // recv reads the next packet: its message and the fds that came with it (close-on-exec).
@@ -74,7 +98,7 @@ func (c *channel) recv() (Message, []*os.File, error) {
 	var fds []int
 	var rerr error
 	err := c.rc.Read(func(s uintptr) bool {
-		data, fds, rerr = recvPacket(int(s))
+		data, fds, rerr = recvPacket(int(s), 0)
 		return rerr != unix.EAGAIN
 	})
 	if err = errors.Join(err, rerr); err != nil {
@@ -101,15 +125,15 @@ func (c *channel) recv() (Message, []*os.File, error) {
 var errEOF = errors.New("end of file")
 
 // recvPacket reads one whole packet: its size first (MSG_PEEK|MSG_TRUNC, no fds taken),
-// then the packet and its fds into a buffer that holds it.
-func recvPacket(s int) ([]byte, []int, error) {
+// then the packet and its fds into a buffer that holds it. flags are recvmsg's.
+func recvPacket(s, flags int) ([]byte, []int, error) {
 	var one [1]byte
-	n, _, _, _, err := unix.Recvmsg(s, one[:], nil, unix.MSG_PEEK|unix.MSG_TRUNC)
+	n, _, _, _, err := unix.Recvmsg(s, one[:], nil, flags|unix.MSG_PEEK|unix.MSG_TRUNC)
 	if err != nil {
 		return nil, nil, err
 	}
 	buf := make([]byte, n+1) // +1: a packet that grew meanwhile cannot pass for whole
-	got, fds, err := fdpass.Recv(s, buf, maxFDs, 0)
+	got, fds, err := fdpass.Recv(s, buf, maxFDs, flags)
 	if err != nil {
 		fdpass.CloseAll(fds)
 		return nil, nil, fmt.Errorf("protocol: %w", err)

@@ -267,3 +267,16 @@ func TestStagesRideWithInitsMessages(t *testing.T) {
 		t.Error("sent stages are still pending")
 	}
 }
+
+// Init reported an error and exited while the parent was about to send: the send
+// fails, and says what init said rather than "broken pipe".
+func TestSendAfterPeerErrorGivesThePeersError(t *testing.T) {
+	p, i, _, isock := ends(t)
+	if err := i.SendError(errFake("process.cwd: no such directory")); err != nil {
+		t.Fatal(err)
+	}
+	isock.Close()
+	if err := p.SendCgroupPlaced(); err == nil || !strings.HasSuffix(err.Error(), ": process.cwd: no such directory") {
+		t.Fatalf("got %v, want init's error", err)
+	}
+}
