@@ -371,31 +371,3 @@ func TestWriteSysctlsNamesTheKey(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
-
-func TestOpenSysctlProcIsVerifiedRoot(t *testing.T) {
-	fd, err := openSysctlProc()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
-	if err := checkProcRoot(fd); err != nil {
-		t.Fatal(err)
-	}
-	// A directory that is not a procfs root is refused.
-	dir, err := unix.Open(t.TempDir(), unix.O_PATH|unix.O_DIRECTORY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(dir)
-	if checkProcRoot(dir) == nil {
-		t.Fatal("a tmp directory passed as procfs")
-	}
-	sys, err := unix.Open("/proc/sys", unix.O_PATH|unix.O_DIRECTORY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(sys)
-	if checkProcRoot(sys) == nil {
-		t.Fatal("/proc/sys passed as the procfs root")
-	}
-}

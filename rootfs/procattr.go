@@ -2,35 +2,28 @@ package rootfs
 
 import (
 	"fmt"
-	"path"
 
-	"golang.org/x/sys/unix"
+	"github.com/cyphar/filepath-securejoin/pathrs-lite/procfs"
 )
 
+// CVE-2019-16884 class: an LSM transition is written only through a verified procfs.
 // WriteThreadAttr writes value to /proc/thread-self/attr/<name> (e.g. "exec",
-// "apparmor/exec") of the calling thread, through a verified procfs: a /proc the
-// container could have replaced must not receive, or fake, an LSM transition.
+// "apparmor/exec") of the calling thread, through pathrs-lite's procfs handle: a /proc
+// the container could have replaced must not receive, or fake, an LSM transition.
 func WriteThreadAttr(name, value string) error {
-	proc, err := openSysctlProc()
+	proc, err := procfs.OpenProcRoot()
 	if err != nil {
-		return err
+		return fmt.Errorf("open procfs: %w", err)
 	}
-	defer unix.Close(proc)
-	// The ids as this procfs sees them: a private instance is in the caller's pid namespace.
-	p := path.Join(fmt.Sprint(unix.Getpid()), "task", fmt.Sprint(unix.Gettid()), "attr", name)
-	fd, err := unix.Openat2(proc, p, &unix.OpenHow{
-		Flags:   unix.O_WRONLY | unix.O_CLOEXEC,
-		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_XDEV,
-	})
+	defer proc.Close()
+	rel := "attr/" + name
+	// The handle names this thread: it must be used and closed before the goroutine
+	// may move to another thread (closer unlocks it).
+	handle, closer, err := proc.OpenThreadSelf(rel)
 	if err != nil {
-		return fmt.Errorf("open /proc/%s: %w", p, err)
+		return fmt.Errorf("open /proc/thread-self/%s: %w", rel, err)
 	}
-	defer unix.Close(fd)
-	if err := checkProcFile(fd); err != nil {
-		return fmt.Errorf("/proc/%s: %w", p, err)
-	}
-	if _, err := unix.Write(fd, []byte(value)); err != nil {
-		return fmt.Errorf("write /proc/%s: %w", p, err)
-	}
-	return nil
+	defer closer()
+	defer handle.Close()
+	return writeProcHandle(handle, "/proc/thread-self/"+rel, value)
 }

@@ -1,30 +1,32 @@
 package rootfs
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"sort"
 	"strings"
 
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
+	"github.com/cyphar/filepath-securejoin/pathrs-lite/procfs"
 	"golang.org/x/sys/unix"
 )
 
 // CVE-2025-52881 class: procfs is written only through a private, verified handle.
 // WriteSysctls writes each linux.sysctl key (a.b.c => /proc/sys/a/b/c) after Finish.
-// Writes go through one procfs handle, verified as the root of a procfs, with lookups
-// that may not leave it, follow symlinks or cross mounts: a container cannot redirect
-// them. The handle is a private procfs (or an unstacked clone of /proc), so the
-// read-only /proc/sys that readonlyPaths usually sets does not stand in the way.
+// Writes go through pathrs-lite's procfs handle: a private procfs instance (or an
+// unstacked clone of /proc) verified as the root of a procfs, with lookups that may not
+// leave it, follow symlinks or cross mounts, so a container cannot redirect them; and,
+// having no overmounts, the read-only /proc/sys that readonlyPaths usually sets does not
+// stand in the way.
 func WriteSysctls(sysctl map[string]string) error {
 	if len(sysctl) == 0 {
 		return nil
 	}
-	proc, err := openSysctlProc()
+	proc, err := procfs.OpenUnsafeProcRoot()
 	if err != nil {
-		return fmt.Errorf("sysctl: %w", err)
+		return fmt.Errorf("sysctl: open procfs: %w", err)
 	}
-	defer unix.Close(proc)
+	defer proc.Close()
 	keys := make([]string, 0, len(sysctl))
 	for k := range sysctl {
 		keys = append(keys, k)
@@ -53,105 +55,29 @@ func sysctlPath(key string) (string, error) {
 	return "sys/" + p, nil
 }
 
-func writeSysctl(proc int, key, value string) error {
+func writeSysctl(proc *procfs.Handle, key, value string) error {
 	rel, err := sysctlPath(key)
 	if err != nil {
 		return err
 	}
-	fd, err := unix.Openat2(proc, rel, &unix.OpenHow{
-		Flags: unix.O_WRONLY | unix.O_CLOEXEC | unix.O_NOFOLLOW,
-		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS |
-			unix.RESOLVE_NO_XDEV | unix.RESOLVE_NO_SYMLINKS,
-	})
+	handle, err := proc.OpenRoot(rel)
 	if err != nil {
 		return fmt.Errorf("open /proc/%s: %w", rel, err)
 	}
-	f := os.NewFile(uintptr(fd), "/proc/"+rel)
+	defer handle.Close()
+	return writeProcHandle(handle, "/proc/"+rel, value)
+}
+
+// writeProcHandle reopens a verified O_PATH procfs handle for writing (pathrs-lite
+// checks the reopened file is the same procfs file) and writes value to it.
+func writeProcHandle(handle *os.File, name, value string) error {
+	f, err := pathrs.Reopen(handle, unix.O_WRONLY|unix.O_CLOEXEC)
+	if err != nil {
+		return fmt.Errorf("open %s for writing: %w", name, err)
+	}
 	defer f.Close()
-	if err := checkProcFile(fd); err != nil {
-		return err
-	}
 	if _, err := f.WriteString(value); err != nil {
-		return fmt.Errorf("write /proc/%s: %w", rel, err)
-	}
-	return nil
-}
-
-// openSysctlProc returns a verified procfs root fd: a new private procfs instance if
-// the kernel lets us make one, else a non-recursive clone of /proc (no overmounts),
-// else /proc itself.
-func openSysctlProc() (int, error) {
-	var errs []error
-	for _, open := range []func() (int, error){newPrivateProc, cloneProc, openProc} {
-		fd, err := open()
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if err := checkProcRoot(fd); err != nil {
-			unix.Close(fd)
-			errs = append(errs, err)
-			continue
-		}
-		return fd, nil
-	}
-	return -1, fmt.Errorf("no usable procfs: %w", errors.Join(errs...))
-}
-
-func newPrivateProc() (int, error) {
-	ctx, err := unix.Fsopen("proc", unix.FSOPEN_CLOEXEC)
-	if err != nil {
-		return -1, fmt.Errorf("fsopen proc: %w", err)
-	}
-	defer unix.Close(ctx)
-	if err := unix.FsconfigCreate(ctx); err != nil {
-		return -1, fmt.Errorf("fsconfig create proc: %w", err)
-	}
-	fd, err := unix.Fsmount(ctx, unix.FSMOUNT_CLOEXEC, unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC)
-	if err != nil {
-		return -1, fmt.Errorf("fsmount proc: %w", err)
-	}
-	return fd, nil
-}
-
-func cloneProc() (int, error) {
-	fd, err := unix.OpenTree(unix.AT_FDCWD, "/proc", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
-	if err != nil {
-		return -1, fmt.Errorf("open_tree /proc: %w", err)
-	}
-	return fd, nil
-}
-
-func openProc() (int, error) {
-	fd, err := unix.Open("/proc", unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, fmt.Errorf("open /proc: %w", err)
-	}
-	return fd, nil
-}
-
-// checkProcRoot: the root inode of every procfs is PROC_ROOT_INO (1).
-func checkProcRoot(fd int) error {
-	if err := checkProcFile(fd); err != nil {
-		return err
-	}
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return fmt.Errorf("stat procfs root: %w", err)
-	}
-	if st.Ino != 1 {
-		return fmt.Errorf("procfs handle is not the root of a procfs (inode %d)", st.Ino)
-	}
-	return nil
-}
-
-func checkProcFile(fd int) error {
-	var st unix.Statfs_t
-	if err := unix.Fstatfs(fd, &st); err != nil {
-		return fmt.Errorf("statfs: %w", err)
-	}
-	if st.Type != procSuperMagic {
-		return fmt.Errorf("not on procfs (magic %#x)", st.Type)
+		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
 }

@@ -1,11 +1,11 @@
 package specconv
 
 import (
-	"bufio"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/moby/sys/mountinfo"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
@@ -314,12 +314,12 @@ func TestFindResctrl(t *testing.T) {
 	info := `22 1 0:21 / /proc rw,nosuid - proc proc rw
 40 22 0:35 / /sys/fs/res\040ctrl rw,relatime shared:20 - resctrl resctrl rw
 `
-	got, err := findResctrl(bufio.NewScanner(strings.NewReader(info)))
-	if err != nil || got != "/sys/fs/res ctrl" {
+	infos, err := mountinfo.GetMountsFromReader(strings.NewReader(info), mountinfo.FSTypeFilter("resctrl"))
+	if got := firstMountpoint(infos); err != nil || got != "/sys/fs/res ctrl" {
 		t.Fatalf("got %q, %v", got, err)
 	}
-	got, _ = findResctrl(bufio.NewScanner(strings.NewReader("22 1 0:21 / /proc rw - proc proc rw\n")))
-	if got != "" {
+	infos, _ = mountinfo.GetMountsFromReader(strings.NewReader("22 1 0:21 / /proc rw - proc proc rw\n"), mountinfo.FSTypeFilter("resctrl"))
+	if got := firstMountpoint(infos); got != "" {
 		t.Fatalf("found %q where there is none", got)
 	}
 }

@@ -1,13 +1,13 @@
 package specconv
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"strings"
 
+	"github.com/moby/sys/mountinfo"
 	"golang.org/x/sys/unix"
 )
 
@@ -59,42 +59,18 @@ func SELinuxEnabled() bool {
 // ResctrlMount returns where a resctrl filesystem is mounted in the runtime's mount
 // namespace ("" when none is), from /proc/self/mountinfo.
 func ResctrlMount() (string, error) {
-	f, err := os.Open("/proc/self/mountinfo")
+	infos, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("resctrl"))
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("read mountinfo: %w", err)
 	}
-	defer f.Close()
-	return findResctrl(bufio.NewScanner(f))
+	return firstMountpoint(infos), nil
 }
 
-// findResctrl reads mountinfo lines: "... mountpoint ... - fstype source options".
-func findResctrl(sc *bufio.Scanner) (string, error) {
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		for i, f := range fields {
-			if f == "-" && i+1 < len(fields) && fields[i+1] == "resctrl" && len(fields) > 4 {
-				return unescapeMountinfo(fields[4]), nil
-			}
-		}
+func firstMountpoint(infos []*mountinfo.Info) string {
+	if len(infos) == 0 {
+		return ""
 	}
-	return "", sc.Err()
-}
-
-// unescapeMountinfo undoes the octal escapes (\040 for a space) of mountinfo paths.
-func unescapeMountinfo(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			var v int
-			if _, err := fmt.Sscanf(s[i+1:i+4], "%3o", &v); err == nil {
-				b.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
+	return infos[0].Mountpoint
 }
 
 func linkExists(name string) (bool, error) {

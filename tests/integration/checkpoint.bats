@@ -25,9 +25,9 @@ assert_counting() {
 	local pid=$1 before
 	assert_equal "$(container_status "$ID")" running status
 	assert_equal "$(container_pid "$ID")" "$pid" "init pid"
-	before=$(cat "$BUNDLE/rootfs/count")
+	before=$(read_written "$BUNDLE/rootfs/count")
 	sleep 0.5
-	(($(cat "$BUNDLE/rootfs/count") > before)) || fail "the container stopped counting at $before"
+	(($(read_written "$BUNDLE/rootfs/count") > before)) || fail "the container stopped counting at $before"
 }
 
 # assert_no_criu_log: CRIU was never started for these images.

@@ -135,9 +135,9 @@ wait_listening() {
 		checkpoint --image-path "$IMG-$round" "$ID"
 		# The container is gone, as with runc: its processes, state and cgroup.
 		assert_gone "$ID" "$pid"
-		last=$(cat "$BUNDLE/rootfs/count")
+		last=$(read_written "$BUNDLE/rootfs/count")
 		sleep 0.5
-		assert_equal "$(cat "$BUNDLE/rootfs/count")" "$last" "count while checkpointed"
+		assert_equal "$(read_written "$BUNDLE/rootfs/count")" "$last" "count while checkpointed"
 		[[ -s $IMG-$round/descriptors.json && -s $IMG-$round/dump.log ]] || fail "no descriptors.json or dump.log"
 		restore_piped --bundle "$BUNDLE" --image-path "$IMG-$round" --pid-file "$BATS_TEST_TMPDIR/pid" "$ID"
 		# Its output comes through the new pipes: CRIU was handed them for the old ones.
@@ -176,7 +176,7 @@ wait_listening() {
 	[[ -s $IMG/berth-custom.log && ! -e $IMG/dump.log ]] || fail "CRIU did not read criu.conf: $(ls "$IMG")"
 	assert_equal "$(container_status "$ID")" running status
 	assert_equal "$(container_pid "$ID")" "$pid" "pid after --leave-running"
-	last=$(cat "$BUNDLE/rootfs/count")
+	last=$(read_written "$BUNDLE/rootfs/count")
 	next_line "$OUT_R" >/dev/null
 	cp -a "$BUNDLE" "$BATS_TEST_TMPDIR/copy"
 	ID2=$(new_id)
@@ -189,11 +189,11 @@ wait_listening() {
 	[[ $pid2 != "$pid" ]] || fail "the copy has the original's pid"
 	[[ $(cgroup_of "$pid2") == */$ID2 ]] || fail "the copy is in $(cgroup_of "$pid2")"
 	# Each counts in its own rootfs.
-	a=$(cat "$BUNDLE/rootfs/count") b=$(cat "$BATS_TEST_TMPDIR/copy/rootfs/count")
+	a=$(read_written "$BUNDLE/rootfs/count") b=$(read_written "$BATS_TEST_TMPDIR/copy/rootfs/count")
 	sleep 1
-	(($(cat "$BUNDLE/rootfs/count") > a && $(cat "$BATS_TEST_TMPDIR/copy/rootfs/count") > b)) ||
+	(($(read_written "$BUNDLE/rootfs/count") > a && $(read_written "$BATS_TEST_TMPDIR/copy/rootfs/count") > b)) ||
 		fail "not both counting"
-	(($(cat "$BATS_TEST_TMPDIR/copy/rootfs/count") > last)) || fail "the copy started over"
+	(($(read_written "$BATS_TEST_TMPDIR/copy/rootfs/count") > last)) || fail "the copy started over"
 }
 
 @test "checkpoint --pre-dump, then a dump with --parent-path, --work-path and --auto-dedup" {
@@ -207,7 +207,7 @@ wait_listening() {
 	assert_equal "$(readlink "$IMG/parent")" ../pre "parent link"
 	[[ -s $BATS_TEST_TMPDIR/work/dump.log && ! -e $IMG/dump.log ]] || fail "the log is not in --work-path"
 	assert_gone "$ID" "$pid"
-	last=$(cat "$BUNDLE/rootfs/count")
+	last=$(read_written "$BUNDLE/rootfs/count")
 	restore_piped --bundle "$BUNDLE" --image-path "$IMG" --work-path "$BATS_TEST_TMPDIR/work" --auto-dedup "$ID"
 	[[ -s $BATS_TEST_TMPDIR/work/restore.log ]] || fail "no restore log in --work-path"
 	assert_continues "$last"
@@ -225,7 +225,7 @@ wait_listening() {
 	wait "$ps_pid" || fail "the page server failed"
 	ls "$BATS_TEST_TMPDIR"/pages/pages-*.img >/dev/null || fail "no pages at the page server"
 	! ls "$IMG"/pages-*.img 2>/dev/null || fail "pages in --image-path too"
-	last=$(cat "$BUNDLE/rootfs/count")
+	last=$(read_written "$BUNDLE/rootfs/count")
 	cp "$BATS_TEST_TMPDIR"/pages/*.img "$IMG/"
 	restore_piped --bundle "$BUNDLE" --image-path "$IMG" "$ID"
 	assert_continues "$last"
@@ -254,7 +254,7 @@ wait_listening() {
 	on_teardown "kill $cpt_pid $lp_pid 2>/dev/null || true"
 	# The original is not deleted until its last page has gone over: a new id.
 	ID2=$(new_id)
-	last=$(cat "$BUNDLE/rootfs/count")
+	last=$(read_written "$BUNDLE/rootfs/count")
 	restore_piped --bundle "$BUNDLE" --image-path "$IMG" --lazy-pages "$ID2"
 	wait "$cpt_pid" || fail "checkpoint failed: $(cat "$BATS_TEST_TMPDIR/checkpoint.out")$(criu_errors)"
 	wait "$lp_pid" || fail "criu lazy-pages failed$(criu_errors)"
@@ -278,7 +278,7 @@ wait_listening() {
 	checkpoint --image-path "$IMG" "$ID"
 	# The old terminal closed with the container.
 	wait "$tty1" || true
-	last=$(cat "$BUNDLE/rootfs/count")
+	last=$(read_written "$BUNDLE/rootfs/count")
 	"$RECVTTY" --no-stdin "$BATS_TEST_TMPDIR/tty2.sock" >"$BATS_TEST_TMPDIR/tty2.out" 2>&1 </dev/null 3>&- &
 	tty2=$!
 	on_teardown "kill $tty2 2>/dev/null || true"
@@ -375,7 +375,7 @@ wait_listening() {
 	# here a new path with a new limit.
 	new=berth-$TEST_MARK-moved
 	update_config --arg p "/$new" '.linux.cgroupsPath = $p | .linux.resources.pids.limit = 60'
-	last=$(cat "$BUNDLE/rootfs/count")
+	last=$(read_written "$BUNDLE/rootfs/count")
 	restore_piped --manage-cgroups-mode ignore --bundle "$BUNDLE" --image-path "$IMG-strict" "$ID"
 	assert_continues "$last"
 	pid=$(container_pid "$ID")
@@ -413,7 +413,7 @@ wait_listening() {
 	# The images are intact: with a hook that records its state, the restore works.
 	update_config --arg out "$BATS_TEST_TMPDIR/hook.json" \
 		'.hooks = {prestart: [{path: "/bin/sh", args: ["sh", "-c", "cat >" + $out]}]}'
-	last=$(cat "$BUNDLE/rootfs/count")
+	last=$(read_written "$BUNDLE/rootfs/count")
 	restore_piped --bundle "$BUNDLE" --image-path "$IMG" "$ID"
 	assert_continues "$last"
 	assert_equal "$(jq -r .pid "$BATS_TEST_TMPDIR/hook.json")" "$(container_pid "$ID")" "the hook's pid"
@@ -446,7 +446,7 @@ wait_listening() {
 	assert_output_contains "dump.log"
 	checkpoint --file-locks --link-remap --ext-unix-sk --shell-job --tcp-skip-in-flight --empty-ns network \
 		--image-path "$IMG" "$ID"
-	last=$(cat "$BUNDLE/rootfs/count")
+	last=$(read_written "$BUNDLE/rootfs/count")
 	# (--shell-job is for a shell's job on a terminal: on restore CRIU would take its stdin.)
 	restore_piped --file-locks --ext-unix-sk --no-pivot --bundle "$BUNDLE" --image-path "$IMG" "$ID"
 	assert_continues "$last"
@@ -459,7 +459,7 @@ wait_listening() {
 @test "restore in the foreground waits for the container and deletes it after" {
 	run_counter
 	checkpoint --image-path "$IMG" "$ID"
-	last=$(cat "$BUNDLE/rootfs/count")
+	last=$(read_written "$BUNDLE/rootfs/count")
 	open_stdio
 	berth restore --no-subreaper --bundle "$BUNDLE" --image-path "$IMG" "$ID" <&"$IN_R" >&"$OUT_W" 2>&"$ERR_W" 3>&- &
 	fg=$!

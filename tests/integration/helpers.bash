@@ -169,6 +169,19 @@ wait_for_file() {
 	fail "timed out waiting for $1"
 }
 
+# read_written FILE: FILE's content once it is not empty (up to 2 s): a shell in the
+# container rewriting it with `>` truncates it before each write, and a read in between
+# sees nothing. Prints what it read, possibly nothing.
+read_written() {
+	local v tries=20
+	while ((tries-- > 0)); do
+		v=$(cat "$1" 2>/dev/null) || true
+		[[ -n $v ]] && break
+		sleep 0.1
+	done
+	printf '%s' "$v"
+}
+
 # process_gone PID: the process no longer exists (or is a zombie waiting for its reaper).
 process_gone() {
 	[[ ! -e /proc/$1 ]] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
