@@ -10,6 +10,7 @@ import (
 
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer"
+	"github.com/berth-runtime/berth/libcontainer/incontainer"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/berth-runtime/berth/specconv"
@@ -41,7 +42,7 @@ func init() {
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "init" {
 		// Fast path: no flag parsing, and its errors go to the parent over the sync socket.
-		if err := libcontainer.Init(); err != nil {
+		if err := incontainer.Init(); err != nil {
 			os.Exit(1)
 		}
 		return

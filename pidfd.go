@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/berth-runtime/berth/libcontainer/fdpass"
 	"golang.org/x/sys/unix"
 )
 
@@ -42,7 +43,7 @@ func (c pidfdConn) send(pid int, kind string) error {
 		return fmt.Errorf("--pidfd-socket: pidfd_open %d: %w", pid, err)
 	}
 	defer unix.Close(pidfd)
-	if err := unix.Sendmsg(c.fd, []byte(kind), unix.UnixRights(pidfd), nil, 0); err != nil {
+	if err := fdpass.Send(c.fd, []byte(kind), 0, pidfd); err != nil {
 		return fmt.Errorf("--pidfd-socket: send: %w", err)
 	}
 	return nil

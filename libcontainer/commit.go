@@ -1,9 +1,7 @@
 package libcontainer
 
 import (
-	"fmt"
-
-	"golang.org/x/sys/unix"
+	"github.com/berth-runtime/berth/libcontainer/initproto"
 )
 
 // Until `berth create` has saved the state, a container nobody knows about must not
@@ -15,32 +13,9 @@ import (
 // may be dead: an ordinary stopped container.
 
 // commit is the parent's side, after the state and the pid file are written.
-func commit(ch *channel) error {
-	if err := ch.send(message{Type: msgCommitted}); err != nil {
-		return fmt.Errorf("tell init the container is saved: %w", err)
-	}
-	if _, err := ch.expect(msgCommitted); err != nil {
-		return fmt.Errorf("init did not acknowledge the saved container: %w", err)
-	}
-	return nil
-}
-
-// awaitCommit is init's side, once it is ready: an error (create died) means exit.
-func awaitCommit(ch *channel) error {
-	if _, err := ch.expect(msgCommitted); err != nil {
+func commit(ch *initproto.Parent) error {
+	if err := ch.SendCommitted(); err != nil {
 		return err
 	}
-	if err := keepAfterParent(); err != nil {
-		return err
-	}
-	return ch.send(message{Type: msgCommitted})
-}
-
-// keepAfterParent drops the parent-death signal: from here the process outlives the
-// berth command that started it (a created container; an exec'd process).
-func keepAfterParent() error {
-	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, 0, 0, 0, 0); err != nil {
-		return fmt.Errorf("clear the parent-death signal: %w", err)
-	}
-	return nil
+	return ch.ExpectCommitted()
 }

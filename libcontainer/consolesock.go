@@ -1,10 +1,10 @@
 package libcontainer
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
+	"github.com/berth-runtime/berth/libcontainer/fdpass"
 	"golang.org/x/sys/unix"
 )
 
@@ -57,32 +57,14 @@ func (c *consoleEnd) close() {
 	}
 }
 
-// receiveMaster reads the pty master init sent (foreground only).
+// receiveMaster reads the pty master init sent (foreground only); the message names it.
 func (c *consoleEnd) receiveMaster() (*os.File, error) {
 	if c == nil || c.own == nil {
 		return nil, nil
 	}
-	return RecvFd(int(c.own.Fd()))
-}
-
-// RecvFd receives one fd sent with SCM_RIGHTS; the message text names it.
-func RecvFd(sock int) (*os.File, error) {
-	buf := make([]byte, 4096)
-	oob := make([]byte, unix.CmsgSpace(4))
-	n, oobn, _, _, err := unix.Recvmsg(sock, buf, oob, unix.MSG_CMSG_CLOEXEC)
+	master, _, err := fdpass.RecvFile(int(c.own.Fd()), make([]byte, 4096))
 	if err != nil {
 		return nil, fmt.Errorf("receive pty master: %w", err)
 	}
-	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-	if err != nil || len(msgs) != 1 {
-		return nil, errors.New("receive pty master: no fd in message")
-	}
-	fds, err := unix.ParseUnixRights(&msgs[0])
-	if err != nil || len(fds) != 1 {
-		for _, fd := range fds {
-			unix.Close(fd)
-		}
-		return nil, errors.New("receive pty master: expected one fd")
-	}
-	return os.NewFile(uintptr(fds[0]), string(buf[:n])), nil
+	return master, nil
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/hooks"
+	"github.com/berth-runtime/berth/libcontainer/initproto"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/berth-runtime/berth/nsenter"
@@ -118,6 +120,8 @@ type creation struct {
 	pidStart  uint64
 	console   *consoleEnd
 	seccomp   *seccompJob
+	// spawn starts init (nil: startInit); the orchestration tests put a fake here.
+	spawn spawner
 }
 
 func (c *creation) run() (*State, *os.File, error) {
@@ -153,7 +157,7 @@ func (c *creation) run() (*State, *os.File, error) {
 	extra := nListen + c.opts.PreserveFDs
 	ns := namespacesFor(c.cfg)
 	// A new cgroup namespace is init's to make, once it sits in the container's cgroup
-	// (see msgCgroupPlaced); every other namespace exists before init runs.
+	// (see initproto.MsgCgroupPlaced); every other namespace exists before init runs.
 	newCgroupNS := ns.newFlags&unix.CLONE_NEWCGROUP != 0
 	ns.newFlags &^= unix.CLONE_NEWCGROUP
 	sp := stagelog.Begin("prepare cgroup", c.cfg.CgroupsPath)
@@ -165,7 +169,7 @@ func (c *creation) run() (*State, *os.File, error) {
 		defer into.Close()
 	}
 	sp = stagelog.Begin("spawn init", "nsenter")
-	pid, sync, inCgroup, err := startInit(initLaunch{
+	pid, sync, inCgroup, err := c.spawnInit(initLaunch{
 		stdio:    [3]int{fdOf(c.opts.Stdin, os.Stdin), fdOf(c.opts.Stdout, os.Stdout), fdOf(c.opts.Stderr, os.Stderr)},
 		extraFDs: extra,
 		listener: int(lis.Fd()),
@@ -223,14 +227,17 @@ func (c *creation) run() (*State, *os.File, error) {
 		ID: c.opts.ID, Bundle: c.opts.Bundle, Rootfs: c.cfg.Rootfs, Created: time.Now().UTC(),
 		Owner: ownerName(), InitPid: pid, InitStartTime: stat.StartTime, Config: c.cfg,
 	}
-	ch := newChannel(sync)
-	if err := ch.send(message{Type: msgConfig, Config: &initConfig{
-		Mode: modeCreate, ID: c.opts.ID, Bundle: c.opts.Bundle, Config: c.cfg, Pid: pid,
+	ch, err := initproto.NewParent(sync)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := ch.SendConfig(&initproto.InitConfig{
+		Mode: initproto.ModeCreate, ID: c.opts.ID, Bundle: c.opts.Bundle, Config: c.cfg, Pid: pid,
 		PreserveFDs: extra, ExtraEnv: listenEnv(nListen), NewCgroupNS: newCgroupNS, MountSources: idmapped.idx,
 		ForegroundTTY: c.cfg.Process.Terminal && c.opts.ConsoleSocket == "",
 		Debug:         stagelog.On(),
-	}}); err != nil {
-		return nil, nil, fmt.Errorf("send config to init: %w", err)
+	}); err != nil {
+		return nil, nil, err
 	}
 	// Unless init was born in its cgroup, it moves there now, while it boots and reads
 	// its config. It waits for the word before it unshares its cgroup namespace or
@@ -246,8 +253,8 @@ func (c *creation) run() (*State, *os.File, error) {
 	if err := c.recordPartial(st.Cgroup); err != nil {
 		return nil, nil, err
 	}
-	if err := ch.send(message{Type: msgCgroupPlaced}); err != nil {
-		return nil, nil, fmt.Errorf("tell init its cgroup is ready: %w", err)
+	if err := ch.SendCgroupPlaced(); err != nil {
+		return nil, nil, err
 	}
 	if path := seccomp.AgentPath(c.cfg.Seccomp); path != "" {
 		if err := sendSeccompAgent(ch, path); err != nil {
@@ -258,7 +265,7 @@ func (c *creation) run() (*State, *os.File, error) {
 		return nil, nil, err
 	}
 	sp = stagelog.Begin("wait for init", "mounts-done")
-	if _, err := ch.expect(msgMountsDone); sp.End(err) != nil {
+	if err := ch.ExpectMountsDone(); sp.End(err) != nil {
 		return nil, nil, err
 	}
 	// Limits go on once init's own setup is done, as runc does: pids.max counts init's threads.
@@ -271,10 +278,10 @@ func (c *creation) run() (*State, *os.File, error) {
 	creating := c.store.OCIState(st)
 	creating.Status = specs.StateCreated
 	creating.Pid = pid
-	if err := runHooks("prestart", hookList(c.cfg.Hooks, "prestart"), creating); err != nil {
+	if err := hooks.Run("prestart", hooks.List(c.cfg.Hooks, "prestart"), creating); err != nil {
 		return nil, nil, err
 	}
-	if err := runHooks("createRuntime", hookList(c.cfg.Hooks, "createRuntime"), creating); err != nil {
+	if err := hooks.Run("createRuntime", hooks.List(c.cfg.Hooks, "createRuntime"), creating); err != nil {
 		return nil, nil, err
 	}
 	// The filter compiled meanwhile; init loads it right before exec.
@@ -283,11 +290,11 @@ func (c *creation) run() (*State, *os.File, error) {
 	if sp.End(err) != nil {
 		return nil, nil, err
 	}
-	if err := ch.send(message{Type: msgHooksDone, Seccomp: prog}); err != nil {
-		return nil, nil, fmt.Errorf("tell init hooks are done: %w", err)
+	if err := ch.SendHooksDone(prog); err != nil {
+		return nil, nil, err
 	}
 	sp = stagelog.Begin("wait for init", "ready")
-	if _, err := ch.expect(msgReady); sp.End(err) != nil {
+	if err := ch.ExpectReady(); sp.End(err) != nil {
 		return nil, nil, err
 	}
 	// The master arrives before ready (foreground terminal only).
@@ -309,6 +316,13 @@ func (c *creation) run() (*State, *os.File, error) {
 	}
 	os.Remove(filepath.Join(c.dir, partialFile))
 	return st, master, nil
+}
+
+func (c *creation) spawnInit(l initLaunch) (int, *os.File, bool, error) {
+	if c.spawn == nil {
+		return startInit(l)
+	}
+	return c.spawn(l)
 }
 
 // prepareCgroup makes the container's cgroup before init exists, where init can be

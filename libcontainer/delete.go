@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/berth-runtime/berth/cgroups"
+	"github.com/berth-runtime/berth/libcontainer/hooks"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -67,7 +68,7 @@ func (s Store) Delete(id string, force bool) (warning error, err error) {
 	if err := sp.End(s.remove(id)); err != nil {
 		return nil, fmt.Errorf("remove state: %w", err)
 	}
-	return runHooks("poststop", hookList(st.Config.Hooks, "poststop"), state), nil
+	return hooks.Run("poststop", hooks.List(st.Config.Hooks, "poststop"), state), nil
 }
 
 // killEverything SIGKILLs init and every process in the container's cgroup, and waits

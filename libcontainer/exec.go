@@ -7,6 +7,7 @@ import (
 
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/initproto"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/berth-runtime/berth/nsenter"
@@ -37,6 +38,11 @@ type ExecOpts struct {
 // (entered through a pidfd), its cgroup, its root. It returns the process's pid (a
 // child of the caller) and, for a terminal without ConsoleSocket, the pty master.
 func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
+	return s.exec(o, startInit)
+}
+
+// exec is Exec with the spawner of init given (the orchestration tests pass a fake).
+func (s Store) exec(o ExecOpts, spawn spawner) (int, *os.File, error) {
 	// The process may come from the command line (--user), not through Convert.
 	if err := specconv.CheckUser(o.Process.UID, o.Process.GID, o.Process.AdditionalGids); err != nil {
 		return -1, nil, err
@@ -99,7 +105,7 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 	var inCgroup bool
 	sp := stagelog.Begin("spawn init", "nsenter")
 	err = withInitialAffinity(affinity, func() (err error) {
-		pid, sync, inCgroup, err = startInit(initLaunch{
+		pid, sync, inCgroup, err = spawn(initLaunch{
 			stdio:    [3]int{fdOf(o.Stdin, os.Stdin), fdOf(o.Stdout, os.Stdout), fdOf(o.Stderr, os.Stderr)},
 			extraFDs: nListen + o.PreserveFDs,
 			listener: -1,
@@ -129,9 +135,12 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 		sp = stagelog.Begin("enter cgroup", st.Config.CgroupsPath)
 		err = sp.End(cgroups.Enter(st.Cgroup, pid, o.SubCgroups))
 	}
-	ch := newChannel(sync)
-	ic := &initConfig{
-		Mode: modeExec, ID: o.ID, Bundle: st.Bundle, Process: o.Process, Pid: pid,
+	ch, cherr := initproto.NewParent(sync)
+	if err == nil {
+		err = cherr
+	}
+	ic := &initproto.InitConfig{
+		Mode: initproto.ModeExec, ID: o.ID, Bundle: st.Bundle, Process: o.Process, Pid: pid,
 		PreserveFDs: nListen + o.PreserveFDs, ExtraEnv: listenEnv(nListen), Debug: stagelog.On(),
 		ForegroundTTY: o.Process.Terminal && o.ConsoleSocket == "",
 		// The container-wide settings every process of the container runs with.
@@ -141,20 +150,20 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 		err = cerr
 	} else if err == nil && prog != nil {
 		// The exec'd process gets the container's filter, as runc does.
-		ic.Seccomp = &execSeccomp{Program: prog, State: specs.State{
+		ic.Seccomp = &initproto.ExecSeccomp{Program: prog, State: specs.State{
 			Version: specs.Version, ID: o.ID, Status: specs.StateRunning, Pid: st.InitPid,
 			Bundle: st.Bundle, Annotations: st.Config.Annotations,
 		}}
 	}
 	if err == nil {
-		err = ch.send(message{Type: msgConfig, Config: ic})
+		err = ch.SendConfig(ic)
 	}
 	if path := seccomp.AgentPath(st.Config.Seccomp); err == nil && path != "" {
 		err = sendSeccompAgent(ch, path)
 	}
 	if err == nil {
 		sp = stagelog.Begin("wait for init", "ready")
-		_, err = ch.expect(msgReady)
+		err = ch.ExpectReady()
 		sp.End(err)
 	}
 	var master *os.File
@@ -175,8 +184,8 @@ func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
 
 // sendSeccompAgent answers init's request for the seccomp agent: a connection to
 // listenerPath, made here because the path is in the runtime's mount namespace.
-func sendSeccompAgent(ch *channel, path string) error {
-	if _, err := ch.expect(msgSeccompAgent); err != nil {
+func sendSeccompAgent(ch *initproto.Parent, path string) error {
+	if err := ch.ExpectSeccompAgent(); err != nil {
 		return err
 	}
 	fd, err := seccomp.ConnectAgent(path)
@@ -184,7 +193,7 @@ func sendSeccompAgent(ch *channel, path string) error {
 		return fmt.Errorf("linux.seccomp.listenerPath: %w", err)
 	}
 	defer unix.Close(fd)
-	return ch.sendFD(fd)
+	return ch.SendSeccompAgentConn(fd)
 }
 
 // namespaceFlags is every namespace the container has, new or joined: exec enters

@@ -10,7 +10,7 @@ import (
 	"syscall"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
-	"github.com/berth-runtime/berth/rootfs"
+	"github.com/berth-runtime/berth/libcontainer/initproto"
 	"golang.org/x/sys/unix"
 )
 
@@ -22,12 +22,9 @@ import (
 // does): init, an unprivileged uid on the host, could not even reach a source under a
 // 0700 root-owned directory, while the parent opens it with the runtime's privileges.
 //
-// Protocol: the config lists the mounts (initConfig.MountSources); after config, init
-// sends mount-sources and the parent answers with one fd per listed mount, in that
-// order (channel.sendFD), as for the seccomp agent.
-
-// msgIDMapSources (init → parent): send the mount trees the parent built.
-const msgIDMapSources msgType = "mount-sources"
+// Protocol: the config lists the mounts (initproto.InitConfig.MountSources); after config, init
+// sends mount-sources and the parent answers with one mount-source packet per listed
+// mount, in that order, each carrying its tree (initproto.Parent.SendMountSource).
 
 // parentSourceIndexes lists the mounts of cfg whose source the parent builds: the
 // idmapped ones, and in a user namespace the binds of host paths (a source inside the
@@ -191,16 +188,16 @@ func sysIDMaps(maps []configs.IDMap) []syscall.SysProcIDMap {
 }
 
 // send answers init's mount-sources request with the trees, in order.
-func (s *idmapSources) send(ch *channel) error {
+func (s *idmapSources) send(ch *initproto.Parent) error {
 	if len(s.fds) == 0 {
 		return nil
 	}
-	if _, err := ch.expect(msgIDMapSources); err != nil {
+	if err := ch.ExpectMountSources(); err != nil {
 		return err
 	}
-	for _, fd := range s.fds {
-		if err := ch.sendFD(fd); err != nil {
-			return fmt.Errorf("send a mount tree to init: %w", err)
+	for i, fd := range s.fds {
+		if err := ch.SendMountSource(s.idx[i], fd); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -211,28 +208,4 @@ func (s *idmapSources) close() {
 		unix.Close(fd)
 	}
 	s.fds = nil
-}
-
-// prepareRootfs (in init) fetches the trees the parent built for the mounts idx, then
-// builds the rootfs.
-func prepareRootfs(ch *channel, cfg *configs.Config, idx []int) error {
-	sources := map[int]*os.File{}
-	defer func() {
-		for _, f := range sources {
-			f.Close()
-		}
-	}()
-	if len(idx) > 0 {
-		if err := ch.send(message{Type: msgIDMapSources}); err != nil {
-			return err
-		}
-		for _, i := range idx {
-			f, err := ch.recvFD()
-			if err != nil {
-				return fmt.Errorf("mounts[%d]: receive the runtime's mount tree: %w", i, err)
-			}
-			sources[i] = f
-		}
-	}
-	return rootfs.PrepareWith(cfg, rootfs.PrepareOpts{Sources: sources})
 }

@@ -1,19 +1,12 @@
 package libcontainer
 
 import (
-	"fmt"
 	"os"
 	"strconv"
 
+	"github.com/berth-runtime/berth/libcontainer/initproto"
 	"github.com/berth-runtime/berth/nsenter"
 	"golang.org/x/sys/unix"
-)
-
-// Environment variables naming init's fds.
-const (
-	initSyncEnv    = "_BERTH_INIT_SYNC"
-	initExecEnv    = "_BERTH_INIT_EXEC"
-	initConsoleEnv = "_BERTH_INIT_CONSOLE"
 )
 
 // initLaunch is how to start one `berth init`: its fds and its namespaces.
@@ -27,6 +20,9 @@ type initLaunch struct {
 	exeCache string
 }
 
+// spawner starts one `berth init` (startInit; a fake in the orchestration tests).
+type spawner func(initLaunch) (pid int, sync *os.File, inCgroup bool, err error)
+
 // startInit spawns `berth init` from a protected copy of berth with its fds laid out
 // as Init expects, and returns its pid and the parent's end of the protocol socket.
 func startInit(l initLaunch) (pid int, sync *os.File, inCgroup bool, err error) {
@@ -35,17 +31,11 @@ func startInit(l initLaunch) (pid int, sync *os.File, inCgroup bool, err error) 
 		return -1, nil, false, err
 	}
 	defer unix.Close(exe)
-	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	sync, child, err := initproto.Socketpair()
 	if err != nil {
-		return -1, nil, false, fmt.Errorf("socketpair: %w", err)
+		return -1, nil, false, err
 	}
-	defer unix.Close(pair[1])
-	// Non-blocking, so the os.File below is pollable and every wait on init can have a
-	// deadline (channel.arm); init's end stays blocking.
-	if err := unix.SetNonblock(pair[0], true); err != nil {
-		unix.Close(pair[0])
-		return -1, nil, false, fmt.Errorf("socketpair: %w", err)
-	}
+	defer unix.Close(child)
 
 	files := []int{l.stdio[0], l.stdio[1], l.stdio[2]}
 	for i := 0; i < l.extraFDs; i++ {
@@ -59,33 +49,20 @@ func startInit(l initLaunch) (pid int, sync *os.File, inCgroup bool, err error) 
 		env = append(env, name+"="+strconv.Itoa(len(files)))
 		files = append(files, fd)
 	}
-	add(initSyncEnv, pair[1])
+	add(initproto.SyncEnv, child)
 	if l.listener >= 0 {
-		add(initExecEnv, l.listener)
+		add(initproto.ExecEnv, l.listener)
 	}
 	if l.console >= 0 {
-		add(initConsoleEnv, l.console)
+		add(initproto.ConsoleEnv, l.console)
 	}
 	cfg := *l.ns
 	cfg.ExecFD, cfg.Args, cfg.Env, cfg.Files = exe, []string{"berth", "init"}, env, files
-	cfg.Timeout = initTimeout()
+	cfg.Timeout = initproto.Timeout()
 	r, err := nsenter.SpawnResult(&cfg)
 	if err != nil {
-		unix.Close(pair[0])
+		sync.Close()
 		return -1, nil, false, err
 	}
-	return r.Pid, os.NewFile(uintptr(pair[0]), "init-sync"), r.InCgroup, nil
-}
-
-// envFD reads an fd number set by startInit; -1 when absent.
-func envFD(name string) (int, error) {
-	v := os.Getenv(name)
-	if v == "" {
-		return -1, nil
-	}
-	fd, err := strconv.Atoi(v)
-	if err != nil {
-		return -1, fmt.Errorf("%s=%q: %w", name, v, err)
-	}
-	return fd, nil
+	return r.Pid, sync, r.InCgroup, nil
 }

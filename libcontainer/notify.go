@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/fdpass"
 	"golang.org/x/sys/unix"
 )
 
@@ -142,22 +143,13 @@ func (l *NotifyListener) recv(buf []byte, timeout time.Duration) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	oob := make([]byte, unix.CmsgSpace(4*16))
-	got, oobn, _, _, err := unix.Recvmsg(l.fd, buf, oob, unix.MSG_CMSG_CLOEXEC|unix.MSG_DONTWAIT)
+	got, fds, err := fdpass.Recv(l.fd, buf, 16, unix.MSG_DONTWAIT)
+	fdpass.CloseAll(fds)
 	if err == unix.EAGAIN || err == unix.EINTR {
 		return -1, nil
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, fdpass.ErrTooManyFDs) {
 		return -1, err
-	}
-	if msgs, err := unix.ParseSocketControlMessage(oob[:oobn]); err == nil {
-		for _, m := range msgs {
-			if fds, err := unix.ParseUnixRights(&m); err == nil {
-				for _, fd := range fds {
-					unix.Close(fd)
-				}
-			}
-		}
 	}
 	return got, nil
 }
@@ -186,11 +178,11 @@ func sendNotify(host, msg string, fd int) error {
 		return fmt.Errorf("NOTIFY_SOCKET: %w", err)
 	}
 	defer unix.Close(s)
-	var oob []byte
+	var fds []int
 	if fd >= 0 {
-		oob = unix.UnixRights(fd)
+		fds = []int{fd}
 	}
-	if err := unix.Sendmsg(s, []byte(msg), oob, &unix.SockaddrUnix{Name: host}, 0); err != nil {
+	if err := fdpass.SendTo(s, []byte(msg), &unix.SockaddrUnix{Name: host}, 0, fds...); err != nil {
 		return fmt.Errorf("NOTIFY_SOCKET: send to %s: %w", host, err)
 	}
 	return nil

@@ -12,6 +12,9 @@ import (
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/libcontainer/criu"
+	"github.com/berth-runtime/berth/libcontainer/fdpass"
+	"github.com/berth-runtime/berth/libcontainer/hooks"
+	"github.com/berth-runtime/berth/libcontainer/pty"
 	"github.com/berth-runtime/berth/rootfs"
 	"github.com/berth-runtime/berth/specconv"
 	"github.com/checkpoint-restore/go-criu/v7/rpc"
@@ -286,10 +289,10 @@ func (r *restoration) notified(script string, pid int, fds []int, console *conso
 		// environment (network, ...) run now, as with runc.
 		st := specs.State{Version: specs.Version, ID: r.opts.ID, Status: specs.StateCreated, Pid: pid,
 			Bundle: r.opts.Bundle, Annotations: r.cfg.Annotations}
-		if err := runHooks("prestart", hookList(r.cfg.Hooks, "prestart"), st); err != nil {
+		if err := hooks.Run("prestart", hooks.List(r.cfg.Hooks, "prestart"), st); err != nil {
 			return err
 		}
-		return runHooks("createRuntime", hookList(r.cfg.Hooks, "createRuntime"), st)
+		return hooks.Run("createRuntime", hooks.List(r.cfg.Hooks, "createRuntime"), st)
 	case "post-restore":
 		closeFDs(fds)
 		r.pid = pid
@@ -304,8 +307,8 @@ func (r *restoration) notified(script string, pid int, fds []int, console *conso
 			return nil
 		}
 		defer master.Close()
-		name, _ := ptyName(fds[0])
-		if err := unix.Sendmsg(console.child, []byte(name), unix.UnixRights(fds[0]), nil, 0); err != nil {
+		name, _ := pty.Name(fds[0])
+		if err := fdpass.Send(console.child, []byte(name), 0, fds[0]); err != nil {
 			return fmt.Errorf("send pty master to console socket: %w", err)
 		}
 	default:

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/berth-runtime/berth/libcontainer/hooks"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -41,7 +42,7 @@ func (s Store) Start(id string) (warning error, err error) {
 	unlock()
 	state := s.OCIState(st)
 	state.Status = specs.StateRunning
-	if err := runHooks("poststart", hookList(st.Config.Hooks, "poststart"), state); err != nil {
+	if err := hooks.Run("poststart", hooks.List(st.Config.Hooks, "poststart"), state); err != nil {
 		if kerr := killEverything(st); kerr != nil {
 			err = errors.Join(err, fmt.Errorf("stop the container: %w", kerr))
 		}

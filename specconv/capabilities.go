@@ -47,7 +47,7 @@ func convertCapabilities(c *specs.LinuxCapabilities) (*configs.Capabilities, err
 		}
 	}
 	if len(skipped) > 0 {
-		Warn(fieldErrorf("process.capabilities", "ignoring unknown or unavailable capabilities: %s", strings.Join(skipped, ", ")))
+		Warn(configs.FieldErrorf("process.capabilities", "ignoring unknown or unavailable capabilities: %s", strings.Join(skipped, ", ")))
 	}
 	return out, nil
 }

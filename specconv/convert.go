@@ -35,7 +35,7 @@ var rootPropagation = map[string]uintptr{
 }
 
 // Convert validates spec and returns berth's config for it. The first problem found is
-// returned as a *FieldError naming the config.json field. spec is not modified.
+// returned as a *configs.FieldError naming the config.json field. spec is not modified.
 func Convert(spec *specs.Spec, opts Options) (*configs.Config, error) {
 	if spec == nil {
 		return nil, errors.New("config.json: no spec")
@@ -143,7 +143,7 @@ func convertLinuxExtras(linux *specs.Linux, c *configs.Config) error {
 // convertRoot returns the rootfs as an absolute, symlink-free path to a directory.
 func convertRoot(root *specs.Root, bundle string) (string, error) {
 	if root == nil || root.Path == "" {
-		return "", fieldErrorf("root.path", "missing")
+		return "", configs.FieldErrorf("root.path", "missing")
 	}
 	path := root.Path
 	if !filepath.IsAbs(path) {
@@ -152,17 +152,17 @@ func convertRoot(root *specs.Root, bundle string) (string, error) {
 	// Resolved once, here: later steps work on this exact directory.
 	resolved, err := filepath.EvalSymlinks(path)
 	if err != nil {
-		return "", fieldErrorf("root.path", "%w", err)
+		return "", configs.FieldErrorf("root.path", "%w", err)
 	}
 	if resolved, err = filepath.Abs(resolved); err != nil {
-		return "", fieldErrorf("root.path", "%w", err)
+		return "", configs.FieldErrorf("root.path", "%w", err)
 	}
 	fi, err := os.Stat(resolved)
 	if err != nil {
-		return "", fieldErrorf("root.path", "%w", err)
+		return "", configs.FieldErrorf("root.path", "%w", err)
 	}
 	if !fi.IsDir() {
-		return "", fieldErrorf("root.path", "%s is not a directory", resolved)
+		return "", configs.FieldErrorf("root.path", "%s is not a directory", resolved)
 	}
 	return resolved, nil
 }
@@ -174,10 +174,10 @@ func convertNames(spec *specs.Spec, c *configs.Config) error {
 			continue
 		}
 		if len(n.value) > maxHostNameLen || strings.IndexByte(n.value, 0) >= 0 {
-			return fieldErrorf(n.field, "%q is not a valid name (at most %d bytes, no NUL)", n.value, maxHostNameLen)
+			return configs.FieldErrorf(n.field, "%q is not a valid name (at most %d bytes, no NUL)", n.value, maxHostNameLen)
 		}
 		if err := requirePrivateNamespace(c, configs.NEWUTS); err != nil {
-			return fieldErrorf(n.field, "%w", err)
+			return configs.FieldErrorf(n.field, "%w", err)
 		}
 	}
 	c.Hostname, c.Domainname = spec.Hostname, spec.Domainname
@@ -187,12 +187,12 @@ func convertNames(spec *specs.Spec, c *configs.Config) error {
 func convertRootPropagation(p string, noPivot bool) (uintptr, error) {
 	flags, ok := rootPropagation[p]
 	if !ok {
-		return 0, fieldErrorf("linux.rootfsPropagation", "unknown propagation %q", p)
+		return 0, configs.FieldErrorf("linux.rootfsPropagation", "unknown propagation %q", p)
 	}
 	// Without pivot_root the old root stays reachable below the new one; making it
 	// private would let the container's mounts pin host mounts (runc refuses this too).
 	if noPivot && flags&unix.MS_PRIVATE != 0 {
-		return 0, fieldErrorf("linux.rootfsPropagation", "%q is not safe with --no-pivot", p)
+		return 0, configs.FieldErrorf("linux.rootfsPropagation", "%q is not safe with --no-pivot", p)
 	}
 	return flags, nil
 }
@@ -202,10 +202,10 @@ func containerPaths(field string, paths []string) ([]string, error) {
 	var out []string
 	for i, p := range paths {
 		if !filepath.IsAbs(p) {
-			return nil, fieldErrorf(index(field, i), "%q is not an absolute path", p)
+			return nil, configs.FieldErrorf(configs.Index(field, i), "%q is not an absolute path", p)
 		}
 		if strings.IndexByte(p, 0) >= 0 {
-			return nil, fieldErrorf(index(field, i), "contains a NUL byte")
+			return nil, configs.FieldErrorf(configs.Index(field, i), "contains a NUL byte")
 		}
 		out = append(out, filepath.Clean(p))
 	}
@@ -227,16 +227,16 @@ func convertResources(r *specs.LinuxResources) (*specs.LinuxResources, error) {
 	out.Devices = out.Devices[:0]
 	for i := range rules {
 		d := &rules[i]
-		field := index("linux.resources.devices", i)
+		field := configs.Index("linux.resources.devices", i)
 		switch d.Type {
 		case "":
 			d.Type = "a" // runtime-spec: unset means all
 		case "a", "c", "b":
 		default:
-			return nil, fieldErrorf(field+".type", "%q is not a, c or b", d.Type)
+			return nil, configs.FieldErrorf(field+".type", "%q is not a, c or b", d.Type)
 		}
 		if (d.Major != nil && *d.Major < -1) || (d.Minor != nil && *d.Minor < -1) {
-			return nil, fieldErrorf(field, "negative major/minor (only -1, meaning any, is allowed)")
+			return nil, configs.FieldErrorf(field, "negative major/minor (only -1, meaning any, is allowed)")
 		}
 		var ok bool
 		if d.Access, ok = deviceAccess(field+".access", d.Access); ok {
@@ -256,11 +256,11 @@ func convertSeccomp(s *specs.LinuxSeccomp) (*specs.LinuxSeccomp, error) {
 		return nil, nil
 	}
 	if err := seccomp.Validate(s); err != nil {
-		var fe *seccomp.FieldError
+		var fe *configs.FieldError
 		if errors.As(err, &fe) {
-			return nil, &FieldError{Field: fe.Field, Err: fe.Err}
+			return nil, err
 		}
-		return nil, fieldErrorf("linux.seccomp", "%w", err)
+		return nil, configs.FieldErrorf("linux.seccomp", "%w", err)
 	}
 	var out specs.LinuxSeccomp
 	if err := cloneJSON(s, &out); err != nil {

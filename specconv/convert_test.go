@@ -124,9 +124,9 @@ func TestConvertErrorsAreFieldErrors(t *testing.T) {
 	spec := validSpec()
 	spec.Process.Cwd = "rel"
 	_, err := Convert(spec, Options{Bundle: newBundle(t)})
-	var fe *FieldError
+	var fe *configs.FieldError
 	if !errors.As(err, &fe) || fe.Field != "process.cwd" {
-		t.Fatalf("want a *FieldError for process.cwd, got %#v", err)
+		t.Fatalf("want a *configs.FieldError for process.cwd, got %#v", err)
 	}
 }
 

@@ -29,13 +29,13 @@ func convertDevices(in []specs.LinuxDevice) ([]configs.Device, error) {
 	var out []configs.Device
 	seen := map[string]int{}
 	for i, d := range in {
-		field := index("linux.devices", i)
+		field := configs.Index("linux.devices", i)
 		dev, err := convertDevice(field, d)
 		if err != nil {
 			return nil, err
 		}
 		if j, dup := seen[dev.Path]; dup {
-			return nil, fieldErrorf(field+".path", "%s is already linux.devices[%d]", dev.Path, j)
+			return nil, configs.FieldErrorf(field+".path", "%s is already linux.devices[%d]", dev.Path, j)
 		}
 		seen[dev.Path] = i
 		out = append(out, dev)
@@ -51,28 +51,28 @@ func convertDevices(in []specs.LinuxDevice) ([]configs.Device, error) {
 func convertDevice(field string, d specs.LinuxDevice) (configs.Device, error) {
 	var out configs.Device
 	if len(d.Type) != 1 || !strings.Contains("cbup", d.Type) {
-		return out, fieldErrorf(field+".type", "%q is not a device type (c, b, u or p)", d.Type)
+		return out, configs.FieldErrorf(field+".type", "%q is not a device type (c, b, u or p)", d.Type)
 	}
 	if d.Path == "" {
-		return out, fieldErrorf(field+".path", "missing")
+		return out, configs.FieldErrorf(field+".path", "missing")
 	}
 	if !filepath.IsAbs(d.Path) {
-		return out, fieldErrorf(field+".path", "%q is not an absolute path", d.Path)
+		return out, configs.FieldErrorf(field+".path", "%q is not an absolute path", d.Path)
 	}
 	path := filepath.Clean(d.Path)
 	// Device nodes belong in /dev, which berth builds itself; elsewhere they would be
 	// created in the image's directories, which is runc's rule too.
 	if !strings.HasPrefix(path, "/dev/") {
-		return out, fieldErrorf(field+".path", "%q is not under /dev", d.Path)
+		return out, configs.FieldErrorf(field+".path", "%q is not under /dev", d.Path)
 	}
 	out = configs.Device{Type: rune(d.Type[0]), Path: path, FileMode: defaultDeviceMode}
 	if d.Type != "p" {
 		if d.Major < 0 || d.Minor < 0 {
-			return out, fieldErrorf(field, "major %d / minor %d must not be negative", d.Major, d.Minor)
+			return out, configs.FieldErrorf(field, "major %d / minor %d must not be negative", d.Major, d.Minor)
 		}
 		// Linux device numbers: 12-bit major, 20-bit minor.
 		if d.Major > 0xfff || d.Minor > 0xfffff {
-			return out, fieldErrorf(field, "major %d / minor %d is out of range", d.Major, d.Minor)
+			return out, configs.FieldErrorf(field, "major %d / minor %d is out of range", d.Major, d.Minor)
 		}
 		out.Major, out.Minor = d.Major, d.Minor
 	}
@@ -80,7 +80,7 @@ func convertDevice(field string, d specs.LinuxDevice) (configs.Device, error) {
 		// Some tools include the S_IFCHR/S_IFBLK type bits; the type field already says that.
 		mode := uint32(*d.FileMode) &^ unix.S_IFMT
 		if mode&^0o7777 != 0 {
-			return out, fieldErrorf(field+".fileMode", "%d is not a file mode", uint32(*d.FileMode))
+			return out, configs.FieldErrorf(field+".fileMode", "%d is not a file mode", uint32(*d.FileMode))
 		}
 		out.FileMode = mode
 	}
@@ -149,7 +149,7 @@ func deviceAccess(field, access string) (string, bool) {
 		if kept.Len() == 0 {
 			what = "dropping the rule: it has no r, w or m, only"
 		}
-		Warn(fieldErrorf(field, "%q: %s the unknown access letters %q", access, what, stray.String()))
+		Warn(configs.FieldErrorf(field, "%q: %s the unknown access letters %q", access, what, stray.String()))
 	}
 	return kept.String(), kept.Len() > 0
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/berth-runtime/berth/libcontainer/configs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -29,7 +30,7 @@ func convertHooks(h *specs.Hooks) (*specs.Hooks, error) {
 	}
 	for _, k := range kinds {
 		for i, hook := range k.list {
-			if err := checkHook(index("hooks."+k.name, i), hook, k.inContainer); err != nil {
+			if err := checkHook(configs.Index("hooks."+k.name, i), hook, k.inContainer); err != nil {
 				return nil, err
 			}
 		}
@@ -43,25 +44,25 @@ func convertHooks(h *specs.Hooks) (*specs.Hooks, error) {
 
 func checkHook(field string, h specs.Hook, inContainer bool) error {
 	if h.Path == "" {
-		return fieldErrorf(field+".path", "missing")
+		return configs.FieldErrorf(field+".path", "missing")
 	}
 	if !filepath.IsAbs(h.Path) {
-		return fieldErrorf(field+".path", "%q is not an absolute path", h.Path)
+		return configs.FieldErrorf(field+".path", "%q is not an absolute path", h.Path)
 	}
 	if !inContainer {
 		fi, err := os.Stat(h.Path)
 		if err != nil {
-			return fieldErrorf(field+".path", "%w", err)
+			return configs.FieldErrorf(field+".path", "%w", err)
 		}
 		if !fi.Mode().IsRegular() {
-			return fieldErrorf(field+".path", "%s is not a regular file", h.Path)
+			return configs.FieldErrorf(field+".path", "%s is not a regular file", h.Path)
 		}
 		if fi.Mode().Perm()&0o111 == 0 {
-			return fieldErrorf(field+".path", "%s is not executable", h.Path)
+			return configs.FieldErrorf(field+".path", "%s is not executable", h.Path)
 		}
 	}
 	if h.Timeout != nil && *h.Timeout <= 0 {
-		return fieldErrorf(field+".timeout", "must be greater than zero, got %d", *h.Timeout)
+		return configs.FieldErrorf(field+".timeout", "must be greater than zero, got %d", *h.Timeout)
 	}
 	return checkEnv(field+".env", h.Env)
 }

@@ -18,28 +18,28 @@ func mountIDMap(field string, m specs.Mount, opts mountOptions, out *configs.Mou
 	// A new filesystem instance would need fsopen/fsmount and a filesystem that
 	// supports idmapping; runc also limits this to binds.
 	if !out.IsBind() {
-		return fieldErrorf(field+".options", "idmapped mounts are supported for bind mounts only")
+		return configs.FieldErrorf(field+".options", "idmapped mounts are supported for bind mounts only")
 	}
 	if host.euid() != 0 {
-		return fieldErrorf(field+".uidMappings", "idmapped mounts need root (CAP_SYS_ADMIN in the initial user namespace)")
+		return configs.FieldErrorf(field+".uidMappings", "idmapped mounts need root (CAP_SYS_ADMIN in the initial user namespace)")
 	}
 	if !own {
 		userUID, userGID, err := userMaps()
 		if err != nil {
-			return fieldErrorf(field+".options", "idmap without uidMappings/gidMappings: %w", err)
+			return configs.FieldErrorf(field+".options", "idmap without uidMappings/gidMappings: %w", err)
 		}
 		if len(userUID) == 0 {
-			return fieldErrorf(field+".options", "idmap without uidMappings/gidMappings needs a user namespace whose mappings to use")
+			return configs.FieldErrorf(field+".options", "idmap without uidMappings/gidMappings needs a user namespace whose mappings to use")
 		}
 		out.UIDMappings, out.GIDMappings = userUID, userGID
 		out.IDMapRecursive = opts.ridmap
 		return nil
 	}
 	if len(m.UIDMappings) == 0 {
-		return fieldErrorf(field+".uidMappings", "missing: gidMappings is set and the two go together")
+		return configs.FieldErrorf(field+".uidMappings", "missing: gidMappings is set and the two go together")
 	}
 	if len(m.GIDMappings) == 0 {
-		return fieldErrorf(field+".gidMappings", "missing: uidMappings is set and the two go together")
+		return configs.FieldErrorf(field+".gidMappings", "missing: uidMappings is set and the two go together")
 	}
 	var err error
 	if out.UIDMappings, err = convertIDMaps(field+".uidMappings", m.UIDMappings); err != nil {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+
+	"github.com/berth-runtime/berth/libcontainer/configs"
 )
 
 // jsonPathAt names the value of data that the JSON decoder had read up to offset off
@@ -78,14 +80,14 @@ func renderPath(stack []frame) (string, string) {
 		}
 		switch {
 		case f.array:
-			b.WriteString(index("", f.index))
+			b.WriteString(configs.Index("", f.index))
 		case plainKey(f.key):
 			if b.Len() > 0 {
 				b.WriteByte('.')
 			}
 			b.WriteString(f.key)
 		default:
-			b.WriteString(key("", f.key))
+			b.WriteString(configs.Key("", f.key))
 		}
 	}
 	return b.String(), strings.Join(keys, ".")

@@ -24,11 +24,11 @@ func convertPersonality(p *specs.LinuxPersonality) (*uint32, error) {
 	}
 	persona, ok := personalityDomains[p.Domain]
 	if !ok {
-		return nil, fieldErrorf("linux.personality.domain", "%q is not LINUX or LINUX32", p.Domain)
+		return nil, configs.FieldErrorf("linux.personality.domain", "%q is not LINUX or LINUX32", p.Domain)
 	}
 	// runtime-spec defines no flags yet: any would be a setting berth cannot honour.
 	if len(p.Flags) > 0 {
-		return nil, fieldErrorf("linux.personality.flags[0]", "unknown flag %q (runtime-spec defines none)", p.Flags[0])
+		return nil, configs.FieldErrorf("linux.personality.flags[0]", "unknown flag %q (runtime-spec defines none)", p.Flags[0])
 	}
 	return &persona, nil
 }
@@ -53,33 +53,33 @@ func convertMemoryPolicy(p *specs.LinuxMemoryPolicy) (*configs.MemoryPolicy, err
 	}
 	mode, ok := MemoryPolicyModes[p.Mode]
 	if !ok {
-		return nil, fieldErrorf("linux.memoryPolicy.mode", "unknown mode %q", p.Mode)
+		return nil, configs.FieldErrorf("linux.memoryPolicy.mode", "unknown mode %q", p.Mode)
 	}
 	nodes, err := parseIDList(p.Nodes, maxNUMANode)
 	if err != nil {
-		return nil, fieldErrorf("linux.memoryPolicy.nodes", "%w", err)
+		return nil, configs.FieldErrorf("linux.memoryPolicy.nodes", "%w", err)
 	}
 	// set_mempolicy's own rules, so the error names the field instead of a bare EINVAL.
 	switch p.Mode {
 	case specs.MpolDefault, specs.MpolLocal:
 		if len(nodes) > 0 {
-			return nil, fieldErrorf("linux.memoryPolicy.nodes", "must be empty for %s", p.Mode)
+			return nil, configs.FieldErrorf("linux.memoryPolicy.nodes", "must be empty for %s", p.Mode)
 		}
 	case specs.MpolBind, specs.MpolInterleave, specs.MpolWeightedInterleave, specs.MpolPreferredMany:
 		if len(nodes) == 0 {
-			return nil, fieldErrorf("linux.memoryPolicy.nodes", "%s needs at least one node", p.Mode)
+			return nil, configs.FieldErrorf("linux.memoryPolicy.nodes", "%s needs at least one node", p.Mode)
 		}
 	}
 	seen := 0
 	for i, f := range p.Flags {
 		bit, ok := MemoryPolicyFlags[f]
 		if !ok {
-			return nil, fieldErrorf(index("linux.memoryPolicy.flags", i), "unknown flag %q", f)
+			return nil, configs.FieldErrorf(configs.Index("linux.memoryPolicy.flags", i), "unknown flag %q", f)
 		}
 		seen |= bit
 	}
 	if seen&MemoryPolicyFlags[specs.MpolFStaticNodes] != 0 && seen&MemoryPolicyFlags[specs.MpolFRelativeNodes] != 0 {
-		return nil, fieldErrorf("linux.memoryPolicy.flags", "MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other")
+		return nil, configs.FieldErrorf("linux.memoryPolicy.flags", "MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other")
 	}
 	return &configs.MemoryPolicy{Mode: mode | seen, Nodes: nodes}, nil
 }
@@ -129,14 +129,14 @@ func convertTimeOffsets(offsets map[string]specs.LinuxTimeOffset, c *configs.Con
 	}
 	for clock := range offsets {
 		if clock != "boottime" && clock != "monotonic" {
-			return "", fieldErrorf(fmt.Sprintf("linux.timeOffsets[%q]", clock), "unknown clock (a time namespace offsets boottime and monotonic)")
+			return "", configs.FieldErrorf(fmt.Sprintf("linux.timeOffsets[%q]", clock), "unknown clock (a time namespace offsets boottime and monotonic)")
 		}
 	}
 	if !c.HasNamespace(configs.NEWTIME) {
-		return "", fieldErrorf("linux.timeOffsets", "set, but linux.namespaces has no time namespace")
+		return "", configs.FieldErrorf("linux.timeOffsets", "set, but linux.namespaces has no time namespace")
 	}
 	if c.NamespacePath(configs.NEWTIME) != "" {
-		return "", fieldErrorf("linux.timeOffsets", "cannot change the offsets of an existing time namespace (linux.namespaces path)")
+		return "", configs.FieldErrorf("linux.timeOffsets", "cannot change the offsets of an existing time namespace (linux.namespaces path)")
 	}
 	var b strings.Builder
 	for _, clock := range timeNamespaceClocks {
@@ -145,7 +145,7 @@ func convertTimeOffsets(offsets map[string]specs.LinuxTimeOffset, c *configs.Con
 			continue
 		}
 		if o.Nanosecs >= 1e9 {
-			return "", fieldErrorf(fmt.Sprintf("linux.timeOffsets[%q].nanosecs", clock), "%d is not below one second", o.Nanosecs)
+			return "", configs.FieldErrorf(fmt.Sprintf("linux.timeOffsets[%q].nanosecs", clock), "%d is not below one second", o.Nanosecs)
 		}
 		fmt.Fprintf(&b, "%s %d %d\n", clock, o.Secs, o.Nanosecs)
 	}
@@ -160,10 +160,10 @@ func convertNetDevices(devs map[string]specs.LinuxNetDevice, c *configs.Config) 
 		return nil, nil
 	}
 	if !c.HasNamespace(configs.NEWNET) {
-		return nil, fieldErrorf("linux.netDevices", "set, but linux.namespaces has no network namespace to move them to")
+		return nil, configs.FieldErrorf("linux.netDevices", "set, but linux.namespaces has no network namespace to move them to")
 	}
 	if host.euid() != 0 {
-		return nil, fieldErrorf("linux.netDevices", "moving network devices needs root (CAP_NET_ADMIN in the host's network namespace)")
+		return nil, configs.FieldErrorf("linux.netDevices", "moving network devices needs root (CAP_NET_ADMIN in the host's network namespace)")
 	}
 	names := make([]string, 0, len(devs))
 	for n := range devs {
@@ -175,25 +175,25 @@ func convertNetDevices(devs map[string]specs.LinuxNetDevice, c *configs.Config) 
 	for _, hostName := range names {
 		field := fmt.Sprintf("linux.netDevices[%q]", hostName)
 		if err := checkIfName(hostName, false); err != nil {
-			return nil, fieldErrorf(field, "%w", err)
+			return nil, configs.FieldErrorf(field, "%w", err)
 		}
 		target := devs[hostName].Name
 		if target == "" {
 			target = hostName
 		}
 		if err := checkIfName(target, true); err != nil {
-			return nil, fieldErrorf(field+".name", "%w", err)
+			return nil, configs.FieldErrorf(field+".name", "%w", err)
 		}
 		if other, dup := targets[target]; dup && !strings.Contains(target, "%d") {
-			return nil, fieldErrorf(field+".name", "%q is also the name of linux.netDevices[%q]", target, other)
+			return nil, configs.FieldErrorf(field+".name", "%q is also the name of linux.netDevices[%q]", target, other)
 		}
 		targets[target] = hostName
 		ok, err := host.linkExists(hostName)
 		if err != nil {
-			return nil, fieldErrorf(field, "%w", err)
+			return nil, configs.FieldErrorf(field, "%w", err)
 		}
 		if !ok {
-			return nil, fieldErrorf(field, "no network interface %q in the runtime's network namespace", hostName)
+			return nil, configs.FieldErrorf(field, "no network interface %q in the runtime's network namespace", hostName)
 		}
 		out = append(out, configs.NetDevice{HostName: hostName, Name: target})
 	}
@@ -223,25 +223,25 @@ func convertIntelRdt(r *specs.LinuxIntelRdt) (*specs.LinuxIntelRdt, error) {
 		return nil, nil
 	}
 	if r.ClosID != "/" && (r.ClosID == "." || r.ClosID == ".." || strings.ContainsAny(r.ClosID, "/\n")) {
-		return nil, fieldErrorf("linux.intelRdt.closID", "%q is not a resctrl group name", r.ClosID)
+		return nil, configs.FieldErrorf("linux.intelRdt.closID", "%q is not a resctrl group name", r.ClosID)
 	}
 	if r.L3CacheSchema != "" && strings.Contains(r.L3CacheSchema, "\n") {
-		return nil, fieldErrorf("linux.intelRdt.l3CacheSchema", "must be one line")
+		return nil, configs.FieldErrorf("linux.intelRdt.l3CacheSchema", "must be one line")
 	}
 	if r.MemBwSchema != "" && (!strings.HasPrefix(r.MemBwSchema, "MB:") || strings.Contains(r.MemBwSchema, "\n")) {
-		return nil, fieldErrorf("linux.intelRdt.memBwSchema", "must be one line starting with MB:")
+		return nil, configs.FieldErrorf("linux.intelRdt.memBwSchema", "must be one line starting with MB:")
 	}
 	for i, line := range r.Schemata {
 		if line == "" || strings.Contains(line, "\n") {
-			return nil, fieldErrorf(index("linux.intelRdt.schemata", i), "must be one non-empty line")
+			return nil, configs.FieldErrorf(configs.Index("linux.intelRdt.schemata", i), "must be one non-empty line")
 		}
 	}
 	mnt, err := host.resctrlMount()
 	if err != nil {
-		return nil, fieldErrorf("linux.intelRdt", "find the resctrl filesystem: %w", err)
+		return nil, configs.FieldErrorf("linux.intelRdt", "find the resctrl filesystem: %w", err)
 	}
 	if mnt == "" {
-		return nil, fieldErrorf("linux.intelRdt", "no resctrl filesystem is mounted (Intel RDT needs `mount -t resctrl resctrl /sys/fs/resctrl`)")
+		return nil, configs.FieldErrorf("linux.intelRdt", "no resctrl filesystem is mounted (Intel RDT needs `mount -t resctrl resctrl /sys/fs/resctrl`)")
 	}
 	var out specs.LinuxIntelRdt
 	if err := cloneJSON(r, &out); err != nil {
@@ -261,7 +261,7 @@ func applyMountLabel(label string, mounts []configs.Mount) error {
 		return nil
 	}
 	if strings.ContainsAny(label, "\",\n") {
-		return fieldErrorf("linux.mountLabel", "%q contains a quote, comma or newline", label)
+		return configs.FieldErrorf("linux.mountLabel", "%q contains a quote, comma or newline", label)
 	}
 	for i := range mounts {
 		m := &mounts[i]

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/berth-runtime/berth/libcontainer/configs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -63,7 +64,7 @@ func jsonError(path string, data []byte, err error) error {
 		if field == "" {
 			field = "(top level)"
 		}
-		return fmt.Errorf("%s:%d:%d: %s: cannot use a JSON %s as %s", path, line, col, printable(field), typ.Value, typ.Type)
+		return fmt.Errorf("%s:%d:%d: %s: cannot use a JSON %s as %s", path, line, col, configs.Printable(field), typ.Value, typ.Type)
 	case errors.Is(err, io.EOF):
 		return fmt.Errorf("%s: empty file, expected a JSON object", path)
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -94,15 +95,15 @@ func position(data []byte, off int64) (line, col int) {
 // checkVersion accepts any 1.x ociVersion: the spec keeps compatibility within a major.
 func checkVersion(v string) error {
 	if v == "" {
-		return fieldErrorf("ociVersion", "missing")
+		return configs.FieldErrorf("ociVersion", "missing")
 	}
 	major, _, _ := strings.Cut(v, ".")
 	n, err := strconv.Atoi(major)
 	if err != nil {
-		return fieldErrorf("ociVersion", "%q is not a semantic version", v)
+		return configs.FieldErrorf("ociVersion", "%q is not a semantic version", v)
 	}
 	if n != specs.VersionMajor {
-		return fieldErrorf("ociVersion", "version %q is not supported (berth supports %d.x, up to %s)", v, specs.VersionMajor, specs.Version)
+		return configs.FieldErrorf("ociVersion", "version %q is not supported (berth supports %d.x, up to %s)", v, specs.VersionMajor, specs.Version)
 	}
 	return nil
 }

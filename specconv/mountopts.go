@@ -3,6 +3,7 @@ package specconv
 import (
 	"strings"
 
+	"github.com/berth-runtime/berth/libcontainer/configs"
 	"golang.org/x/sys/unix"
 )
 
@@ -83,10 +84,10 @@ func parseMountOptions(field string, options []string) (mountOptions, error) {
 	var o mountOptions
 	for i, opt := range options {
 		if opt == "" {
-			return o, fieldErrorf(index(field, i), "empty option")
+			return o, configs.FieldErrorf(configs.Index(field, i), "empty option")
 		}
 		if strings.IndexByte(opt, 0) >= 0 {
-			return o, fieldErrorf(index(field, i), "contains a NUL byte")
+			return o, configs.FieldErrorf(configs.Index(field, i), "contains a NUL byte")
 		}
 		if f, ok := flagOptions[opt]; ok {
 			if f.clear {

@@ -18,9 +18,9 @@ func convertMounts(mounts []specs.Mount, bundle string, c *configs.Config) ([]co
 	var out []configs.Mount
 	userMaps := userNSMapsOnce(c)
 	for i, m := range mounts {
-		cm, err := convertMount(index("mounts", i), m, bundle, c.Rootfs)
+		cm, err := convertMount(configs.Index("mounts", i), m, bundle, c.Rootfs)
 		if err == nil {
-			err = mountIDMap(index("mounts", i), m, mountOptionsOf(m), &cm, userMaps)
+			err = mountIDMap(configs.Index("mounts", i), m, mountOptionsOf(m), &cm, userMaps)
 		}
 		if err != nil {
 			return nil, err
@@ -53,7 +53,7 @@ func convertMount(field string, m specs.Mount, bundle, rootfs string) (configs.M
 		TmpCopyUp:        opts.tmpcopyup,
 	}
 	if opts.tmpcopyup && (m.Type != "tmpfs" || opts.flags&unix.MS_BIND != 0) {
-		return out, fieldErrorf(field+".options", "tmpcopyup applies to tmpfs mounts only, not %q", m.Type)
+		return out, configs.FieldErrorf(field+".options", "tmpcopyup applies to tmpfs mounts only, not %q", m.Type)
 	}
 	// A "bind" type without bind/rbind is still a (non-recursive) bind, as in runc.
 	if m.Type == "bind" || opts.flags&unix.MS_BIND != 0 {
@@ -63,14 +63,14 @@ func convertMount(field string, m specs.Mount, bundle, rootfs string) (configs.M
 		return out, err
 	}
 	if m.Type == "" {
-		return out, fieldErrorf(field+".type", "missing (and no bind or rbind option)")
+		return out, configs.FieldErrorf(field+".type", "missing (and no bind or rbind option)")
 	}
 	ok, err := filesystemSupported(m.Type)
 	if err != nil {
-		return out, fieldErrorf(field+".type", "cannot list the kernel's filesystems: %w", err)
+		return out, configs.FieldErrorf(field+".type", "cannot list the kernel's filesystems: %w", err)
 	}
 	if !ok {
-		return out, fieldErrorf(field+".type", "unknown filesystem type %q", m.Type)
+		return out, configs.FieldErrorf(field+".type", "unknown filesystem type %q", m.Type)
 	}
 	if out.Source == "" {
 		out.Source = m.Type // mount(2) wants some name; this is what shows in /proc/mounts
@@ -82,14 +82,14 @@ func convertMount(field string, m specs.Mount, bundle, rootfs string) (configs.M
 // deprecated but allowed by runtime-spec, which says they are relative to "/".
 func mountDestination(field, dest string) (string, error) {
 	if dest == "" {
-		return "", fieldErrorf(field, "missing")
+		return "", configs.FieldErrorf(field, "missing")
 	}
 	if strings.IndexByte(dest, 0) >= 0 {
-		return "", fieldErrorf(field, "contains a NUL byte")
+		return "", configs.FieldErrorf(field, "contains a NUL byte")
 	}
 	clean := filepath.Clean("/" + dest)
 	if clean == "/" {
-		return "", fieldErrorf(field, "cannot mount over the container's root directory")
+		return "", configs.FieldErrorf(field, "cannot mount over the container's root directory")
 	}
 	return clean, nil
 }
@@ -101,10 +101,10 @@ func mountDestination(field, dest string) (string, error) {
 // so it is resolved when it is mounted, inside the rootfs, as runc does.
 func bindSource(field, src, bundle, rootfs string) (string, error) {
 	if src == "" {
-		return "", fieldErrorf(field, "missing for a bind mount")
+		return "", configs.FieldErrorf(field, "missing for a bind mount")
 	}
 	if strings.IndexByte(src, 0) >= 0 {
-		return "", fieldErrorf(field, "contains a NUL byte")
+		return "", configs.FieldErrorf(field, "contains a NUL byte")
 	}
 	if !filepath.IsAbs(src) {
 		src = filepath.Join(bundle, src)
@@ -114,7 +114,7 @@ func bindSource(field, src, bundle, rootfs string) (string, error) {
 		return src, nil
 	}
 	if _, err := os.Stat(src); err != nil {
-		return "", fieldErrorf(field, "%w", err)
+		return "", configs.FieldErrorf(field, "%w", err)
 	}
 	return src, nil
 }

@@ -23,13 +23,13 @@ const maxIDMapLines = 340
 func convertNamespaces(linux *specs.Linux, c *configs.Config) error {
 	where := map[configs.NamespaceType]int{}
 	for i, ns := range linux.Namespaces {
-		field := index("linux.namespaces", i)
+		field := configs.Index("linux.namespaces", i)
 		t, ok := knownNamespaces[ns.Type]
 		if !ok {
-			return fieldErrorf(field+".type", "unknown namespace type %q", ns.Type)
+			return configs.FieldErrorf(field+".type", "unknown namespace type %q", ns.Type)
 		}
 		if j, dup := where[t]; dup {
-			return fieldErrorf(field+".type", "duplicate namespace %q (already linux.namespaces[%d])", t, j)
+			return configs.FieldErrorf(field+".type", "duplicate namespace %q (already linux.namespaces[%d])", t, j)
 		}
 		where[t] = i
 		if ns.Path != "" {
@@ -48,14 +48,14 @@ func convertNamespaces(linux *specs.Linux, c *configs.Config) error {
 
 func checkNamespacePath(field, path string, t configs.NamespaceType) error {
 	if !filepath.IsAbs(path) {
-		return fieldErrorf(field, "%q is not an absolute path", path)
+		return configs.FieldErrorf(field, "%q is not an absolute path", path)
 	}
 	kind, err := nsfs.Kind(path)
 	if err != nil {
-		return fieldErrorf(field, "%s: %w", path, err)
+		return configs.FieldErrorf(field, "%s: %w", path, err)
 	}
 	if kind != "" && kind != t {
-		return fieldErrorf(field, "%s is a %s namespace, not %s", path, kind, t)
+		return configs.FieldErrorf(field, "%s is a %s namespace, not %s", path, kind, t)
 	}
 	return nil
 }
@@ -69,7 +69,7 @@ func convertUserMappings(linux *specs.Linux, c *configs.Config, where map[config
 		if len(linux.UIDMappings) == 0 {
 			f = "linux.gidMappings"
 		}
-		return fieldErrorf(f, "set, but linux.namespaces has no user namespace")
+		return configs.FieldErrorf(f, "set, but linux.namespaces has no user namespace")
 	case hasUser && linux.Namespaces[i].Path != "":
 		// A joined namespace already has its maps. containerd and CRI-O still write them
 		// next to the path for a pod's user namespace: they are kept to be checked
@@ -80,10 +80,10 @@ func convertUserMappings(linux *specs.Linux, c *configs.Config, where map[config
 		}
 	case hasUser:
 		if len(linux.UIDMappings) == 0 {
-			return fieldErrorf("linux.uidMappings", "required for a new user namespace")
+			return configs.FieldErrorf("linux.uidMappings", "required for a new user namespace")
 		}
 		if len(linux.GIDMappings) == 0 {
-			return fieldErrorf("linux.gidMappings", "required for a new user namespace")
+			return configs.FieldErrorf("linux.gidMappings", "required for a new user namespace")
 		}
 	}
 	var err error
@@ -98,27 +98,27 @@ func convertUserMappings(linux *specs.Linux, c *configs.Config, where map[config
 // error names config.json instead of a bare EINVAL from uid_map.
 func convertIDMaps(field string, maps []specs.LinuxIDMapping) ([]configs.IDMap, error) {
 	if len(maps) > maxIDMapLines {
-		return nil, fieldErrorf(field, "%d entries, the kernel allows at most %d", len(maps), maxIDMapLines)
+		return nil, configs.FieldErrorf(field, "%d entries, the kernel allows at most %d", len(maps), maxIDMapLines)
 	}
 	var out []configs.IDMap
 	for i, m := range maps {
-		f := index(field, i)
+		f := configs.Index(field, i)
 		if m.Size == 0 {
-			return nil, fieldErrorf(f+".size", "must be greater than zero")
+			return nil, configs.FieldErrorf(f+".size", "must be greater than zero")
 		}
 		if uint64(m.ContainerID)+uint64(m.Size) > 1<<32 {
-			return nil, fieldErrorf(f, "containerID %d + size %d is past the last id", m.ContainerID, m.Size)
+			return nil, configs.FieldErrorf(f, "containerID %d + size %d is past the last id", m.ContainerID, m.Size)
 		}
 		if uint64(m.HostID)+uint64(m.Size) > 1<<32 {
-			return nil, fieldErrorf(f, "hostID %d + size %d is past the last id", m.HostID, m.Size)
+			return nil, configs.FieldErrorf(f, "hostID %d + size %d is past the last id", m.HostID, m.Size)
 		}
 		for j := range i {
 			p := maps[j]
 			if overlaps(p.ContainerID, p.Size, m.ContainerID, m.Size) {
-				return nil, fieldErrorf(f, "container ids overlap %s", index(field, j))
+				return nil, configs.FieldErrorf(f, "container ids overlap %s", configs.Index(field, j))
 			}
 			if overlaps(p.HostID, p.Size, m.HostID, m.Size) {
-				return nil, fieldErrorf(f, "host ids overlap %s", index(field, j))
+				return nil, configs.FieldErrorf(f, "host ids overlap %s", configs.Index(field, j))
 			}
 		}
 		out = append(out, configs.IDMap{ContainerID: m.ContainerID, HostID: m.HostID, Size: m.Size})
@@ -138,14 +138,14 @@ func checkProcessIDsMapped(c *configs.Config) error {
 	}
 	p := c.Process
 	if !idMapped(c.UIDMappings, p.UID) {
-		return fieldErrorf("process.user.uid", "%d is not mapped by linux.uidMappings", p.UID)
+		return configs.FieldErrorf("process.user.uid", "%d is not mapped by linux.uidMappings", p.UID)
 	}
 	if !idMapped(c.GIDMappings, p.GID) {
-		return fieldErrorf("process.user.gid", "%d is not mapped by linux.gidMappings", p.GID)
+		return configs.FieldErrorf("process.user.gid", "%d is not mapped by linux.gidMappings", p.GID)
 	}
 	for i, g := range p.AdditionalGids {
 		if !idMapped(c.GIDMappings, g) {
-			return fieldErrorf(index("process.user.additionalGids", i), "%d is not mapped by linux.gidMappings", g)
+			return configs.FieldErrorf(configs.Index("process.user.additionalGids", i), "%d is not mapped by linux.gidMappings", g)
 		}
 	}
 	return nil

@@ -18,39 +18,39 @@ const (
 func convertProcess(p *specs.Process) (configs.Process, error) {
 	var out configs.Process
 	if p == nil {
-		return out, fieldErrorf("process", "missing: config.json must say what to run")
+		return out, configs.FieldErrorf("process", "missing: config.json must say what to run")
 	}
 	if len(p.Args) == 0 {
-		return out, fieldErrorf("process.args", "must not be empty")
+		return out, configs.FieldErrorf("process.args", "must not be empty")
 	}
 	for i, a := range p.Args {
 		// execve takes C strings: a NUL would silently cut the argument short.
 		if strings.IndexByte(a, 0) >= 0 {
-			return out, fieldErrorf(index("process.args", i), "contains a NUL byte")
+			return out, configs.FieldErrorf(configs.Index("process.args", i), "contains a NUL byte")
 		}
 	}
 	if p.Args[0] == "" {
-		return out, fieldErrorf("process.args[0]", "must name the program to run")
+		return out, configs.FieldErrorf("process.args[0]", "must name the program to run")
 	}
 	if err := checkEnv("process.env", p.Env); err != nil {
 		return out, err
 	}
 	switch {
 	case p.Cwd == "":
-		return out, fieldErrorf("process.cwd", "missing (use \"/\" for the container root)")
+		return out, configs.FieldErrorf("process.cwd", "missing (use \"/\" for the container root)")
 	case !filepath.IsAbs(p.Cwd):
-		return out, fieldErrorf("process.cwd", "%q is not an absolute path", p.Cwd)
+		return out, configs.FieldErrorf("process.cwd", "%q is not an absolute path", p.Cwd)
 	case strings.IndexByte(p.Cwd, 0) >= 0:
-		return out, fieldErrorf("process.cwd", "contains a NUL byte")
+		return out, configs.FieldErrorf("process.cwd", "contains a NUL byte")
 	}
 	if err := CheckUser(p.User.UID, p.User.GID, p.User.AdditionalGids); err != nil {
 		return out, err
 	}
 	if p.User.Umask != nil && *p.User.Umask > 0o777 {
-		return out, fieldErrorf("process.user.umask", "%#o is not a permission mask (at most 0777)", *p.User.Umask)
+		return out, configs.FieldErrorf("process.user.umask", "%#o is not a permission mask (at most 0777)", *p.User.Umask)
 	}
 	if p.OOMScoreAdj != nil && (*p.OOMScoreAdj < minOOMScoreAdj || *p.OOMScoreAdj > maxOOMScoreAdj) {
-		return out, fieldErrorf("process.oomScoreAdj", "%d is outside [%d, %d]", *p.OOMScoreAdj, minOOMScoreAdj, maxOOMScoreAdj)
+		return out, configs.FieldErrorf("process.oomScoreAdj", "%d is outside [%d, %d]", *p.OOMScoreAdj, minOOMScoreAdj, maxOOMScoreAdj)
 	}
 	caps, err := convertCapabilities(p.Capabilities)
 	if err != nil {
@@ -79,7 +79,7 @@ func convertProcess(p *specs.Process) (configs.Process, error) {
 	}
 	if p.ConsoleSize != nil {
 		if p.ConsoleSize.Height > 0xffff || p.ConsoleSize.Width > 0xffff {
-			return out, fieldErrorf("process.consoleSize", "%dx%d is larger than a terminal can be", p.ConsoleSize.Width, p.ConsoleSize.Height)
+			return out, configs.FieldErrorf("process.consoleSize", "%dx%d is larger than a terminal can be", p.ConsoleSize.Width, p.ConsoleSize.Height)
 		}
 		out.ConsoleHeight, out.ConsoleWidth = uint16(p.ConsoleSize.Height), uint16(p.ConsoleSize.Width)
 	}
@@ -93,11 +93,11 @@ func checkEnv(field string, env []string) error {
 		k, _, ok := strings.Cut(e, "=")
 		switch {
 		case !ok:
-			return fieldErrorf(index(field, i), "%q is not of the form KEY=value", e)
+			return configs.FieldErrorf(configs.Index(field, i), "%q is not of the form KEY=value", e)
 		case k == "":
-			return fieldErrorf(index(field, i), "%q has an empty name", e)
+			return configs.FieldErrorf(configs.Index(field, i), "%q has an empty name", e)
 		case strings.IndexByte(e, 0) >= 0:
-			return fieldErrorf(index(field, i), "contains a NUL byte")
+			return configs.FieldErrorf(configs.Index(field, i), "contains a NUL byte")
 		}
 	}
 	return nil

@@ -34,21 +34,21 @@ func convertScheduler(s *specs.Scheduler) (*configs.Scheduler, error) {
 	}
 	policy, ok := SchedulerPolicies[s.Policy]
 	if !ok {
-		return nil, fieldErrorf("process.scheduler.policy", "unknown policy %q", s.Policy)
+		return nil, configs.FieldErrorf("process.scheduler.policy", "unknown policy %q", s.Policy)
 	}
 	if s.Nice < -20 || s.Nice > 19 {
-		return nil, fieldErrorf("process.scheduler.nice", "%d is outside [-20, 19]", s.Nice)
+		return nil, configs.FieldErrorf("process.scheduler.nice", "%d is outside [-20, 19]", s.Nice)
 	}
 	rt := s.Policy == specs.SchedFIFO || s.Policy == specs.SchedRR
 	switch {
 	case rt && (s.Priority < minRTPriority || s.Priority > maxRTPriority):
-		return nil, fieldErrorf("process.scheduler.priority", "%d is outside [%d, %d] for %s", s.Priority, minRTPriority, maxRTPriority, s.Policy)
+		return nil, configs.FieldErrorf("process.scheduler.priority", "%d is outside [%d, %d] for %s", s.Priority, minRTPriority, maxRTPriority, s.Policy)
 	case !rt && s.Priority != 0:
-		return nil, fieldErrorf("process.scheduler.priority", "only SCHED_FIFO and SCHED_RR have a priority")
+		return nil, configs.FieldErrorf("process.scheduler.priority", "only SCHED_FIFO and SCHED_RR have a priority")
 	case s.Policy != specs.SchedDeadline && (s.Runtime != 0 || s.Deadline != 0 || s.Period != 0):
-		return nil, fieldErrorf("process.scheduler", "runtime, deadline and period are for SCHED_DEADLINE only")
+		return nil, configs.FieldErrorf("process.scheduler", "runtime, deadline and period are for SCHED_DEADLINE only")
 	case s.Policy == specs.SchedDeadline && s.Runtime == 0:
-		return nil, fieldErrorf("process.scheduler.runtime", "SCHED_DEADLINE needs a runtime")
+		return nil, configs.FieldErrorf("process.scheduler.runtime", "SCHED_DEADLINE needs a runtime")
 	}
 	out := &configs.Scheduler{
 		Policy: policy, Nice: s.Nice, Priority: uint32(s.Priority),
@@ -57,7 +57,7 @@ func convertScheduler(s *specs.Scheduler) (*configs.Scheduler, error) {
 	for i, f := range s.Flags {
 		bit, ok := SchedulerFlags[f]
 		if !ok {
-			return nil, fieldErrorf(index("process.scheduler.flags", i), "unknown flag %q", f)
+			return nil, configs.FieldErrorf(configs.Index("process.scheduler.flags", i), "unknown flag %q", f)
 		}
 		out.Flags |= bit
 	}
@@ -77,10 +77,10 @@ func convertIOPriority(p *specs.LinuxIOPriority) (*int, error) {
 	}
 	class, ok := ioPriorityClasses[p.Class]
 	if !ok {
-		return nil, fieldErrorf("process.ioPriority.class", "unknown class %q", p.Class)
+		return nil, configs.FieldErrorf("process.ioPriority.class", "unknown class %q", p.Class)
 	}
 	if p.Priority < 0 || p.Priority > 7 {
-		return nil, fieldErrorf("process.ioPriority.priority", "%d is outside [0, 7]", p.Priority)
+		return nil, configs.FieldErrorf("process.ioPriority.priority", "%d is outside [0, 7]", p.Priority)
 	}
 	v := class<<ioPriorityClassShift | p.Priority
 	return &v, nil
@@ -95,11 +95,11 @@ func convertExecCPUAffinity(a *specs.CPUAffinity) (*configs.CPUAffinity, error) 
 	}
 	initial, err := parseIDList(a.Initial, maxCPU)
 	if err != nil {
-		return nil, fieldErrorf("process.execCPUAffinity.initial", "%w", err)
+		return nil, configs.FieldErrorf("process.execCPUAffinity.initial", "%w", err)
 	}
 	final, err := parseIDList(a.Final, maxCPU)
 	if err != nil {
-		return nil, fieldErrorf("process.execCPUAffinity.final", "%w", err)
+		return nil, configs.FieldErrorf("process.execCPUAffinity.final", "%w", err)
 	}
 	if len(initial) == 0 && len(final) == 0 {
 		return nil, nil
@@ -113,18 +113,18 @@ func convertExecCPUAffinity(a *specs.CPUAffinity) (*configs.CPUAffinity, error) 
 func checkLSM(p *specs.Process) error {
 	if p.ApparmorProfile != "" {
 		if strings.ContainsAny(p.ApparmorProfile, "\n\x00") {
-			return fieldErrorf("process.apparmorProfile", "contains a newline or NUL")
+			return configs.FieldErrorf("process.apparmorProfile", "contains a newline or NUL")
 		}
 		if !host.apparmorEnabled() {
-			return fieldErrorf("process.apparmorProfile", "AppArmor is not enabled on this host (no /sys/kernel/security/apparmor)")
+			return configs.FieldErrorf("process.apparmorProfile", "AppArmor is not enabled on this host (no /sys/kernel/security/apparmor)")
 		}
 	}
 	if p.SelinuxLabel != "" {
 		if strings.ContainsAny(p.SelinuxLabel, "\n\x00") {
-			return fieldErrorf("process.selinuxLabel", "contains a newline or NUL")
+			return configs.FieldErrorf("process.selinuxLabel", "contains a newline or NUL")
 		}
 		if !host.selinuxEnabled() {
-			return fieldErrorf("process.selinuxLabel", "SELinux is disabled or not supported on this host")
+			return configs.FieldErrorf("process.selinuxLabel", "SELinux is disabled or not supported on this host")
 		}
 	}
 	return nil

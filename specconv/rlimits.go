@@ -20,18 +20,18 @@ func convertRlimits(in []specs.POSIXRlimit) ([]configs.Rlimit, error) {
 	var out []configs.Rlimit
 	seen := map[string]int{}
 	for i, r := range in {
-		field := index("process.rlimits", i)
+		field := configs.Index("process.rlimits", i)
 		n, ok := rlimitNumbers[r.Type]
 		if !ok {
-			return nil, fieldErrorf(field+".type", "unknown rlimit %q", r.Type)
+			return nil, configs.FieldErrorf(field+".type", "unknown rlimit %q", r.Type)
 		}
 		if j, dup := seen[r.Type]; dup {
-			return nil, fieldErrorf(field+".type", "duplicate rlimit %q (already process.rlimits[%d])", r.Type, j)
+			return nil, configs.FieldErrorf(field+".type", "duplicate rlimit %q (already process.rlimits[%d])", r.Type, j)
 		}
 		seen[r.Type] = i
 		// setrlimit(2) fails with EINVAL for this; say so before starting anything.
 		if r.Soft > r.Hard {
-			return nil, fieldErrorf(field, "soft limit %d is above hard limit %d", r.Soft, r.Hard)
+			return nil, configs.FieldErrorf(field, "soft limit %d is above hard limit %d", r.Soft, r.Hard)
 		}
 		out = append(out, configs.Rlimit{Type: n, Hard: r.Hard, Soft: r.Soft})
 	}

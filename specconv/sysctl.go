@@ -24,13 +24,13 @@ func convertSysctl(in map[string]string, c *configs.Config) (map[string]string, 
 	}
 	out := make(map[string]string, len(in))
 	for k, v := range in {
-		field := key("linux.sysctl", k)
+		field := configs.Key("linux.sysctl", k)
 		norm, err := normalizeSysctlKey(k)
 		if err != nil {
-			return nil, fieldErrorf(field, "%w", err)
+			return nil, configs.FieldErrorf(field, "%w", err)
 		}
 		if strings.ContainsAny(v, "\x00\n") {
-			return nil, fieldErrorf(field, "value contains a NUL byte or newline")
+			return nil, configs.FieldErrorf(field, "value contains a NUL byte or newline")
 		}
 		var need configs.NamespaceType
 		switch {
@@ -44,10 +44,10 @@ func convertSysctl(in map[string]string, c *configs.Config) (map[string]string, 
 			// The user.max_* counters belong to each user namespace (runc 1.5).
 			need = configs.NEWUSER
 		default:
-			return nil, fieldErrorf(field, "not a namespaced sysctl")
+			return nil, configs.FieldErrorf(field, "not a namespaced sysctl")
 		}
 		if err := requirePrivateNamespace(c, need); err != nil {
-			return nil, fieldErrorf(field, "%w", err)
+			return nil, configs.FieldErrorf(field, "%w", err)
 		}
 		out[k] = v
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/berth-runtime/berth/libcontainer/fdpass"
 	"github.com/checkpoint-restore/go-criu/v7/rpc"
 	"golang.org/x/sys/unix"
 	"google.golang.org/protobuf/proto"
@@ -91,11 +92,11 @@ func (s *Swrk) Do(req *rpc.CriuReq, nfy Notify) (*rpc.CriuResp, error) {
 			return nil, err
 		}
 		if !resp.GetSuccess() {
-			closeAll(fds)
+			fdpass.CloseAll(fds)
 			return resp, &Failure{Type: resp.GetType(), Errno: int(resp.GetCrErrno()), Msg: resp.GetCrErrmsg()}
 		}
 		if resp.GetType() != rpc.CriuReqType_NOTIFY {
-			closeAll(fds)
+			fdpass.CloseAll(fds)
 			if resp.GetType() != req.GetType() {
 				return resp, fmt.Errorf("criu replied %s to %s", resp.GetType(), req.GetType())
 			}
@@ -106,7 +107,7 @@ func (s *Swrk) Do(req *rpc.CriuReq, nfy Notify) (*rpc.CriuResp, error) {
 		if nfy != nil {
 			nerr = nfy(n.GetScript(), n.GetPid(), fds)
 		} else {
-			closeAll(fds)
+			fdpass.CloseAll(fds)
 		}
 		t := rpc.CriuReqType_NOTIFY
 		if err := s.send(&rpc.CriuReq{Type: &t, NotifySuccess: proto.Bool(nerr == nil)}); err != nil {
@@ -131,35 +132,25 @@ func (s *Swrk) send(req *rpc.CriuReq) error {
 
 func (s *Swrk) recv() (*rpc.CriuResp, []int, error) {
 	buf := make([]byte, 64<<10)
-	oob := make([]byte, unix.CmsgSpace(4*4))
-	var n, oobn int
+	var n int
+	var fds []int
 	var err error
 	for {
-		n, oobn, _, _, err = unix.Recvmsg(s.sock, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		n, fds, err = fdpass.Recv(s.sock, buf, 4, 0)
 		if err != unix.EINTR {
 			break
 		}
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, fdpass.ErrTooManyFDs) {
 		return nil, nil, fmt.Errorf("read from criu: %w", err)
 	}
 	if n == 0 {
+		fdpass.CloseAll(fds)
 		return nil, nil, errors.New("criu exited without a reply")
-	}
-	var fds []int
-	if oobn > 0 {
-		msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-		if err == nil {
-			for i := range msgs {
-				if got, err := unix.ParseUnixRights(&msgs[i]); err == nil {
-					fds = append(fds, got...)
-				}
-			}
-		}
 	}
 	resp := &rpc.CriuResp{}
 	if err := proto.Unmarshal(buf[:n], resp); err != nil {
-		closeAll(fds)
+		fdpass.CloseAll(fds)
 		return nil, nil, fmt.Errorf("read from criu: %w", err)
 	}
 	return resp, fds, nil
@@ -183,12 +174,6 @@ func (s *Swrk) Close() error {
 		return fmt.Errorf("criu swrk: %w", err)
 	}
 	return nil
-}
-
-func closeAll(fds []int) {
-	for _, fd := range fds {
-		unix.Close(fd)
-	}
 }
 
 var msgPrefix = regexp.MustCompile(`^\s*Error \([^)]*\):\s*`)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 
+	"github.com/berth-runtime/berth/libcontainer/configs"
 	libseccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
 )
@@ -21,7 +22,7 @@ const compiledIn = true
 func compile(p *plan) ([]unix.SockFilter, error) {
 	def, err := libAction(p.defaultAction)
 	if err != nil {
-		return nil, fieldErrorf(field+".defaultAction", "%w", err)
+		return nil, configs.FieldErrorf(field+".defaultAction", "%w", err)
 	}
 	f, err := libseccomp.NewFilter(def)
 	if err != nil {
@@ -34,7 +35,7 @@ func compile(p *plan) ([]unix.SockFilter, error) {
 			err = f.AddArch(arch)
 		}
 		if err != nil {
-			return nil, fieldErrorf(a.field, "%s is not supported by libseccomp %s: %w", a.spec, libVersion(), err)
+			return nil, configs.FieldErrorf(a.field, "%s is not supported by libseccomp %s: %w", a.spec, libVersion(), err)
 		}
 	}
 	for _, r := range p.rules {
@@ -44,13 +45,13 @@ func compile(p *plan) ([]unix.SockFilter, error) {
 		}
 		act, err := libAction(r.action)
 		if err != nil {
-			return nil, fieldErrorf(r.field, "%w", err)
+			return nil, configs.FieldErrorf(r.field, "%w", err)
 		}
 		conds := make([]libseccomp.ScmpCondition, 0, len(r.conds))
 		for _, c := range r.conds {
 			lc, err := libCondition(c)
 			if err != nil {
-				return nil, fieldErrorf(r.field, "%w", err)
+				return nil, configs.FieldErrorf(r.field, "%w", err)
 			}
 			conds = append(conds, lc)
 		}
@@ -60,7 +61,7 @@ func compile(p *plan) ([]unix.SockFilter, error) {
 			err = f.AddRuleConditional(nr, act, conds)
 		}
 		if err != nil {
-			return nil, fieldErrorf(r.field, "add rule for %s: %w", r.name, err)
+			return nil, configs.FieldErrorf(r.field, "add rule for %s: %w", r.name, err)
 		}
 	}
 	prog, err := exportBPF(f)
@@ -91,7 +92,7 @@ func syscallLimits(p *plan) ([]archLimit, error) {
 	for _, a := range p.arches {
 		arch, err := libseccomp.GetArchFromString(a.lib)
 		if err != nil {
-			return nil, fieldErrorf(a.field, "%s is not supported by libseccomp %s: %w", a.spec, libVersion(), err)
+			return nil, configs.FieldErrorf(a.field, "%s is not supported by libseccomp %s: %w", a.spec, libVersion(), err)
 		}
 		if !slices.Contains(arches, arch) {
 			arches = append(arches, arch)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"unsafe"
 
+	"github.com/berth-runtime/berth/libcontainer/configs"
 	"golang.org/x/sys/unix"
 )
 
@@ -33,11 +34,11 @@ func checkKernelFlags(p *plan) error {
 	for _, name := range knownFlags {
 		bit := filterFlags[name]
 		if p.flags&bit != 0 && !flagSupported(bit) {
-			return fieldErrorf(p.flagFields[bit], "%s is not supported by this kernel", name)
+			return configs.FieldErrorf(p.flagFields[bit], "%s is not supported by this kernel", name)
 		}
 	}
 	if p.notify && !flagSupported(unix.SECCOMP_FILTER_FLAG_NEW_LISTENER) {
-		return fieldErrorf(field+".syscalls", "SCMP_ACT_NOTIFY is not supported by this kernel")
+		return configs.FieldErrorf(field+".syscalls", "SCMP_ACT_NOTIFY is not supported by this kernel")
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"unsafe"
 
+	"github.com/berth-runtime/berth/libcontainer/fdpass"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -87,7 +88,7 @@ func (f *Filter) Load(pid int, state *specs.State) error {
 	// The listener is close-on-exec (the kernel makes it so): the process never has it.
 	listener := int(r)
 	defer unix.Close(listener)
-	if err := unix.Sendmsg(agent, payload, unix.UnixRights(listener), nil, unix.MSG_NOSIGNAL); err != nil {
+	if err := fdpass.Send(agent, payload, unix.MSG_NOSIGNAL, listener); err != nil {
 		return fmt.Errorf("send seccomp listener to %s: %w", f.listenerPath, err)
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/berth-runtime/berth/libcontainer/fdpass"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	libseccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
@@ -259,8 +260,8 @@ func TestLoadNotify(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unix.Close(cfd)
-	buf, oob := make([]byte, 1<<16), make([]byte, unix.CmsgSpace(4))
-	n, oobn, _, _, err := unix.Recvmsg(cfd, buf, oob, unix.MSG_CMSG_CLOEXEC)
+	buf := make([]byte, 1<<16)
+	n, fds, err := fdpass.Recv(cfd, buf, 1, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,13 +273,8 @@ func TestLoadNotify(t *testing.T) {
 		st.Metadata != "test-meta" || st.State.ID != "child" {
 		t.Errorf("container process state %+v", st)
 	}
-	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-	if err != nil || len(msgs) != 1 {
-		t.Fatalf("control messages %v %v", msgs, err)
-	}
-	fds, err := unix.ParseUnixRights(&msgs[0])
-	if err != nil || len(fds) != 1 {
-		t.Fatalf("rights %v %v", fds, err)
+	if len(fds) != 1 {
+		t.Fatalf("got %d fds with the state, want the listener", len(fds))
 	}
 	listener := fds[0]
 	defer unix.Close(listener)

@@ -1,9 +1,7 @@
 package seccomp
 
 import (
-	"fmt"
-	"strconv"
-
+	"github.com/berth-runtime/berth/libcontainer/configs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -55,21 +53,6 @@ type cond struct {
 
 const field = "linux.seccomp"
 
-// FieldError is a problem in linux.seccomp, with the JSON path of the field at fault.
-type FieldError struct {
-	Field string // e.g. linux.seccomp.syscalls[3].names[1]
-	Err   error
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
-func (e *FieldError) Unwrap() error { return e.Err }
-
-func fieldErrorf(f, format string, args ...any) error {
-	return &FieldError{Field: f, Err: fmt.Errorf(format, args...)}
-}
-
-func index(base string, i int) string { return base + "[" + strconv.Itoa(i) + "]" }
-
 // makePlan checks s and turns it into rules. Syscall names are not resolved here:
 // names the kernel or libseccomp does not know are skipped at compile time, as runc
 // does, so that one profile serves many kernels.
@@ -83,46 +66,46 @@ func makePlan(s *specs.LinuxSeccomp) (*plan, error) {
 	if p.defaultAction.kind == actNotify {
 		// Every syscall berth makes after loading, the one sending the listener to the
 		// agent included, would wait for an agent that has no listener yet.
-		return nil, fieldErrorf(field+".defaultAction", "SCMP_ACT_NOTIFY cannot be the default action")
+		return nil, configs.FieldErrorf(field+".defaultAction", "SCMP_ACT_NOTIFY cannot be the default action")
 	}
 	for i, a := range s.Architectures {
-		f := index(field+".architectures", i)
+		f := configs.Index(field+".architectures", i)
 		lib, ok := archNames[string(a)]
 		if !ok {
-			return nil, fieldErrorf(f, "unknown architecture %q", a)
+			return nil, configs.FieldErrorf(f, "unknown architecture %q", a)
 		}
 		p.arches = append(p.arches, archRef{field: f, spec: string(a), lib: lib})
 	}
 	for i, fl := range s.Flags {
-		f := index(field+".flags", i)
+		f := configs.Index(field+".flags", i)
 		bit, ok := filterFlags[string(fl)]
 		if !ok {
-			return nil, fieldErrorf(f, "unknown flag %q", fl)
+			return nil, configs.FieldErrorf(f, "unknown flag %q", fl)
 		}
 		p.flags |= bit
 		p.flagFields[bit] = f
 	}
 	for i, sc := range s.Syscalls {
-		base := index(field+".syscalls", i)
+		base := configs.Index(field+".syscalls", i)
 		act, err := makeAction(base+".action", string(sc.Action), base+".errnoRet", sc.ErrnoRet)
 		if err != nil {
 			return nil, err
 		}
 		if len(sc.Names) == 0 {
-			return nil, fieldErrorf(base+".names", "must name at least one syscall")
+			return nil, configs.FieldErrorf(base+".names", "must name at least one syscall")
 		}
 		conds, err := makeConds(base+".args", sc.Args)
 		if err != nil {
 			return nil, err
 		}
 		for j, name := range sc.Names {
-			f := index(base+".names", j)
+			f := configs.Index(base+".names", j)
 			if name == "" {
-				return nil, fieldErrorf(f, "empty syscall name")
+				return nil, configs.FieldErrorf(f, "empty syscall name")
 			}
 			if act.kind == actNotify && name == "sendmsg" {
 				// berth hands the listener to the agent with sendmsg after loading.
-				return nil, fieldErrorf(f, "SCMP_ACT_NOTIFY cannot be used for sendmsg: berth sends the listener to the agent with it")
+				return nil, configs.FieldErrorf(f, "SCMP_ACT_NOTIFY cannot be used for sendmsg: berth sends the listener to the agent with it")
 			}
 			if act == p.defaultAction {
 				// Same as the default: libseccomp refuses such a rule, and it changes nothing.
@@ -136,9 +119,9 @@ func makePlan(s *specs.LinuxSeccomp) (*plan, error) {
 	}
 	switch {
 	case p.notify && s.ListenerPath == "":
-		return nil, fieldErrorf(field+".listenerPath", "required when a rule uses SCMP_ACT_NOTIFY")
+		return nil, configs.FieldErrorf(field+".listenerPath", "required when a rule uses SCMP_ACT_NOTIFY")
 	case s.ListenerMetadata != "" && s.ListenerPath == "":
-		return nil, fieldErrorf(field+".listenerMetadata", "set without listenerPath")
+		return nil, configs.FieldErrorf(field+".listenerMetadata", "set without listenerPath")
 	}
 	if !p.notify {
 		// It only changes how a notifying process waits; without a listener the kernel
@@ -158,22 +141,22 @@ func makeAction(actField, name, retField string, ret *uint) (action, error) {
 	}
 	switch {
 	case name == "":
-		return action{}, fieldErrorf(actField, "missing")
+		return action{}, configs.FieldErrorf(actField, "missing")
 	case !known:
-		return action{}, fieldErrorf(actField, "unknown action %q", name)
+		return action{}, configs.FieldErrorf(actField, "unknown action %q", name)
 	case kind == actKill:
 		kind = actKillThread // the same action under its old name
 	}
 	if !kind.takesErrno() {
 		if ret != nil {
-			return action{}, fieldErrorf(retField, "%s does not take an errno", name)
+			return action{}, configs.FieldErrorf(retField, "%s does not take an errno", name)
 		}
 		return action{kind: kind}, nil
 	}
 	a := action{kind: kind, ret: uint(unix.EPERM)}
 	if ret != nil {
 		if *ret > maxErrno {
-			return action{}, fieldErrorf(retField, "%d is larger than the largest errno (%d)", *ret, maxErrno)
+			return action{}, configs.FieldErrorf(retField, "%d is larger than the largest errno (%d)", *ret, maxErrno)
 		}
 		a.ret = *ret
 	}
@@ -183,9 +166,9 @@ func makeAction(actField, name, retField string, ret *uint) (action, error) {
 func makeConds(base string, args []specs.LinuxSeccompArg) ([]cond, error) {
 	var out []cond
 	for i, a := range args {
-		f := index(base, i)
+		f := configs.Index(base, i)
 		if a.Index >= maxArgs {
-			return nil, fieldErrorf(f+".index", "%d is not an argument index (0 to %d)", a.Index, maxArgs-1)
+			return nil, configs.FieldErrorf(f+".index", "%d is not an argument index (0 to %d)", a.Index, maxArgs-1)
 		}
 		op := opKind(a.Op)
 		known := false
@@ -193,7 +176,7 @@ func makeConds(base string, args []specs.LinuxSeccompArg) ([]cond, error) {
 			known = known || k == op
 		}
 		if !known {
-			return nil, fieldErrorf(f+".op", "unknown operator %q", a.Op)
+			return nil, configs.FieldErrorf(f+".op", "unknown operator %q", a.Op)
 		}
 		out = append(out, cond{index: a.Index, op: op, value: a.Value, valueTwo: a.ValueTwo})
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/berth-runtime/berth/libcontainer/configs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -149,8 +150,8 @@ func TestMakePlanErrors(t *testing.T) {
 			if err == nil || !strings.HasPrefix(err.Error(), c.want) {
 				t.Fatalf("got %v, want an error starting with %q", err, c.want)
 			}
-			if _, ok := err.(*FieldError); !ok {
-				t.Errorf("error is a %T, not a *FieldError", err)
+			if _, ok := err.(*configs.FieldError); !ok {
+				t.Errorf("error is a %T, not a *configs.FieldError", err)
 			}
 		})
 	}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/berth-runtime/berth/libcontainer/configs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 )
@@ -28,14 +29,14 @@ func Validate(s *specs.LinuxSeccomp) error {
 		return err
 	}
 	if !compiledIn {
-		return fieldErrorf(field, "%w", errNotCompiledIn)
+		return configs.FieldErrorf(field, "%w", errNotCompiledIn)
 	}
 	for _, a := range p.arches {
 		switch known, withNative := archSupport(a.lib); {
 		case !known:
-			return fieldErrorf(a.field, "%s is not known to libseccomp %s", a.spec, libVersion())
+			return configs.FieldErrorf(a.field, "%s is not known to libseccomp %s", a.spec, libVersion())
 		case !withNative:
-			return fieldErrorf(a.field, "%s cannot share a filter with this host's architecture (%s)", a.spec, nativeArch())
+			return configs.FieldErrorf(a.field, "%s cannot share a filter with this host's architecture (%s)", a.spec, nativeArch())
 		}
 	}
 	return checkKernelFlags(p)

@@ -161,14 +161,15 @@ start_sleeper() {
 
 @test "exec: the exec'd init stage cannot be used to overwrite the runtime binary" {
 	# The CVE-2019-5736 path through exec: a process that re-executes /proc/self/exe
-	# while berth's init stage is its image. Make it block (berth init waiting for a
-	# config on a pipe), hold its exe open, let it die, then try to write through it.
+	# while berth's init stage is its image. Make it block (berth reading update's
+	# resources from a pipe: `berth init` now refuses a sync fd that is no socket at
+	# once), hold its exe open, let it die, then try to write through it.
 	sum_before=$(sha256sum <"$BERTH")
 	start_sleeper
 	mkfifo "$BATS_TEST_TMPDIR/hold"
 	exec 9<>"$BATS_TEST_TMPDIR/hold"
 	status=0
-	berth exec -d --pid-file "$BATS_TEST_TMPDIR/x.pid" -e _BERTH_INIT_SYNC=0 "$ID" /proc/self/exe init \
+	berth exec -d --pid-file "$BATS_TEST_TMPDIR/x.pid" "$ID" /proc/self/exe update -r - "$ID" \
 		<&9 >/dev/null 2>&1 || status=$?
 	assert_success
 	pid=$(cat "$BATS_TEST_TMPDIR/x.pid")

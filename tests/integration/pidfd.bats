@@ -20,6 +20,8 @@ setup() {
 
 # start_receiver [--kill]: recvpidfd on $SOCK, its output in $GOT.
 start_receiver() {
+	# A socket left by an earlier receiver would end the wait below before this one listens.
+	rm -f "$SOCK"
 	"$RECVPIDFD" "$@" "$SOCK" >"$GOT" 2>&1 </dev/null &
 	RECEIVER=$!
 	on_teardown "kill $RECEIVER 2>/dev/null || true"

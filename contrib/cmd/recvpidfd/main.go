@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/berth-runtime/berth/libcontainer/fdpass"
 	"golang.org/x/sys/unix"
 )
 
@@ -45,25 +46,17 @@ func run(path string, kill bool) error {
 	if err != nil {
 		return err
 	}
-	buf, oob := make([]byte, 64), make([]byte, unix.CmsgSpace(4))
-	n, oobn, _, _, err := unix.Recvmsg(cfd, buf, oob, unix.MSG_CMSG_CLOEXEC)
+	f, kind, err := fdpass.RecvFile(cfd, make([]byte, 64))
 	if err != nil {
 		return err
 	}
-	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-	if err != nil || len(msgs) != 1 {
-		return fmt.Errorf("no fd received (%q)", buf[:n])
-	}
-	fds, err := unix.ParseUnixRights(&msgs[0])
-	if err != nil || len(fds) != 1 {
-		return fmt.Errorf("no fd received (%q)", buf[:n])
-	}
-	pidfd := fds[0]
+	defer f.Close()
+	pidfd := int(f.Fd())
 	pid, err := fdinfoPid(pidfd)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s %s\n", buf[:n], pid)
+	fmt.Printf("%s %s\n", kind, pid)
 	if !kill {
 		return nil
 	}

@@ -16,7 +16,7 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/berth-runtime/berth/libcontainer"
+	"github.com/berth-runtime/berth/libcontainer/fdpass"
 	"golang.org/x/sys/unix"
 )
 
@@ -61,7 +61,7 @@ func run(path, pidFile string, stdin bool) error {
 		return fmt.Errorf("accept: %w", err)
 	}
 	unix.Close(lfd)
-	master, err := libcontainer.RecvFd(cfd)
+	master, _, err := fdpass.RecvFile(cfd, make([]byte, 4096))
 	unix.Close(cfd)
 	if err != nil {
 		return err

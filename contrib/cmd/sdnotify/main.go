@@ -11,10 +11,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 
+	"github.com/berth-runtime/berth/libcontainer/fdpass"
 	"golang.org/x/sys/unix"
 )
 
@@ -70,25 +72,17 @@ func listen(path, out string) error {
 	if err != nil {
 		return err
 	}
-	buf, oob := make([]byte, 4096), make([]byte, unix.CmsgSpace(4*8))
+	buf := make([]byte, 4096)
 	for {
-		n, oobn, _, _, err := unix.Recvmsg(fd, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		n, rights, err := fdpass.Recv(fd, buf, 8, 0)
 		if err == unix.EINTR {
 			continue
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, fdpass.ErrTooManyFDs) {
 			return err
 		}
-		fds := 0
-		if msgs, err := unix.ParseSocketControlMessage(oob[:oobn]); err == nil {
-			for _, m := range msgs {
-				rights, _ := unix.ParseUnixRights(&m)
-				for _, r := range rights {
-					unix.Close(r) // BARRIER=1: closing the pipe is the answer
-					fds++
-				}
-			}
-		}
+		fdpass.CloseAll(rights) // BARRIER=1: closing the pipe is the answer
+		fds := len(rights)
 		line := strings.ReplaceAll(strings.TrimRight(string(buf[:n]), "\n"), "\n", "|")
 		if fds > 0 {
 			line += fmt.Sprintf(" (+%d fd)", fds)

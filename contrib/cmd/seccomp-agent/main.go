@@ -22,6 +22,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/berth-runtime/berth/libcontainer/fdpass"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -115,33 +116,26 @@ func run(sock, stateFile, pidFile string, a answer) error {
 // connection after sending, so the JSON is whatever arrives before end of file.
 func receive(cfd int) (int, []byte, error) {
 	buf := make([]byte, 1<<16)
-	oob := make([]byte, unix.CmsgSpace(4*4))
-	n, oobn, _, _, err := unix.Recvmsg(cfd, buf, oob, unix.MSG_CMSG_CLOEXEC)
+	n, fds, err := fdpass.Recv(cfd, buf, 4, 0)
 	if err != nil {
-		return -1, nil, fmt.Errorf("recvmsg: %w", err)
+		fdpass.CloseAll(fds)
+		return -1, nil, fmt.Errorf("receive the listener: %w", err)
 	}
 	data := append([]byte(nil), buf[:n]...)
 	for n > 0 {
 		if n, err = unix.Read(cfd, buf); err != nil {
+			fdpass.CloseAll(fds)
 			return -1, nil, fmt.Errorf("read state: %w", err)
 		}
 		data = append(data, buf[:n]...)
 	}
-	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-	if err != nil || len(msgs) != 1 {
-		return -1, nil, fmt.Errorf("expected one control message with the listener (%v)", err)
-	}
-	fds, err := unix.ParseUnixRights(&msgs[0])
-	if err != nil {
-		return -1, nil, fmt.Errorf("parse SCM_RIGHTS: %w", err)
-	}
 	var st specs.ContainerProcessState
 	if err := json.Unmarshal(data, &st); err != nil {
-		closeAll(fds)
+		fdpass.CloseAll(fds)
 		return -1, nil, fmt.Errorf("container process state: %w", err)
 	}
 	if len(st.Fds) != len(fds) || len(fds) == 0 || st.Fds[0] != specs.SeccompFdName {
-		closeAll(fds)
+		fdpass.CloseAll(fds)
 		return -1, nil, fmt.Errorf("got %d fds named %v, want one %q", len(fds), st.Fds, specs.SeccompFdName)
 	}
 	return fds[0], data, nil
@@ -198,10 +192,4 @@ func appendLine(path string, data []byte) error {
 	defer f.Close()
 	_, err = f.Write(append(data, '\n'))
 	return err
-}
-
-func closeAll(fds []int) {
-	for _, fd := range fds {
-		unix.Close(fd)
-	}
 }

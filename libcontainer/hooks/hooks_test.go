@@ -1,4 +1,4 @@
-package libcontainer
+package hooks
 
 import (
 	"os"
@@ -17,14 +17,14 @@ func TestRunHooksStopsOrWarns(t *testing.T) {
 		{Path: "/bin/sh", Args: []string{"sh", "-c", "echo x >> " + mark}},
 		{Path: "/bin/false"},
 	}
-	err := runHooks("prestart", hooks, specs.State{ID: "x"})
+	err := Run("prestart", hooks, specs.State{ID: "x"})
 	if err == nil || !strings.Contains(err.Error(), "hooks.prestart[0]") {
 		t.Fatalf("prestart: want the first hook's error, got %v", err)
 	}
 	if _, err := os.Stat(mark); err == nil {
 		t.Fatal("prestart: hooks after a failure ran")
 	}
-	err = runHooks("poststop", hooks, specs.State{ID: "x"})
+	err = Run("poststop", hooks, specs.State{ID: "x"})
 	if err == nil || !strings.Contains(err.Error(), "hooks.poststop[0]") || !strings.Contains(err.Error(), "hooks.poststop[2]") {
 		t.Fatalf("poststop: want both failures reported, got %v", err)
 	}
@@ -35,7 +35,7 @@ func TestRunHooksStopsOrWarns(t *testing.T) {
 
 func TestRunHookTimeout(t *testing.T) {
 	one := 1
-	err := runHooks("createRuntime", []specs.Hook{{Path: "/bin/sleep", Args: []string{"sleep", "10"}, Timeout: &one}}, specs.State{})
+	err := Run("createRuntime", []specs.Hook{{Path: "/bin/sleep", Args: []string{"sleep", "10"}, Timeout: &one}}, specs.State{})
 	if err == nil || !strings.Contains(err.Error(), "timed out after 1s") {
 		t.Fatalf("want a timeout error, got %v", err)
 	}
@@ -46,12 +46,12 @@ func TestRunHookTimeout(t *testing.T) {
 func TestRunHooksInDirAndDefaultEnv(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
-	he := hookEnv{dir: dir, env: []string{"FROM_PROCESS=yes"}}
+	he := Env{Dir: dir, Env: []string{"FROM_PROCESS=yes"}}
 	hooks := []specs.Hook{
 		{Path: "/bin/sh", Args: []string{"sh", "-c", `echo "$(pwd) ${FROM_PROCESS:-unset}" >> ` + out}},
 		{Path: "/bin/sh", Args: []string{"sh", "-c", `echo "${FROM_PROCESS:-unset} $OWN" >> ` + out}, Env: []string{"OWN=own"}},
 	}
-	if err := runHooksIn(he, "startContainer", hooks, specs.State{}); err != nil {
+	if err := RunIn(he, "startContainer", hooks, specs.State{}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(out)
@@ -63,7 +63,7 @@ func TestRunHooksInDirAndDefaultEnv(t *testing.T) {
 // runtime-spec 1.3: a failed poststart hook is an error, and the ones after it do not run.
 func TestPoststartFailureIsAnError(t *testing.T) {
 	mark := filepath.Join(t.TempDir(), "ran")
-	err := runHooks("poststart", []specs.Hook{{Path: "/bin/false"}, {Path: "/bin/touch", Args: []string{"touch", mark}}}, specs.State{})
+	err := Run("poststart", []specs.Hook{{Path: "/bin/false"}, {Path: "/bin/touch", Args: []string{"touch", mark}}}, specs.State{})
 	if err == nil || !strings.Contains(err.Error(), "hooks.poststart[0]") {
 		t.Fatalf("want the poststart failure, got %v", err)
 	}

@@ -1,4 +1,7 @@
-package libcontainer
+// Package hooks runs runtime-spec hooks with the container's state on stdin. The parent
+// runs prestart, createRuntime, poststart and poststop on the host; init runs
+// createContainer and startContainer inside the container (libcontainer/incontainer).
+package hooks
 
 import (
 	"bytes"
@@ -10,29 +13,28 @@ import (
 	"strings"
 	"time"
 
-	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// runHooks runs hooks in order with the state on stdin. kind names the hook list in
+// Run runs hooks in order with the state on stdin. kind names the hook list in
 // errors ("hooks.prestart[1]"). For the hooks whose failure fails the operation, the
 // first failure stops them; poststop failures are only warnings, and runtime-spec says
 // the remaining hooks still run: all their errors are returned.
-func runHooks(kind string, hooks []specs.Hook, state specs.State) error {
-	return runHooksIn(hookEnv{}, kind, hooks, state)
+func Run(kind string, hooks []specs.Hook, state specs.State) error {
+	return RunIn(Env{}, kind, hooks, state)
 }
 
-// hookEnv is where hooks run when not simply in berth's own directory and environment.
-type hookEnv struct {
-	// dir is the working directory ("": berth's).
-	dir string
-	// env is the environment of a hook that has no env of its own (nil: berth's).
-	env []string
+// Env is where hooks run when not simply in berth's own directory and environment.
+type Env struct {
+	// Dir is the working directory ("": berth's).
+	Dir string
+	// Env is the environment of a hook that has no env of its own (nil: berth's).
+	Env []string
 }
 
-// runHooksIn is runHooks in the given directory and default environment.
-func runHooksIn(he hookEnv, kind string, hooks []specs.Hook, state specs.State) error {
+// RunIn is Run in the given directory and default environment.
+func RunIn(he Env, kind string, hooks []specs.Hook, state specs.State) error {
 	if len(hooks) == 0 {
 		return nil
 	}
@@ -57,7 +59,7 @@ func runHooksIn(he hookEnv, kind string, hooks []specs.Hook, state specs.State) 
 	return errors.Join(errs...)
 }
 
-func runHook(he hookEnv, h specs.Hook, stdin []byte) error {
+func runHook(he Env, h specs.Hook, stdin []byte) error {
 	ctx := context.Background()
 	if h.Timeout != nil {
 		var cancel context.CancelFunc
@@ -72,10 +74,10 @@ func runHook(he hookEnv, h specs.Hook, stdin []byte) error {
 		cmd.Args = []string{h.Path}
 	}
 	cmd.Env = h.Env
-	if h.Env == nil && he.env != nil {
-		cmd.Env = he.env
+	if h.Env == nil && he.Env != nil {
+		cmd.Env = he.Env
 	}
-	cmd.Dir = he.dir
+	cmd.Dir = he.Dir
 	cmd.Stdin = bytes.NewReader(stdin)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -94,8 +96,8 @@ func runHook(he hookEnv, h specs.Hook, stdin []byte) error {
 	return nil
 }
 
-// hookList picks one kind of hook from a possibly nil Hooks.
-func hookList(h *specs.Hooks, kind string) []specs.Hook {
+// List picks one kind of hook from a possibly nil Hooks.
+func List(h *specs.Hooks, kind string) []specs.Hook {
 	if h == nil {
 		return nil
 	}
@@ -114,23 +116,4 @@ func hookList(h *specs.Hooks, kind string) []specs.Hook {
 		return h.Poststop
 	}
 	return nil
-}
-
-// runStartContainerHooks runs the startContainer hooks in init, right before the exec:
-// inside the container (after pivot_root) with the status still "created", as runc
-// does. A hook without an env of its own gets the process's environment. With
-// noNewPrivileges the seccomp filter goes in first, as with runc: a hook must not run
-// unconfined what the process itself may not do. (Without it the filter is loaded
-// before the user switch already, see prepareProcess.)
-func (up *userProcess) runStartContainerHooks(cfg *configs.Config, state specs.State) error {
-	hooks := hookList(cfg.Hooks, "startContainer")
-	if len(hooks) == 0 {
-		return nil
-	}
-	if up.filter != nil && cfg.Process.NoNewPrivileges {
-		if err := up.loadSeccomp(); err != nil {
-			return err
-		}
-	}
-	return runHooksIn(hookEnv{env: up.env}, "startContainer", hooks, state)
 }

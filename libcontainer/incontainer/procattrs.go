@@ -1,4 +1,4 @@
-package libcontainer
+package incontainer
 
 import (
 	"fmt"
@@ -114,13 +114,4 @@ func setLSMLabels(p *configs.Process) error {
 		}
 	}
 	return nil
-}
-
-// cpuSetOf builds an affinity mask from CPU numbers (specconv bounded them to the set).
-func cpuSetOf(cpus []int) *unix.CPUSet {
-	var set unix.CPUSet
-	for _, c := range cpus {
-		set.Set(c)
-	}
-	return &set
 }

@@ -1,15 +1,15 @@
-package libcontainer
+package incontainer
 
 import (
 	"errors"
 	"fmt"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/fdpass"
+	"github.com/berth-runtime/berth/libcontainer/pty"
 	"github.com/containerd/console"
 	"golang.org/x/sys/unix"
 )
-
-const devptsMagic = 0x1cd1
 
 // setupConsole runs in init, inside the container's root: it opens a new pty in the
 // container's devpts, makes the peer init's controlling terminal and stdio, optionally
@@ -31,12 +31,12 @@ func setupConsole(sock int, p *configs.Process, mountConsole, foreground bool) e
 	if err := unix.IoctlSetPointerInt(master, unix.TIOCSPTLCK, 0); err != nil {
 		return fmt.Errorf("process.terminal: unlock pty: %w", err)
 	}
-	peer, err := ptyPeer(master)
+	peer, err := pty.Peer(master)
 	if err != nil {
 		return err
 	}
 	defer unix.Close(peer)
-	if err := checkPtyPeer(peer); err != nil {
+	if err := pty.CheckPeer(peer); err != nil {
 		return err
 	}
 	// The user owns its terminal, as after a login; the group stays devpts' tty group.
@@ -68,37 +68,9 @@ func setupConsole(sock int, p *configs.Process, mountConsole, foreground bool) e
 			return fmt.Errorf("process.terminal: stdio: %w", err)
 		}
 	}
-	name, _ := ptyName(master)
-	if err := unix.Sendmsg(sock, []byte(name), unix.UnixRights(master), nil, 0); err != nil {
+	name, _ := pty.Name(master)
+	if err := fdpass.Send(sock, []byte(name), 0, master); err != nil {
 		return fmt.Errorf("send pty master to console socket: %w", err)
-	}
-	return nil
-}
-
-// ptyPeer opens the slave side of master with TIOCGPTPEER (Linux 4.13).
-func ptyPeer(master int) (int, error) {
-	r1, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(master), unix.TIOCGPTPEER,
-		uintptr(unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC))
-	if errno != 0 {
-		return -1, fmt.Errorf("process.terminal: open pty peer: %w", errno)
-	}
-	return int(r1), nil
-}
-
-// checkPtyPeer makes sure the peer is a pty slave on a devpts, not whatever a container
-// might have made /dev/ptmx point at.
-func checkPtyPeer(fd int) error {
-	var st unix.Stat_t
-	var sfs unix.Statfs_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return err
-	}
-	if err := unix.Fstatfs(fd, &sfs); err != nil {
-		return err
-	}
-	major := unix.Major(st.Rdev)
-	if st.Mode&unix.S_IFMT != unix.S_IFCHR || major < 136 || major > 143 || sfs.Type != devptsMagic {
-		return errors.New("process.terminal: /dev/ptmx did not give a devpts terminal")
 	}
 	return nil
 }
@@ -131,12 +103,4 @@ func bindConsole(peer int) error {
 		return fmt.Errorf("/dev/console: bind pty: %w", err)
 	}
 	return nil
-}
-
-func ptyName(master int) (string, error) {
-	n, err := unix.IoctlGetUint32(master, unix.TIOCGPTN)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("/dev/pts/%d", n), nil
 }

@@ -1,4 +1,4 @@
-package libcontainer
+package incontainer
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/hooks"
+	"github.com/berth-runtime/berth/libcontainer/initproto"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/berth-runtime/berth/rootfs"
@@ -18,41 +20,41 @@ import (
 // process (the caller locked it: credentials and capabilities are per thread).
 // It only returns on failure, after telling the parent.
 func Init() error {
-	syncFd, err1 := envFD(initSyncEnv)
-	execFd, err2 := envFD(initExecEnv)
-	consoleFd, err3 := envFD(initConsoleEnv)
+	syncFd, err1 := initproto.EnvFD(initproto.SyncEnv)
+	execFd, err2 := initproto.EnvFD(initproto.ExecEnv)
+	consoleFd, err3 := initproto.EnvFD(initproto.ConsoleEnv)
 	if err := errors.Join(err1, err2, err3); err != nil || syncFd < 0 {
 		return fmt.Errorf("berth init is started by berth create or exec, not by hand: %v", err)
 	}
 	os.Clearenv()
 	sync := os.NewFile(uintptr(syncFd), "init-sync")
-	ch := newChannel(sync)
-	m, err := ch.expect(msgConfig)
-	if err == nil && m.Config == nil {
-		err = errors.New("protocol: config message without config")
+	ch, err := initproto.NewInit(sync)
+	if err != nil {
+		return err
 	}
-	if err == nil && m.Config.Debug {
-		ch.recordStages(m.Config.Pid)
+	ic, err := ch.ExpectConfig()
+	if err == nil && ic.Debug {
+		ch.RecordStages(ic.Pid)
 	}
 	if err == nil {
-		switch m.Config.Mode {
-		case modeCreate:
-			err = initContainer(ch, m.Config, execFd, consoleFd)
-		case modeExec:
-			err = initExec(ch, m.Config, consoleFd)
+		switch ic.Mode {
+		case initproto.ModeCreate:
+			err = initContainer(ch, ic, execFd, consoleFd)
+		case initproto.ModeExec:
+			err = initExec(ch, ic, consoleFd)
 		default:
-			err = fmt.Errorf("protocol: unknown init mode %q", m.Config.Mode)
+			err = fmt.Errorf("protocol: unknown init mode %q", ic.Mode)
 		}
 	}
 	// Reached only on failure: the parent reports the error and cleans up.
-	ch.send(message{Type: msgError, Error: err.Error()})
+	ch.SendError(err)
 	return err
 }
 
-func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
+func initContainer(ch *initproto.Init, ic *initproto.InitConfig, execFd, consoleFd int) error {
 	cfg := ic.Config
 	sp := stagelog.Begin("wait for cgroup placement", "")
-	if _, err := ch.expect(msgCgroupPlaced); sp.End(err) != nil {
+	if err := ch.ExpectCgroupPlaced(); sp.End(err) != nil {
 		return err
 	}
 	// In the cgroup now: run on its cpuset, not on the runtime caller's CPUs.
@@ -70,12 +72,9 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	// which waits here, close-on-exec, until the filter loads.
 	var agent *os.File
 	if seccomp.AgentPath(cfg.Seccomp) != "" {
-		if err := ch.send(message{Type: msgSeccompAgent}); err != nil {
-			return err
-		}
-		a, err := ch.recvFD()
+		a, err := ch.RequestSeccompAgent()
 		if err != nil {
-			return fmt.Errorf("linux.seccomp.listenerPath: %w", err)
+			return err
 		}
 		agent = a
 	}
@@ -94,10 +93,10 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 			return err
 		}
 	}
-	if err := ch.send(message{Type: msgMountsDone}); err != nil {
+	if err := ch.SendMountsDone(); err != nil {
 		return err
 	}
-	done, err := ch.expect(msgHooksDone)
+	prog, err := ch.ExpectHooksDone()
 	if err != nil {
 		return err
 	}
@@ -109,8 +108,8 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	// in the container's namespaces (runtime-spec createContainer), with the rootfs as
 	// working directory and the status "creating", as with runc. A hook without an env
 	// of its own gets the process's, which runc's init has by then too.
-	created := hookEnv{dir: cfg.Rootfs, env: append(append([]string(nil), cfg.Process.Env...), ic.ExtraEnv...)}
-	if err := runHooksIn(created, "createContainer", hookList(cfg.Hooks, "createContainer"), state); err != nil {
+	created := hooks.Env{Dir: cfg.Rootfs, Env: append(append([]string(nil), cfg.Process.Env...), ic.ExtraEnv...)}
+	if err := hooks.RunIn(created, "createContainer", hooks.List(cfg.Hooks, "createContainer"), state); err != nil {
 		return err
 	}
 	state.Status = specs.StateCreated
@@ -177,11 +176,11 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 	}
 	sp = stagelog.Begin("prepare process", cfg.Process.Args[0])
 	proc, err := prepareProcess(&cfg.Process, ic.ExtraEnv, ic.PreserveFDs,
-		procSeccomp{program: done.Seccomp, agent: agent, pid: ic.Pid, state: &state})
+		procSeccomp{program: prog, agent: agent, pid: ic.Pid, state: &state})
 	if sp.End(err) != nil {
 		return err
 	}
-	if err := ch.send(message{Type: msgReady}); err != nil {
+	if err := ch.SendReady(); err != nil {
 		return err
 	}
 	if err := awaitCommit(ch); err != nil {
@@ -207,7 +206,7 @@ func initContainer(ch *channel, ic *initConfig, execFd, consoleFd int) error {
 
 // initExec runs another process in an existing container: nsenter already put init
 // in all of its namespaces, its cgroup, and (through the mount namespace) its root.
-func initExec(ch *channel, ic *initConfig, consoleFd int) error {
+func initExec(ch *initproto.Init, ic *initproto.InitConfig, consoleFd int) error {
 	if ic.Process == nil {
 		return errors.New("protocol: exec without a process")
 	}
@@ -226,12 +225,9 @@ func initExec(ch *channel, ic *initConfig, consoleFd int) error {
 		sc.program, sc.state = ic.Seccomp.Program, &ic.Seccomp.State
 		// Init is in the container's mount namespace already: the parent connects.
 		if sc.program != nil && sc.program.ListenerPath != "" {
-			if err := ch.send(message{Type: msgSeccompAgent}); err != nil {
-				return err
-			}
-			agent, err := ch.recvFD()
+			agent, err := ch.RequestSeccompAgent()
 			if err != nil {
-				return fmt.Errorf("linux.seccomp.listenerPath: %w", err)
+				return err
 			}
 			sc.agent = agent
 		}
@@ -251,7 +247,7 @@ func initExec(ch *channel, ic *initConfig, consoleFd int) error {
 	if err := keepAfterParent(); err != nil {
 		return err
 	}
-	if err := ch.send(message{Type: msgReady}); err != nil {
+	if err := ch.SendReady(); err != nil {
 		return err
 	}
 	err = proc.exec()
