@@ -169,7 +169,11 @@ func waitForwarding(pid int, sigs chan os.Signal, tty *terminal, reapAll bool) i
 			}
 			unix.Kill(pid, s)
 		case ws := <-done:
-			signal.Reset()
+			// The signals stay caught until berth exits: a late SIGINT or SIGTERM is
+			// then ignored instead of killing berth half-way through its delete or
+			// with the terminal still raw, and signal.Reset would cost another
+			// round trip to the runtime's signal thread per signal (~90 thread
+			// switches, see catchSignals).
 			if tty != nil {
 				tty.detach()
 			}
