@@ -7,10 +7,14 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // errorLine matches CRIU's log lines for errors: "(00.012345) Error (criu/x.c:42): what".
-var errorLine = regexp.MustCompile(`^\([0-9. ]+\)\s+(?:pie: \d+: )?Error \([^)]*\):\s*(.*)$`)
+// Compiled on first use: package-level regexps cost every start of berth, init included.
+var errorLine = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\([0-9. ]+\)\s+(?:pie: \d+: )?Error \([^)]*\):\s*(.*)$`)
+})
 
 // FirstLogError is the first error CRIU logged in file: usually the cause, where the
 // later ones only say what gave up because of it. "" when there is none to read.
@@ -23,7 +27,7 @@ func FirstLogError(file string) string {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		if m := errorLine.FindStringSubmatch(sc.Text()); m != nil {
+		if m := errorLine().FindStringSubmatch(sc.Text()); m != nil {
 			return strings.TrimSpace(m[1])
 		}
 	}

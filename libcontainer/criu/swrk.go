@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/berth-runtime/berth/libcontainer/fdpass"
@@ -176,7 +177,7 @@ func (s *Swrk) Close() error {
 	return nil
 }
 
-var msgPrefix = regexp.MustCompile(`^\s*Error \([^)]*\):\s*`)
+var msgPrefix = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*Error \([^)]*\):\s*`) })
 
 // Failure is CRIU's own report that a request failed.
 type Failure struct {
@@ -187,7 +188,7 @@ type Failure struct {
 
 func (f *Failure) Error() string {
 	// CRIU sends its last log error: "Error (criu/x.c:42): what\n".
-	if msg := strings.TrimSpace(msgPrefix.ReplaceAllString(f.Msg, "")); msg != "" {
+	if msg := strings.TrimSpace(msgPrefix().ReplaceAllString(f.Msg, "")); msg != "" {
 		return msg
 	}
 	if f.Errno != 0 {
