@@ -8,7 +8,7 @@
 #   run-idle         the same after 200 ms of quiet, as when an engine starts one container
 #   exec             `exec true` in a running container
 #   cpu, faults, cs  CPU time (user + sys), page faults and context switches per `run`, of
-#                    the whole process tree (perf stat, software counters, minus the loop)
+#                    the whole process tree (GNU time's rusage, minus the loop; see counters)
 #   syscalls         system calls per `run` of the whole tree (strace -f -c), without the
 #                    Go runtime's own housekeeping (futex, mmap, signal set-up, ...: see
 #                    NOISE below), so the runtimes' work is compared, not their languages
@@ -34,7 +34,7 @@ rounds=${ROUNDS:-5} runs=${RUNS:-20} loop=${LOOP:-10}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 out=${OUT:-$repo/_build/bench/$(date +%Y%m%d-%H%M%S)}
-for tool in hyperfine perf strace /usr/bin/time jq; do
+for tool in hyperfine strace /usr/bin/time jq; do
 	command -v "$tool" >/dev/null || { echo "bench: needs $tool (make bench-deps)" >&2; exit 1; }
 done
 mkdir -p "$out"
@@ -149,18 +149,25 @@ time_cmds() {
 	done
 }
 
-# counters ROUND RUNTIME: perf's software counters over LOOP runs, less an empty loop.
+# counters ROUND RUNTIME: CPU time, page faults and context switches over LOOP runs, less an
+# empty loop, from the resource usage of the whole reaped process tree (GNU time: wait4's
+# rusage, which adds every descendant its parent waited for). Not perf stat: perf drops a
+# task's inherited counters when it executes a file it cannot read (the kernel's rule for
+# non-dumpable exec), which is how `berth init` is started, so perf would miss init and the
+# container's process for berth and count them for the others.
 counters() {
 	local round=$1 rt=$2 script
 	script="for i in \$(seq $loop); do $(run_cmd "$rt") >/dev/null; done"
-	perf stat -x, -e task-clock,page-faults,context-switches -o "$work/perf" -- sh -c "$script"
-	perf stat -x, -e task-clock,page-faults,context-switches -o "$work/perf0" -- sh -c "for i in \$(seq $loop); do /bin/true; done"
-	local metric ev
-	for pair in cpu:task-clock faults:page-faults cs:context-switches; do
-		metric=${pair%%:*} ev=${pair#*:}
-		sample "$round" "$rt" "$metric" "$(awk -F, -v ev="$ev" -v n="$loop" '
-			FNR == 1 { f++ } $3 == ev || $3 ~ "^" ev ":" { v[f] = $1 }
-			END { printf "%.3f", (v[1] - v[2]) / n }' "$work/perf" "$work/perf0")"
+	/usr/bin/time -f '%U %S %R %F %c %w' -o "$work/ru" sh -c "$script"
+	/usr/bin/time -f '%U %S %R %F %c %w' -o "$work/ru0" sh -c "for i in \$(seq $loop); do /bin/true; done"
+	local metric col
+	for metric in cpu faults cs; do
+		sample "$round" "$rt" "$metric" "$(awk -v m="$metric" -v n="$loop" '
+			NF == 6 && $1 ~ /^[0-9.]+$/ { f++; cpu[f] = ($1 + $2) * 1000; flt[f] = $3 + $4; cs[f] = $5 + $6 }
+			END {
+				if (m == "cpu") d = cpu[1] - cpu[2]; else if (m == "faults") d = flt[1] - flt[2]; else d = cs[1] - cs[2]
+				printf "%.3f", d / n
+			}' "$work/ru" "$work/ru0")"
 	done
 	/usr/bin/time -f %M -o "$work/rss" $(run_cmd "$rt") >/dev/null
 	sample "$round" "$rt" rss "$(awk '{ printf "%.2f", $1 / 1024 }' "$work/rss")"
