@@ -76,7 +76,9 @@ func writeProcHandle(handle *os.File, name, value string) error {
 		return fmt.Errorf("open %s for writing: %w", name, err)
 	}
 	defer f.Close()
-	if _, err := f.WriteString(value); err != nil {
+	// unix.Write, not f.Write: the error names the file once, as the caller knows it,
+	// not by the detached procfs mount's internal name.
+	if _, err := unix.Write(int(f.Fd()), []byte(value)); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
