@@ -226,14 +226,7 @@ func resourceProperties(r *specs.LinuxResources) ([]sd.Property, error) {
 		if cpu.Shares != nil && *cpu.Shares != 0 {
 			props = append(props, prop("CPUWeight", sharesToWeight(*cpu.Shares)))
 		}
-		if cpu.Quota != nil && *cpu.Quota != 0 {
-			period := uint64(100000)
-			if cpu.Period != nil && *cpu.Period != 0 {
-				period = *cpu.Period
-				props = append(props, prop("CPUQuotaPeriodUSec", period))
-			}
-			props = append(props, prop("CPUQuotaPerSecUSec", quotaPerSec(*cpu.Quota, period)))
-		}
+		props = append(props, quotaProperties(cpu)...)
 		if cpu.Cpus != "" {
 			mask, err := cpuMask(cpu.Cpus)
 			if err != nil {
@@ -264,6 +257,22 @@ func limitValue(v int64) uint64 {
 		return math.MaxUint64
 	}
 	return uint64(v)
+}
+
+// quotaProperties are the CPU quota's properties, the same for both cgroup versions:
+// the period when the config sets one (systemd's default is 100 ms), and the quota as CPU
+// time per second.
+func quotaProperties(cpu *specs.LinuxCPU) []sd.Property {
+	if cpu.Quota == nil || *cpu.Quota == 0 {
+		return nil
+	}
+	var props []sd.Property
+	period := uint64(100000)
+	if cpu.Period != nil && *cpu.Period != 0 {
+		period = *cpu.Period
+		props = append(props, prop("CPUQuotaPeriodUSec", period))
+	}
+	return append(props, prop("CPUQuotaPerSecUSec", quotaPerSec(*cpu.Quota, period)))
 }
 
 // quotaPerSec converts a quota per period into systemd's CPU time per second, rounded up to the

@@ -76,14 +76,7 @@ func resourcePropertiesV1(r *specs.LinuxResources) []sd.Property {
 		if cpu.Shares != nil && *cpu.Shares != 0 {
 			props = append(props, prop("CPUShares", *cpu.Shares))
 		}
-		if cpu.Quota != nil && *cpu.Quota != 0 {
-			period := uint64(100000)
-			if cpu.Period != nil && *cpu.Period != 0 {
-				period = *cpu.Period
-				props = append(props, prop("CPUQuotaPeriodUSec", period))
-			}
-			props = append(props, prop("CPUQuotaPerSecUSec", quotaPerSec(*cpu.Quota, period)))
-		}
+		props = append(props, quotaProperties(cpu)...)
 	}
 	if r.Pids != nil && r.Pids.Limit != nil {
 		props = append(props, prop("TasksMax", limitValue(tasksMax(*r.Pids.Limit))))
