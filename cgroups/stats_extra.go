@@ -48,17 +48,8 @@ func parseUsageAll(text string) (kernel, user []uint64, err error) {
 
 // cpusetStatsV1 reads the cpuset hierarchy's files; a flag the kernel lacks stays 0.
 func cpusetStatsV1(c cgDir, s *Stats) error {
-	cpus, err := c.read("cpuset.cpus")
-	if err != nil {
+	if err := cpusetLists(c, s, "cpuset.cpus", "cpuset.mems"); err != nil {
 		return err
-	}
-	if s.CPUSet.CPUs, err = parseCPUList(cpus); err != nil {
-		return fmt.Errorf("%s/cpuset.cpus: %w", c.dir, err)
-	}
-	if mems, err := c.read("cpuset.mems"); err == nil {
-		if s.CPUSet.Mems, err = parseCPUList(mems); err != nil {
-			return fmt.Errorf("%s/cpuset.mems: %w", c.dir, err)
-		}
 	}
 	for file, dst := range map[string]*uint64{
 		"cpuset.cpu_exclusive":      &s.CPUSet.CPUExclusive,
@@ -81,16 +72,22 @@ func cpusetStatsV1(c cgDir, s *Stats) error {
 // cpusetStatsV2: the CPUs and memory nodes the cgroup's tasks may use (the effective
 // files, which also hold when the cpuset controller is not enabled for the cgroup).
 func cpusetStatsV2(c cgDir, s *Stats) error {
-	cpus, err := c.read("cpuset.cpus.effective")
+	return cpusetLists(c, s, "cpuset.cpus.effective", "cpuset.mems.effective")
+}
+
+// cpusetLists reads the CPU list (required) and the memory node list (when the kernel
+// has the file) of either version.
+func cpusetLists(c cgDir, s *Stats, cpusFile, memsFile string) error {
+	cpus, err := c.read(cpusFile)
 	if err != nil {
 		return err
 	}
 	if s.CPUSet.CPUs, err = parseCPUList(cpus); err != nil {
-		return fmt.Errorf("%s/cpuset.cpus.effective: %w", c.dir, err)
+		return fmt.Errorf("%s/%s: %w", c.dir, cpusFile, err)
 	}
-	if mems, err := c.read("cpuset.mems.effective"); err == nil {
+	if mems, err := c.read(memsFile); err == nil {
 		if s.CPUSet.Mems, err = parseCPUList(mems); err != nil {
-			return fmt.Errorf("%s/cpuset.mems.effective: %w", c.dir, err)
+			return fmt.Errorf("%s/%s: %w", c.dir, memsFile, err)
 		}
 	}
 	return nil
