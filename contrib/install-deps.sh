@@ -25,7 +25,7 @@ packages=(
 	catatonit      #   (tests/engines/images.sh), before the engines lane installs its own
 )
 if [[ ${1:-} == --bench ]]; then
-	packages+=(runc crun hyperfine linux-perf strace time)
+	packages+=(runc crun hyperfine strace time)
 fi
 missing=()
 for pkg in "${packages[@]}"; do
