@@ -17,7 +17,10 @@ setup() {
 	berth_setup
 	criu_works || skip "CRIU cannot run on this kernel: the VM lane runs these"
 	IMG=$BATS_TEST_TMPDIR/images
-	COUNTER='i=0; while :; do i=$((i + 1)); echo $i; echo $i >/count; sleep 0.2; done'
+	# /count is replaced by a rename, never truncated in place: a checkpoint taken between
+	# a truncate and its write would otherwise leave it empty for good, with no count to
+	# compare the restored one with.
+	COUNTER='i=0; while :; do i=$((i + 1)); echo $i; echo $i >/count.new; mv /count.new /count; sleep 0.2; done'
 }
 
 # criu_works: `criu check` passes here (asked once per run).
