@@ -21,11 +21,12 @@ type fakeFS struct {
 	fstype map[string]int64 // mountpoint => f_type; paths outside any are ext4
 	cpuset string           // the cpuset hierarchy's mountpoint, if any
 	busy   map[string]int   // rmdir returns EBUSY this many more times
+	dying  map[string]bool  // a removed cgroup still open: its files read ENODEV, as v1's do
 	writes []string         // "path=value", in order
 }
 
 func newFakeFS() *fakeFS {
-	return &fakeFS{dirs: map[string]bool{"/": true}, files: map[string]string{}, fstype: map[string]int64{}, busy: map[string]int{}}
+	return &fakeFS{dirs: map[string]bool{"/": true}, files: map[string]string{}, fstype: map[string]int64{}, busy: map[string]int{}, dying: map[string]bool{}}
 }
 
 // mount adds a hierarchy's mountpoint (and its parents) as an existing directory of the given type.
@@ -95,6 +96,9 @@ func (f *fakeFS) Rmdir(p string) error {
 }
 
 func (f *fakeFS) ReadFile(p string) ([]byte, error) {
+	if f.dying[path.Dir(p)] {
+		return nil, perr("read", p, syscall.ENODEV)
+	}
 	s, ok := f.files[p]
 	if !ok {
 		return nil, perr("open", p, syscall.ENOENT)

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -227,11 +228,11 @@ func (m *manager) Pids() ([]int, error) {
 func (m *manager) pidsBelow(dir string) ([]int, error) {
 	procs := filepath.Join(dir, "cgroup.procs")
 	data, err := m.fs.ReadFile(procs)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil // the cgroup is gone, so no process is left in it
+	if cgroupGone(err) {
+		return nil, nil // the cgroup is gone or going, so no process is left in it
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", procs, err)
+		return nil, fmt.Errorf("list the processes in cgroup %s: %w", dir, err)
 	}
 	var pids []int
 	for _, f := range strings.Fields(string(data)) {
@@ -242,7 +243,7 @@ func (m *manager) pidsBelow(dir string) ([]int, error) {
 		pids = append(pids, pid)
 	}
 	children, err := m.fs.SubDirs(dir)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err != nil && !cgroupGone(err) {
 		return nil, fmt.Errorf("list cgroup %s: %w", dir, err)
 	}
 	for _, c := range children {
@@ -253,6 +254,13 @@ func (m *manager) pidsBelow(dir string) ([]int, error) {
 		pids = append(pids, sub...)
 	}
 	return pids, nil
+}
+
+// cgroupGone reports an error that means the cgroup no longer exists: ENOENT once it is removed,
+// ENODEV from a v1 cgroup being removed under us (systemd removes an emptied scope's directories
+// while delete still polls them).
+func cgroupGone(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENODEV)
 }
 
 func (m *manager) pidsDir() string {

@@ -295,3 +295,21 @@ func TestStateJSONShape(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+// systemd removes an emptied scope's v1 directories while delete still polls them: reads of a
+// removed-but-open cgroup give ENODEV, which means "no processes left", not a failure.
+func TestPidsOfDyingCgroupIsEmpty(t *testing.T) {
+	f := hybridHost()
+	f.mkdirAll(t, "/sys/fs/cgroup/pids/c")
+	f.files["/sys/fs/cgroup/pids/c/cgroup.procs"] = "10\n"
+	m := load(f, State{Paths: map[string]string{"pids": "/sys/fs/cgroup/pids/c"}})
+	f.dying["/sys/fs/cgroup/pids/c"] = true
+	if got, err := m.Pids(); err != nil || len(got) != 0 {
+		t.Errorf("Pids of a dying cgroup: %v, %v; want none, no error", got, err)
+	}
+	delete(f.dying, "/sys/fs/cgroup/pids/c")
+	f.files["/sys/fs/cgroup/pids/c/cgroup.procs"] = "x\n"
+	if _, err := m.Pids(); err == nil || !strings.Contains(err.Error(), "/sys/fs/cgroup/pids/c") {
+		t.Errorf("Pids of a bad cgroup.procs: %v, want an error naming the cgroup", err)
+	}
+}

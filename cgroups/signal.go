@@ -1,9 +1,7 @@
 package cgroups
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
@@ -51,7 +49,7 @@ func (m *manager) killViaCgroupKill() bool {
 		return false
 	}
 	err := m.fs.WriteFile(filepath.Join(m.v2.dir, "cgroup.kill"), []byte("1"))
-	if errors.Is(err, fs.ErrNotExist) {
+	if cgroupGone(err) {
 		// Either the kernel lacks cgroup.kill or the cgroup is gone; Pids tells which.
 		pids, perr := m.pidsBelow(m.v2.dir)
 		return perr == nil && len(pids) == 0
