@@ -129,6 +129,12 @@ var errEOF = errors.New("end of file")
 func recvPacket(s, flags int) ([]byte, []int, error) {
 	var one [1]byte
 	n, _, _, _, err := unix.Recvmsg(s, one[:], nil, flags|unix.MSG_PEEK|unix.MSG_TRUNC)
+	if err == unix.ECONNRESET {
+		// The peer hung up with a packet of ours unread. The kernel reports that once
+		// (and clears it) ahead of the packets the peer sent before: its last word,
+		// usually the error it exited with, is still there to read.
+		n, _, _, _, err = unix.Recvmsg(s, one[:], nil, flags|unix.MSG_PEEK|unix.MSG_TRUNC)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

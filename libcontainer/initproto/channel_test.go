@@ -280,3 +280,23 @@ func TestSendAfterPeerErrorGivesThePeersError(t *testing.T) {
 		t.Fatalf("got %v, want init's error", err)
 	}
 }
+
+// Init reported an error and exited with a message of the parent's still unread: the
+// kernel then reports ECONNRESET once, ahead of init's queued last word. The parent's
+// next read still gives init's error (a race seen in CI: "connection reset by peer").
+func TestPeerErrorAfterUnreadMessage(t *testing.T) {
+	p, i, _, isock := ends(t)
+	if err := i.SendError(errFake("process.cwd: no such directory")); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SendCgroupPlaced(); err != nil {
+		t.Fatal(err) // init has not closed yet: the packet waits in its queue, unread
+	}
+	isock.Close()
+	if err := p.ExpectMountsDone(); err == nil || err.Error() != "process.cwd: no such directory" {
+		t.Fatalf("got %v, want init's error", err)
+	}
+	if err := p.ExpectReady(); err == nil || !strings.Contains(err.Error(), "init exited without a word") {
+		t.Fatalf("after init's last word: got %v, want end of file", err)
+	}
+}
