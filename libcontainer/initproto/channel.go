@@ -126,20 +126,28 @@ var errEOF = errors.New("end of file")
 
 // recvPacket reads one whole packet: its size first (MSG_PEEK|MSG_TRUNC, no fds taken),
 // then the packet and its fds into a buffer that holds it. flags are recvmsg's.
+//
+// When the peer hangs up with a packet of ours unread, the kernel reports ECONNRESET
+// once (reading the error clears it), and may do so ahead of packets the peer sent
+// before: its last word, usually the error it exited with. So each read that meets
+// ECONNRESET is tried once more, and only a second one is the answer.
 func recvPacket(s, flags int) ([]byte, []int, error) {
 	var one [1]byte
-	n, _, _, _, err := unix.Recvmsg(s, one[:], nil, flags|unix.MSG_PEEK|unix.MSG_TRUNC)
-	if err == unix.ECONNRESET {
-		// The peer hung up with a packet of ours unread. The kernel reports that once
-		// (and clears it) ahead of the packets the peer sent before: its last word,
-		// usually the error it exited with, is still there to read.
+	var n int
+	err := retryReset(func() (err error) {
 		n, _, _, _, err = unix.Recvmsg(s, one[:], nil, flags|unix.MSG_PEEK|unix.MSG_TRUNC)
-	}
+		return err
+	})
 	if err != nil {
 		return nil, nil, err
 	}
 	buf := make([]byte, n+1) // +1: a packet that grew meanwhile cannot pass for whole
-	got, fds, err := fdpass.Recv(s, buf, maxFDs, flags)
+	var got int
+	var fds []int
+	err = retryReset(func() (err error) {
+		got, fds, err = fdpass.Recv(s, buf, maxFDs, flags)
+		return err
+	})
 	if err != nil {
 		fdpass.CloseAll(fds)
 		return nil, nil, fmt.Errorf("protocol: %w", err)
@@ -149,6 +157,14 @@ func recvPacket(s, flags int) ([]byte, []int, error) {
 		return nil, nil, errors.New("protocol: a packet changed size while read")
 	}
 	return buf[:got], fds, nil
+}
+
+func retryReset(read func() error) error {
+	err := read()
+	if errors.Is(err, unix.ECONNRESET) {
+		err = read()
+	}
+	return err
 }
 
 // expect reads the next message, which must be t with nfds fds. An error message from
