@@ -3,6 +3,7 @@ package libcontainer
 import (
 	"fmt"
 	"runtime"
+	"unsafe"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"golang.org/x/sys/unix"
@@ -54,4 +55,16 @@ func cpuSetOf(cpus []int) *unix.CPUSet {
 		set.Set(c)
 	}
 	return &set
+}
+
+// resetAffinityOf widens pid's mask to every CPU, which the kernel cuts down to its
+// cpuset: what init's resetAffinity does for itself (see incontainer/affinity.go), for a
+// container's first process that has no init. Best effort, as there.
+func resetAffinityOf(pid int) {
+	mask := make([]byte, 8192/8)
+	for i := range mask {
+		mask[i] = 0xff
+	}
+	unix.RawSyscall(unix.SYS_SCHED_SETAFFINITY, uintptr(pid), uintptr(len(mask)), uintptr(unsafe.Pointer(&mask[0])))
+	runtime.KeepAlive(mask)
 }

@@ -48,6 +48,9 @@ type CreateOpts struct {
 	NotifySocket bool
 	// Stdio for the container; nil entries mean the caller's own.
 	Stdin, Stdout, Stderr *os.File
+	// StartsNow: the caller starts the container right after Create (`berth run`), so
+	// the one-runtime path may be taken (see planPath).
+	StartsNow bool
 }
 
 // Create builds the container up to the point where its init waits for `berth start`.
@@ -146,6 +149,14 @@ func (c *creation) run() (*State, *os.File, error) {
 		defer c.console.close()
 	} else if c.opts.ConsoleSocket != "" {
 		return nil, nil, errors.New("--console-socket given but process.terminal is false")
+	}
+	if c.spawn == nil {
+		// One Go runtime per start where the config allows it (see planPath).
+		err := planPath(c.cfg, c.opts)
+		if err == nil {
+			return c.runPlan(lis)
+		}
+		stagelog.Begin("path", err.Error()).End(nil)
 	}
 	// Built before init exists: they need the runtime's privileges (see idmapmounts.go).
 	idmapped, err := buildIDMapSources(c.cfg)

@@ -86,6 +86,10 @@ func signalStart(dir string, timeout time.Duration) error {
 		}
 		msg = append(msg, buf[:n]...)
 	}
+	if len(msg) == 2 && msg[0] == 0xff {
+		// The exec program of the one-runtime path (nsenter/dmz.go): its execve failed.
+		return fmt.Errorf("exec the process: %w", unix.Errno(msg[1]))
+	}
 	if len(msg) > 0 {
 		return errors.New(string(msg))
 	}

@@ -29,6 +29,8 @@ const (
 	kindReady   = 1 // stage 1 is in its user namespace and waits for id maps and cgroup
 	kindInitPid = 2 // Value: pid of the last stage, in the caller's pid namespace
 	kindError   = 3 // Step failed with Errno
+	kindProcFd  = 4 // plan: Value is the fd of the proc instance the last stage made
+	kindWaiting = 5 // plan: the last stage is set up and waits for start
 )
 
 // Steps, for error messages; Value carries the index into Config.Join where it applies.
@@ -48,24 +50,42 @@ const (
 	stepCloseFds
 	stepChroot
 	stepDropDAC
+	stepProcMount
+	stepWaitPlan
+	stepKeyring
+	stepCwd
+	stepSeccomp
+	stepBounding
+	stepSetUser
+	stepCapabilities
+	stepNoNewPrivs
 )
 
 var stepNames = map[uint16]string{
-	stepJoin:        "join namespace",
-	stepUnshareUser: "create user namespace",
-	stepWaitMaps:    "wait for id mappings",
-	stepSetID:       "become root in the user namespace",
-	stepUnshare:     "create namespaces",
-	stepClone:       "fork into the new namespaces",
-	stepWriteRecord: "report to the parent",
-	stepDupFiles:    "set up file descriptors",
-	stepExec:        "execute init",
-	stepDumpable:    "make process non-dumpable",
-	stepJoinPid:     "enter the namespaces of the container's init",
-	stepParentDeath: "set the parent-death signal",
-	stepCloseFds:    "close the caller's file descriptors",
-	stepChroot:      "enter the root of the container's init",
-	stepDropDAC:     "drop file access capabilities before exec",
+	stepJoin:         "join namespace",
+	stepUnshareUser:  "create user namespace",
+	stepWaitMaps:     "wait for id mappings",
+	stepSetID:        "become root in the user namespace",
+	stepUnshare:      "create namespaces",
+	stepClone:        "fork into the new namespaces",
+	stepWriteRecord:  "report to the parent",
+	stepDupFiles:     "set up file descriptors",
+	stepExec:         "execute init",
+	stepDumpable:     "make process non-dumpable",
+	stepJoinPid:      "enter the namespaces of the container's init",
+	stepParentDeath:  "set the parent-death signal",
+	stepCloseFds:     "close the caller's file descriptors",
+	stepChroot:       "enter the root of the container's init",
+	stepDropDAC:      "drop file access capabilities before exec",
+	stepProcMount:    "make the container's proc instance",
+	stepWaitPlan:     "read the go-ahead",
+	stepKeyring:      "join a new session keyring",
+	stepCwd:          "process.cwd",
+	stepSeccomp:      "load the seccomp filter",
+	stepBounding:     "process.capabilities.bounding",
+	stepSetUser:      "process.user",
+	stepCapabilities: "process.capabilities",
+	stepNoNewPrivs:   "process.noNewPrivileges",
 }
 
 func readRecord(r io.Reader) (record, error) {

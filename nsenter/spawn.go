@@ -65,6 +65,9 @@ type Config struct {
 	// per-stage timing): "stage 1 forked", "stage 1 ready", "stage 1 released",
 	// "stage 2 forked", "stage 1 reaped", "init executed".
 	OnStage func(step string)
+	// Plan, when set, makes the last stage the container's process instead of executing
+	// ExecFD (see Plan); Result.Plan then continues from where Spawn stops.
+	Plan *Plan
 }
 
 // Result tells what Spawn did.
@@ -72,6 +75,9 @@ type Result struct {
 	Pid int
 	// InCgroup: the process was born in IntoCgroup's cgroup.
 	InCgroup bool
+	// Plan is set with Config.Plan: the stage waits for its go-ahead. The caller must
+	// Close it.
+	Plan *PlanHandle
 }
 
 // Spawn starts the process and returns its pid once it has executed ExecFD. The process
@@ -83,11 +89,13 @@ func Spawn(cfg *Config) (int, error) {
 
 // SpawnResult is Spawn, also telling whether the process was born in IntoCgroup's cgroup.
 func SpawnResult(cfg *Config) (Result, error) {
-	pid, inCgroup, err := spawn(cfg)
-	return Result{Pid: pid, InCgroup: inCgroup}, err
+	var r Result
+	pid, inCgroup, err := spawn(cfg, &r.Plan)
+	r.Pid, r.InCgroup = pid, inCgroup
+	return r, err
 }
 
-func spawn(cfg *Config) (int, bool, error) {
+func spawn(cfg *Config, handle **PlanHandle) (int, bool, error) {
 	if len(cfg.Args) == 0 {
 		return -1, false, errors.New("nsenter: no arguments")
 	}
@@ -104,6 +112,21 @@ func spawn(cfg *Config) (int, bool, error) {
 	}
 	if a.envv, err = syscall.SlicePtrFromStrings(cfg.Env); err != nil {
 		return -1, false, err
+	}
+	if cfg.Plan != nil {
+		if a.plan, err = cfg.Plan.compile(); err != nil {
+			return -1, false, err
+		}
+		a.execFd = -1
+		if cfg.Plan.HomeSlot {
+			a.envv = append(a.envv[:len(a.envv)-1], &a.plan.home[0], nil)
+		}
+		a.plan.connFd = uintptr(3 + cfg.Plan.Preserve)
+		if a.plan.dmzFd, err = dmzFile(3 + cfg.Plan.Preserve); err != nil {
+			return -1, false, err
+		}
+		defer unix.Close(a.plan.dmzFd)
+		a.plan.dmzArgv = append([]*byte{&a.plan.path[0]}, a.argv...)
 	}
 	a.emptyPath = &[]byte{0}[0]
 	a.dot = &[]byte{'.', 0}[0]
@@ -151,12 +174,21 @@ func spawn(cfg *Config) (int, bool, error) {
 	// os.File owns the fd from here on.
 	unix.SetNonblock(report[0], true)
 	rf := os.NewFile(uintptr(report[0]), "nsenter-report")
-	defer rf.Close()
+	defer func() {
+		if rf != nil {
+			rf.Close()
+		}
+	}()
 	if err := syscall.Pipe2(gopipe[:], syscall.O_CLOEXEC); err != nil {
 		unix.Close(report[1])
 		return -1, false, fmt.Errorf("nsenter: pipe: %w", err)
 	}
-	defer unix.Close(gopipe[1])
+	goWrite := gopipe[1]
+	defer func() {
+		if goWrite >= 0 {
+			unix.Close(goWrite)
+		}
+	}()
 	a.reportFd, a.goFd = report[1], gopipe[0]
 	a.parentPidfd = selfPidfd()
 	if a.parentPidfd >= 0 {
@@ -184,9 +216,19 @@ func spawn(cfg *Config) (int, bool, error) {
 		return -1, false, fmt.Errorf("nsenter: clone: %w", errno)
 	}
 
-	p := &parent{cfg: cfg, report: rf, stage1: int(pid1), last: -1}
+	p := &parent{cfg: cfg, report: rf, stage1: int(pid1), last: -1, procFd: -1}
 	p.step("stage 1 forked")
 	pid, err := p.run(gopipe[1], a.newUser)
+	if err == nil && cfg.Plan != nil {
+		var pidfd int
+		if pidfd, err = unix.PidfdOpen(pid, 0); err != nil {
+			err = fmt.Errorf("nsenter: pidfd of the last stage: %w", err)
+		} else {
+			// The handle owns the report pipe and the go-ahead from here on.
+			*handle = &PlanHandle{cfg: cfg, pid: pid, pidfd: pidfd, procFd: p.procFd, report: rf, goWrite: goWrite}
+			rf, goWrite = nil, -1
+		}
+	}
 	if err != nil {
 		p.kill()
 		return -1, false, err
@@ -198,6 +240,9 @@ func spawn(cfg *Config) (int, bool, error) {
 func (a *stageArgs) usedFds() []int {
 	fds := append([]int(nil), a.files...)
 	fds = append(fds, a.joinFds...)
+	if a.plan != nil {
+		fds = append(fds, a.plan.listenFd, a.plan.dmzFd)
+	}
 	return append(fds, a.pidFd, a.reportFd, a.goFd, a.execFd, a.rootFd, a.parentPidfd)
 }
 
@@ -207,6 +252,7 @@ type parent struct {
 	report *os.File
 	stage1 int
 	last   int
+	procFd int // plan: the proc instance's fd number in the last stage
 }
 
 func (p *parent) run(goFd int, newUser bool) (int, error) {
@@ -242,6 +288,13 @@ func (p *parent) run(goFd int, newUser bool) (int, error) {
 	if rec, err = p.next(); err != nil {
 		return -1, err
 	}
+	// Plan: the last stage may report its proc instance before stage 1 its pid.
+	if p.cfg.Plan != nil && rec.Kind == kindProcFd {
+		p.procFd = int(rec.Value)
+		if rec, err = p.next(); err != nil {
+			return -1, err
+		}
+	}
 	if rec.Kind != kindInitPid {
 		return -1, fmt.Errorf("nsenter: unexpected record %d, want init pid", rec.Kind)
 	}
@@ -252,6 +305,19 @@ func (p *parent) run(goFd int, newUser bool) (int, error) {
 	}
 	p.stage1 = -1
 	p.step("stage 1 reaped")
+	if p.cfg.Plan != nil {
+		if p.cfg.Plan.MountProc && p.procFd < 0 {
+			if rec, err = p.next(); err != nil {
+				return -1, err
+			}
+			if rec.Kind != kindProcFd {
+				return -1, fmt.Errorf("nsenter: unexpected record %d, want the proc instance", rec.Kind)
+			}
+			p.procFd = int(rec.Value)
+		}
+		p.step("stage 2 waits for its plan")
+		return p.last, nil
+	}
 	// The report pipe is close-on-exec: end of file means the last stage executed.
 	rec, err = p.next()
 	if err == nil {

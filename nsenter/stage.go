@@ -65,6 +65,9 @@ type stageArgs struct {
 	// CAP_DAC_READ_SEARCH from the last stage's effective set before it executes init.
 	capHdr  unix.CapUserHeader
 	capData [2]unix.CapUserData
+	// plan (non-nil): the last stage becomes the container's process itself instead
+	// of executing init (see Plan and runPlan).
+	plan *rawPlan
 }
 
 // cloneArgs is the kernel's struct clone_args up to cgroup (CLONE_ARGS_SIZE_VER2).
@@ -315,6 +318,19 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 			nextfd = fd + 1
 		}
 	}
+	if a.plan != nil {
+		// Plan mode moves four fds, each to a new number: start above all of them, so
+		// that no move lands on one not moved yet, and above connFd, kept for start's
+		// connection.
+		if nextfd <= int(a.plan.connFd) {
+			nextfd = int(a.plan.connFd) + 1
+		}
+		for _, fd := range [...]int{a.reportFd, a.goFd, a.plan.listenFd, a.plan.dmzFd} {
+			if fd >= nextfd {
+				nextfd = fd + 1
+			}
+		}
+	}
 	if a.reportFd < nextfd {
 		if _, _, err1 = syscall.RawSyscall(syscall.SYS_DUP3, uintptr(a.reportFd), uintptr(nextfd), syscall.O_CLOEXEC); err1 != 0 {
 			goto fail
@@ -322,11 +338,29 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 		a.reportFd = nextfd
 		nextfd++
 	}
-	if a.execFd < nextfd {
+	if a.plan == nil && a.execFd < nextfd {
 		if _, _, err1 = syscall.RawSyscall(syscall.SYS_DUP3, uintptr(a.execFd), uintptr(nextfd), syscall.O_CLOEXEC); err1 != 0 {
 			goto fail
 		}
 		a.execFd = nextfd
+		nextfd++
+	}
+	if a.plan != nil {
+		// The go-ahead pipe and the exec.sock listener are still needed.
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_DUP3, uintptr(a.goFd), uintptr(nextfd), syscall.O_CLOEXEC); err1 != 0 {
+			goto fail
+		}
+		a.goFd = nextfd
+		nextfd++
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_DUP3, uintptr(a.plan.listenFd), uintptr(nextfd), syscall.O_CLOEXEC); err1 != 0 {
+			goto fail
+		}
+		a.plan.listenFd = nextfd
+		nextfd++
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_DUP3, uintptr(a.plan.dmzFd), uintptr(nextfd), syscall.O_CLOEXEC); err1 != 0 {
+			goto fail
+		}
+		a.plan.dmzFd = nextfd
 		nextfd++
 	}
 	for i = 0; i < len(a.files); i++ {
@@ -373,6 +407,11 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 	// in a user namespace that does not map the file's owner, belongs to the host's:
 	// CAP_SYS_PTRACE in the container's user namespace cannot reach it. execve
 	// recomputes the capabilities of root, so init still has them all.
+	if a.plan != nil {
+		step, err1 = runPlan(a)
+		goto fail
+	}
+
 	step = stepDropDAC
 	a.capHdr.Version = unix.LINUX_CAPABILITY_VERSION_3
 	if _, _, err1 = syscall.RawSyscall(syscall.SYS_CAPGET, uintptr(unsafe.Pointer(&a.capHdr)), uintptr(unsafe.Pointer(&a.capData[0])), 0); err1 != 0 {

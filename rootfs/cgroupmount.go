@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
@@ -184,11 +185,15 @@ func (mt *mounter) cgroupLayout() (*cgroupLayout, error) {
 	if mt.cgroups != nil {
 		return mt.cgroups, nil
 	}
-	infos, err := mountinfo.GetMounts(nil)
+	infos, err := threadMounts(nil)
 	if err != nil {
 		return nil, fmt.Errorf("read mountinfo: %w", err)
 	}
-	content, err := os.ReadFile("/proc/self/cgroup")
+	own := "/proc/self/cgroup"
+	if mt.cgPid != 0 {
+		own = "/proc/" + strconv.Itoa(mt.cgPid) + "/cgroup"
+	}
+	content, err := os.ReadFile(own)
 	if err != nil {
 		return nil, err
 	}

@@ -27,6 +27,9 @@ type mounter struct {
 	sources map[int]*os.File
 	// current is the index of the mount being made.
 	current int
+	// proc, cgPid: see PrepareOpts.
+	proc  *os.File
+	cgPid int
 }
 
 // mountEntry mounts c.Mounts[i] and names the entry in any error.
@@ -96,6 +99,14 @@ func (mt *mounter) mountFilesystem(m configs.Mount) error {
 	}
 	if covered != nil {
 		m.Data = withTmpfsMode(m.Data, *covered)
+	}
+	if m.Type == "proc" && mt.proc != nil {
+		// The instance of the container's pid namespace, made by nsenter's last stage.
+		err = sys.MoveMount(int(mt.proc.Fd()), int(target.Fd()))
+		if err != nil {
+			return fmt.Errorf("attach the container's proc: %w", err)
+		}
+		return mt.afterMount(m, target)
 	}
 	err = sys.Mount(source, fdPath(target), m.Type, flags, m.Data)
 	if err != nil && m.Type == "devpts" && errors.Is(err, unix.EINVAL) {

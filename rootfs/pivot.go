@@ -32,12 +32,54 @@ func Finish(c *configs.Config) error {
 		return err
 	}
 	defer r.Close()
+	if err := masks(r, c); err != nil {
+		return err
+	}
+	return finishRoot(r, c)
+}
+
+// FinishFromOutside is Finish for a rootfs built by a thread of the runtime (nsenter's
+// plan mode, see incontainer.PlanRoot). That thread is not in the container's pid
+// namespace, so after the pivot the container's /proc has no /proc/self for it, whose
+// magic links let the masked directories share one tmpfs. The masks and read-only paths
+// are made first, through the rootfs's handle while the runtime's /proc still serves
+// them; the pivot takes them along.
+func FinishFromOutside(c *configs.Config) error {
+	rootfs := filepath.Clean(c.Rootfs)
+	before, err := openRoot(rootfs)
+	if err != nil {
+		return err
+	}
+	err = masks(before, c)
+	before.Close()
+	if err != nil {
+		return err
+	}
+	if err := pivotRoot(rootfs); err != nil {
+		return err
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return fmt.Errorf("chdir /: %w", err)
+	}
+	r, err := openRoot("/")
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return finishRoot(r, c)
+}
+
+// masks applies maskedPaths, then readonlyPaths, in the root r.
+func masks(r *root, c *configs.Config) error {
 	if err := maskPaths(r, c.MaskedPaths); err != nil {
 		return err
 	}
-	if err := readonlyPaths(r, c.ReadonlyPaths); err != nil {
-		return err
-	}
+	return readonlyPaths(r, c.ReadonlyPaths)
+}
+
+// finishRoot makes the container's root (r, "/" by now) read-only if asked and gives it
+// its propagation.
+func finishRoot(r *root, c *configs.Config) error {
 	if c.Readonly {
 		if err := remountRootReadonly(r); err != nil {
 			return err
@@ -89,7 +131,7 @@ func pivotRoot(rootfs string) error {
 // full procfs/sysfs mounts stay in this mount namespace behind the chroot, and would
 // let the container mount new ones, so they are detached (or covered) first.
 func moveRoot(rootfs string) error {
-	infos, err := mountinfo.GetMounts(nil)
+	infos, err := threadMounts(nil)
 	if err != nil {
 		return fmt.Errorf("read mountinfo: %w", err)
 	}

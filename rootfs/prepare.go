@@ -18,6 +18,14 @@ type PrepareOpts struct {
 	// for a bind (see libcontainer): every idmapped bind has one, and in a user
 	// namespace the binds of host paths too. It is attached instead of the source.
 	Sources map[int]*os.File
+	// Proc, when set, is a detached proc instance (made in the container's pid namespace
+	// by nsenter's plan mode) attached instead of mounting proc: Prepare then runs in a
+	// thread of the runtime, outside that pid namespace. Its flags were set when it was
+	// made (ProcAttrs).
+	Proc *os.File
+	// CgroupPid, when not 0, is a process in the container's cgroups, whose cgroups a
+	// "cgroup" mount shows (default: the caller's own, which init's are).
+	CgroupPid int
 }
 
 // Prepare builds the container's filesystem under c.Rootfs without pivoting: root
@@ -53,6 +61,8 @@ func PrepareWith(c *configs.Config, opts PrepareOpts) error {
 		newNetNS: hasNewNamespace(c, configs.NEWNET),
 		cgroupNS: c.HasNamespace(configs.NEWCGROUP),
 		sources:  opts.Sources,
+		proc:     opts.Proc,
+		cgPid:    opts.CgroupPid,
 	}
 	for i, m := range c.Mounts {
 		if err := mt.mountEntry(i, m); err != nil {
@@ -60,6 +70,39 @@ func PrepareWith(c *configs.Config, opts PrepareOpts) error {
 		}
 	}
 	return setupDev(r, c, userNS)
+}
+
+// threadMounts reads the calling thread's mount table: the runtime builds a rootfs from
+// a thread with a mount namespace of its own (nsenter's plan mode), where /proc/self
+// would show the main thread's. In init, the only thread, they are the same.
+func threadMounts(f mountinfo.FilterFunc) ([]*mountinfo.Info, error) {
+	r, err := os.Open("/proc/thread-self/mountinfo")
+	if err != nil {
+		return mountinfo.GetMounts(f)
+	}
+	defer r.Close()
+	return mountinfo.GetMountsFromReader(r, f)
+}
+
+// ProcAttrs are the MOUNT_ATTR_* flags (fsmount) of a proc mount with these mount(2)
+// flags; ok is false when the mount cannot be made that way (options, other flags).
+func ProcAttrs(m configs.Mount) (attrs uint64, ok bool) {
+	if m.Type != "proc" || m.Data != "" || m.IsBind() || len(m.PropagationFlags) > 0 || m.RecAttrSet != 0 || m.RecAttrClr != 0 {
+		return 0, false
+	}
+	for _, f := range []struct{ flag, attr uint64 }{
+		{unix.MS_RDONLY, unix.MOUNT_ATTR_RDONLY}, {unix.MS_NOSUID, unix.MOUNT_ATTR_NOSUID},
+		{unix.MS_NODEV, unix.MOUNT_ATTR_NODEV}, {unix.MS_NOEXEC, unix.MOUNT_ATTR_NOEXEC},
+		{unix.MS_NOATIME, unix.MOUNT_ATTR_NOATIME}, {unix.MS_NODIRATIME, unix.MOUNT_ATTR_NODIRATIME},
+		{unix.MS_RELATIME, unix.MOUNT_ATTR_RELATIME}, {unix.MS_STRICTATIME, unix.MOUNT_ATTR_STRICTATIME},
+	} {
+		if uint64(m.Flags)&f.flag != 0 {
+			attrs |= f.attr
+		}
+	}
+	known := uintptr(unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC | unix.MS_NOATIME |
+		unix.MS_NODIRATIME | unix.MS_RELATIME | unix.MS_STRICTATIME | unix.MS_SILENT)
+	return attrs, m.Flags&^known == 0
 }
 
 // rootPropagation is linux.rootfsPropagation, defaulting to rslave so that no mount
@@ -87,7 +130,7 @@ func finalPropagation(p uintptr) uintptr {
 // pivot_root refuses a new root whose parent mount is shared, and the self-bind must
 // not propagate to the host.
 func makeParentPrivate(rootfs string) error {
-	infos, err := mountinfo.GetMounts(mountinfo.ParentsFilter(rootfs))
+	infos, err := threadMounts(mountinfo.ParentsFilter(rootfs))
 	if err != nil {
 		return fmt.Errorf("read mountinfo: %w", err)
 	}

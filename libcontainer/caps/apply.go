@@ -166,3 +166,16 @@ func describe(m uint64) string {
 	}
 	return s + "]"
 }
+
+// Mask is the bit mask of list (capabilities above last left out), as Apply builds it.
+func Mask(list []int, last int) uint64 { return maskOf(list, last) }
+
+// Possible tells, before any process is made, whether Apply could set these sets from
+// the calling thread's permitted set, with Apply's error when not.
+func Possible(effective, permitted, inheritable uint64) error {
+	cur, err := getSets()
+	if err != nil {
+		return err
+	}
+	return explainImpossible(sets{effective: effective, permitted: permitted, inheritable: inheritable}, cur.permitted)
+}

@@ -163,3 +163,9 @@ func storeProgram(dir, path string, raw []byte) error {
 	}
 	return nil
 }
+
+// Instructions decodes p for a loader that is not Filter.Load (nsenter's plan mode loads
+// it with a raw seccomp(2) in the container's first process).
+func (p *Program) Instructions() ([]unix.SockFilter, error) {
+	return decodeProgram(p.BPF)
+}

@@ -2,7 +2,9 @@
 # --debug: every stage of create, start, run, exec, kill and delete is logged at debug level,
 # with the path or system call and how long it took, from the runtime and from `berth init`
 # inside the container, to stderr or --log, as JSON lines with --log-format json; never into
-# the container's stdio. (The per-stage timing is what performance work reads.)
+# the container's stdio. (The per-stage timing is what performance work reads.) A create on
+# the one-runtime path (libcontainer/planpath.go) has no init: the tests of init's records
+# take the other path (BERTH_NO_PLAN=1), and the one-runtime path's records have their own.
 
 load helpers
 
@@ -31,6 +33,7 @@ stages() { jq -r 'select(.stage != null) | "\(.proc):\(.stage)"' "$1" | sort -u;
 
 @test "--debug run: each stage, the runtime's and init's, with what, where and how long" {
 	is_runc && skip "berth's stage records; runc's --debug logs its own messages"
+	export BERTH_NO_PLAN=1
 	log=$BATS_TEST_TMPDIR/debug.log
 	set_args true
 	run berth --debug --log "$log" --log-format json run --bundle "$BUNDLE" "$ID"
@@ -66,6 +69,7 @@ stages() { jq -r 'select(.stage != null) | "\(.proc):\(.stage)"' "$1" | sort -u;
 
 @test "--debug create, start, exec, kill, delete: stages on stderr in the text format" {
 	is_runc && skip "berth's stage records; runc's --debug logs its own messages"
+	export BERTH_NO_PLAN=1
 	set_args sleep 1000
 	run_detached --debug create --bundle "$BUNDLE" "$ID"
 	assert_success
@@ -93,10 +97,34 @@ stages() { jq -r 'select(.stage != null) | "\(.proc):\(.stage)"' "$1" | sort -u;
 
 @test "--debug: a failed stage says so" {
 	is_runc && skip "berth's stage records"
-	log=$BATS_TEST_TMPDIR/debug.log
 	set_args /no/such/binary
-	run berth --debug --log "$log" --log-format json run --bundle "$BUNDLE" "$ID"
+	log=$BATS_TEST_TMPDIR/debug.log
+	BERTH_NO_PLAN=1 run berth --debug --log "$log" --log-format json run --bundle "$BUNDLE" "$ID"
 	assert_failure
 	jq -e -s 'any(.[]; .proc == "init" and .stage == "prepare process" and (.err | test("no/such/binary")))' "$log" \
 		>/dev/null || fail "no failed prepare process record: $(cat "$log")"
+	# The one-runtime path: the runtime's own record.
+	log=$BATS_TEST_TMPDIR/plan.log
+	run berth --debug --log "$log" --log-format json run --bundle "$BUNDLE" "$ID"
+	assert_failure
+	jq -e -s 'any(.[]; .proc == "berth" and .stage == "prepare process" and (.err | test("no/such/binary")))' "$log" \
+		>/dev/null || fail "no failed prepare process record: $(cat "$log")"
+}
+
+@test "--debug run on the one-runtime path: the runtime builds the container, no init runs" {
+	is_runc && skip "berth's stage records"
+	log=$BATS_TEST_TMPDIR/debug.log
+	set_args true
+	run berth --debug --log "$log" --log-format json run --bundle "$BUNDLE" "$ID"
+	assert_success
+	got=$(stages "$log")
+	for want in "berth:spawn init" berth:nsenter "berth:mount proc" "berth:prepare rootfs" "berth:finish rootfs" \
+		"berth:set cgroup limits" "berth:prepare process" "berth:save state" "berth:start process"; do
+		grep -qxF "$want" <<<"$got" || fail "no '$want' stage in: $got"
+	done
+	jq -e -s 'any(.[]; .stage == "spawn init" and .detail == "nsenter plan")' "$log" >/dev/null ||
+		fail "not the one-runtime path: $(grep path "$log")"
+	jq -e -s 'all(.[]; .proc != "init")' "$log" >/dev/null || fail "records of an init: $(grep '"init"' "$log")"
+	assert_equal "$(jq -r 'select(.stage == "nsenter") | .detail' "$log" | tr '\n' ,)" \
+		"stage 1 forked,stage 1 ready,stage 1 released,stage 2 forked,stage 1 reaped,stage 2 waits for its plan,process set up," "nsenter steps"
 }

@@ -24,6 +24,18 @@ load helpers
 	assert_success
 }
 
+@test "killed-create: run -d (the one-runtime path) killed at random points, then delete --force, leaves nothing" {
+	# `run` of this config takes the one-runtime path (libcontainer/planpath.go): the
+	# runtime's namespace thread builds the rootfs and the last stage waits for a commit.
+	set_args sleep 100
+	update_config '.hooks.prestart = [{path: "/bin/true"}]'
+	work=$BATS_TEST_TMPDIR/work
+	mkdir -p "$work"
+	KILLED_CMD="run -d" run "$REPO_ROOT/tests/integration/testdata/killed-create.sh" "$BERTH" "$ROOT" "$BUNDLE" "$work" "${KILLED_CREATES:-24}"
+	echo "$output" | tail -n1 >&3
+	assert_success
+}
+
 @test "killed-create: delete --force of a create that died right after reserving the id" {
 	# The directory of a create killed before it recorded anything: delete --force
 	# removes it, and the id can be used again.

@@ -15,8 +15,10 @@
 # create. Prints one line per kill that left something, then a summary line:
 #   "killed-create: N kills, K left something: state S, cgroup C, process P, mount M"
 # Exits 1 if anything was left. Cleans up whatever it finds, so the host stays clean.
+# KILLED_CMD="run -d" kills `run -d` instead (berth's one-runtime path).
 set -u
 runtime=$1 root=$2 bundle=$3 workdir=$4 n=$5
+read -r -a cmd <<<"${KILLED_CMD:-create}"
 
 rt() { "$runtime" --root "$root" "$@"; }
 
@@ -27,8 +29,8 @@ mark=kc$RANDOM$RANDOM
 
 # One create, to time it (milliseconds).
 t0=$(date +%s%N)
-(cd "$workdir" && rt create --bundle "$bundle" "$mark-probe" </dev/null >/dev/null 2>&1) || {
-	echo "killed-create: a plain create fails: $(rt create --bundle "$bundle" "$mark-probe2" 2>&1 </dev/null)" >&2
+(cd "$workdir" && rt "${cmd[@]}" --bundle "$bundle" "$mark-probe" </dev/null >/dev/null 2>&1) || {
+	echo "killed-create: a plain ${cmd[*]} fails: $(rt "${cmd[@]}" --bundle "$bundle" "$mark-probe2" 2>&1 </dev/null)" >&2
 	exit 2
 }
 full_ms=$((($(date +%s%N) - t0) / 1000000))
@@ -78,7 +80,7 @@ for ((i = 1; i <= n; i++)); do
 	((i % 2 == 0)) && sig=TERM
 	delay_ms=$((RANDOM % (full_ms + 1)))
 	delay=$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))
-	(cd "$workdir" && exec timeout -s "$sig" "$delay" "$runtime" --root "$root" create --bundle "$bundle" "$id" </dev/null >/dev/null 2>&1)
+	(cd "$workdir" && exec timeout -s "$sig" "$delay" "$runtime" --root "$root" "${cmd[@]}" --bundle "$bundle" "$id" </dev/null >/dev/null 2>&1)
 	rt delete --force "$id" >/dev/null 2>&1
 	left=""
 	for ((try = 0; try < 20; try++)); do
@@ -96,5 +98,5 @@ for ((i = 1; i <= n; i++)); do
 		clean "$id"
 	fi
 done
-echo "killed-create: $n kills, $bad left something: state $n_state, cgroup $n_cgroup, process $n_process, mount $n_mount"
+echo "killed-create (${cmd[*]}): $n kills, $bad left something: state $n_state, cgroup $n_cgroup, process $n_process, mount $n_mount"
 ((bad == 0))

@@ -1,0 +1,346 @@
+package libcontainer
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/berth-runtime/berth/cgroups"
+	"github.com/berth-runtime/berth/libcontainer/caps"
+	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/hooks"
+	"github.com/berth-runtime/berth/libcontainer/incontainer"
+	"github.com/berth-runtime/berth/libcontainer/initproto"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
+	"github.com/berth-runtime/berth/nsenter"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// runPlan is creation.run on the one-runtime path (see planPath): one Go runtime per
+// container start. A thread of this process takes the container's mount, uts, ipc and
+// network namespaces; nsenter's stages join them and make the pid namespace; the last
+// stage makes the container's proc instance and waits. The thread then builds the
+// rootfs around that proc as init would (incontainer.PlanRoot), the cgroup gets its
+// limits, the runtime hooks run, and the go-ahead sends the stage the executable and the
+// seccomp program: it sets up user, capabilities and no_new_privs with raw system calls
+// and waits for `berth start` on exec.sock, then executes the process itself.
+func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
+	nsb, err := startNSThread(c.cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer nsb.stop()
+	ns := namespacesFor(c.cfg)
+	ns.join = append(nsb.joins, joinsNotIn(ns.join, nsb.types)...)
+	ns.newFlags &^= nsb.types
+
+	p := &c.cfg.Process
+	if err := caps.Possible(capMask(p.Capabilities, func(c *configs.Capabilities) []int { return c.Effective }),
+		capMask(p.Capabilities, func(c *configs.Capabilities) []int { return c.Permitted }),
+		capMask(p.Capabilities, func(c *configs.Capabilities) []int { return c.Inheritable })); err != nil {
+		return nil, nil, fmt.Errorf("process.capabilities: %w", err)
+	}
+	nListen := listenFDs()
+	extra := nListen + c.opts.PreserveFDs
+	stdio := [3]int{fdOf(c.opts.Stdin, os.Stdin), fdOf(c.opts.Stdout, os.Stdout), fdOf(c.opts.Stderr, os.Stderr)}
+	files := []int{stdio[0], stdio[1], stdio[2]}
+	for i := 0; i < extra; i++ {
+		files = append(files, 3+i)
+	}
+	env := p.Env
+	if nListen > 0 {
+		// Init would add its own pid: 1, the first process of a new pid namespace.
+		env = append(append(append([]string(nil), env...), listenEnv(nListen)...), "LISTEN_PID=1")
+	}
+	homeSlot := envValueOf(env, "HOME") == ""
+	if homeSlot {
+		env = withoutEnv(env, "HOME")
+	}
+	plan := compilePlan(c.cfg, c.opts.ID, int(lis.Fd()), extra, hostNullFds(stdio))
+	plan.HomeSlot = homeSlot
+
+	sp := stagelog.Begin("prepare cgroup", c.cfg.CgroupsPath)
+	into, err := c.prepareCgroup()
+	if sp.End(err) != nil {
+		return nil, nil, err
+	}
+	if into != nil {
+		defer into.Close()
+	}
+	sp = stagelog.Begin("spawn init", "nsenter plan")
+	r, err := nsenter.SpawnResult(&nsenter.Config{
+		ExecFD: -1, Args: p.Args, Env: env, Files: files,
+		Join: ns.join, NewFlags: ns.newFlags,
+		TimeOffsets: c.cfg.TimeOffsets,
+		IntoCgroup:  into,
+		OnReady: func(pid int) error {
+			c.rdtPlaced = c.cfg.IntelRdt != nil
+			return applyIntelRdt(c.opts.ID, c.cfg.IntelRdt, pid)
+		},
+		OnStage: nsenterStages(),
+		Timeout: initproto.Timeout(),
+		Plan:    plan,
+	})
+	if sp.End(err) != nil {
+		return nil, nil, err
+	}
+	handle := r.Plan
+	defer handle.Close()
+	pid := r.Pid
+	c.pid = pid
+	stat, err := readProcStat(pid)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read init stat: %w", err)
+	}
+	c.pidStart = stat.StartTime
+	if err := c.recordPartial(cgroups.Planned(c.cg)); err != nil {
+		return nil, nil, err
+	}
+	if adj := p.OOMScoreAdj; adj != nil {
+		path := fmt.Sprintf("/proc/%d/oom_score_adj", pid)
+		if err := os.WriteFile(path, []byte(strconv.Itoa(*adj)), 0); err != nil {
+			return nil, nil, fmt.Errorf("process.oomScoreAdj: %w", err)
+		}
+	}
+	for i, rl := range p.Rlimits {
+		lim := unix.Rlimit{Cur: rl.Soft, Max: rl.Hard}
+		if err := unix.Prlimit(pid, rl.Type, &lim, nil); err != nil {
+			return nil, nil, fmt.Errorf("process.rlimits[%d]: %w", i, err)
+		}
+	}
+	sp = stagelog.Begin("move net devices", "")
+	if err := sp.End(moveNetDevices(c.cfg.NetDevices, pid)); err != nil {
+		return nil, nil, err
+	}
+	st := &State{
+		ID: c.opts.ID, Bundle: c.opts.Bundle, Rootfs: c.cfg.Rootfs, Created: time.Now().UTC(),
+		Owner: ownerName(), InitPid: pid, InitStartTime: stat.StartTime, Config: c.cfg,
+	}
+	c.cgPlaced = true
+	if !r.InCgroup {
+		sp = stagelog.Begin("place init in cgroup", c.cfg.CgroupsPath)
+		if err := sp.End(c.placeInCgroup(pid)); err != nil {
+			return nil, nil, err
+		}
+	}
+	st.Cgroup = c.cg.State()
+	if err := c.recordPartial(st.Cgroup); err != nil {
+		return nil, nil, err
+	}
+	// In the cgroup now: run on its cpuset, not on the runtime caller's CPUs (what init's
+	// resetAffinity does, from outside).
+	resetAffinityOf(pid)
+
+	var proc *os.File
+	if plan.MountProc {
+		if proc, err = handle.ProcMount(); err != nil {
+			return nil, nil, err
+		}
+		defer proc.Close()
+	}
+	if err := nsb.do(func() error { return incontainer.PlanRoot(c.cfg, proc, pid) }); err != nil {
+		return nil, nil, err
+	}
+	sp = stagelog.Begin("set cgroup limits", c.cfg.CgroupsPath)
+	if err := sp.End(c.cg.Set(c.cfg.Resources)); err != nil {
+		return nil, nil, err
+	}
+	creating := c.store.OCIState(st)
+	creating.Status = specs.StateCreated
+	creating.Pid = pid
+	if err := hooks.Run("prestart", hooks.List(c.cfg.Hooks, "prestart"), creating); err != nil {
+		return nil, nil, err
+	}
+	if err := hooks.Run("createRuntime", hooks.List(c.cfg.Hooks, "createRuntime"), creating); err != nil {
+		return nil, nil, err
+	}
+	sp = stagelog.Begin("wait for seccomp filter", "")
+	prog, err := c.seccomp.wait()
+	if sp.End(err) != nil {
+		return nil, nil, err
+	}
+	var filter []unix.SockFilter
+	var flags uint
+	if prog != nil {
+		if filter, err = prog.Instructions(); err != nil {
+			return nil, nil, err
+		}
+		flags = prog.Flags
+	}
+	// What init's "prepare process" does: the executable, then (raw, in the stage) user,
+	// capabilities, no_new_privs.
+	sp = stagelog.Begin("prepare process", p.Args[0])
+	var proc0 incontainer.RootResult
+	err = nsb.do(func() error {
+		var err error
+		proc0, err = incontainer.PlanProcess(c.cfg)
+		return err
+	})
+	if err == nil {
+		err = handle.Release(proc0.Path, proc0.Home, filter, flags)
+	}
+	if sp.End(err) != nil {
+		return nil, nil, err
+	}
+	sp = stagelog.Begin("save state", c.dir+"/state.json")
+	if err := sp.End(c.store.Save(st)); err != nil {
+		return nil, nil, err
+	}
+	if c.opts.PidFile != "" {
+		if err := writePidFile(c.opts.PidFile, pid); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := handle.Commit(); err != nil {
+		return nil, nil, err
+	}
+	os.Remove(filepath.Join(c.dir, partialFile))
+	return st, nil, nil
+}
+
+// nsThread is a locked thread of the runtime with the container's own mount, uts, ipc
+// and network namespaces. It runs the functions given to do, then exits with them: a
+// thread whose root and namespaces are the container's never runs another goroutine.
+type nsThread struct {
+	work  chan func() error
+	done  chan error
+	joins []nsenter.Join
+	types uintptr // CLONE_NEW* the stages join here instead of making
+}
+
+// nsThreadTypes are the namespaces the thread holds: the ones a thread may change for
+// itself (setns and unshare of user and pid namespaces need the whole process).
+var nsThreadTypes = []struct {
+	t    configs.NamespaceType
+	flag uintptr
+	name string
+}{
+	{configs.NEWNS, unix.CLONE_NEWNS, "mnt"},
+	{configs.NEWUTS, unix.CLONE_NEWUTS, "uts"},
+	{configs.NEWIPC, unix.CLONE_NEWIPC, "ipc"},
+	{configs.NEWNET, unix.CLONE_NEWNET, "net"},
+}
+
+func startNSThread(cfg *configs.Config) (*nsThread, error) {
+	t := &nsThread{work: make(chan func() error), done: make(chan error)}
+	ready := make(chan error)
+	go func() {
+		// Never unlocked: the thread ends with this goroutine, namespaces and all.
+		runtime.LockOSThread()
+		ready <- t.enter(cfg)
+		for f := range t.work {
+			t.done <- f()
+		}
+	}()
+	if err := <-ready; err != nil {
+		t.stop()
+		return nil, err
+	}
+	return t, nil
+}
+
+// enter joins or makes the namespaces on the calling (locked) thread and records how
+// the stages reach them.
+func (t *nsThread) enter(cfg *configs.Config) error {
+	var unshare uintptr
+	for _, n := range nsThreadTypes {
+		if !cfg.HasNamespace(n.t) {
+			continue
+		}
+		if path := cfg.NamespacePath(n.t); path != "" {
+			fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return fmt.Errorf("open %s namespace %s: %w", n.name, path, err)
+			}
+			err = unix.Setns(fd, int(n.flag))
+			unix.Close(fd)
+			if err != nil {
+				return fmt.Errorf("join %s namespace %s: %w", n.name, path, err)
+			}
+		} else {
+			unshare |= n.flag
+		}
+		t.types |= n.flag
+	}
+	// CLONE_NEWNS also gives the thread its own root and working directory (CLONE_FS).
+	if err := unix.Unshare(int(unshare)); err != nil {
+		return fmt.Errorf("create namespaces %#x: %w", unshare, err)
+	}
+	tid := unix.Gettid()
+	for _, n := range nsThreadTypes {
+		if t.types&n.flag != 0 {
+			t.joins = append(t.joins, nsenter.Join{Type: n.flag, Path: fmt.Sprintf("/proc/%d/task/%d/ns/%s", os.Getpid(), tid, n.name)})
+		}
+	}
+	return nil
+}
+
+// do runs f on the thread and returns its error.
+func (t *nsThread) do(f func() error) error {
+	t.work <- f
+	return <-t.done
+}
+
+// stop lets the thread end.
+func (t *nsThread) stop() {
+	if t.work != nil {
+		close(t.work)
+		t.work = nil
+	}
+}
+
+func joinsNotIn(joins []nsenter.Join, types uintptr) []nsenter.Join {
+	var out []nsenter.Join
+	for _, j := range joins {
+		if j.Type&types == 0 {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+func capMask(c *configs.Capabilities, set func(*configs.Capabilities) []int) uint64 {
+	if c == nil {
+		return 0
+	}
+	return caps.Mask(set(c), caps.Last())
+}
+
+// hostNullFds are the stdio fds that are the host's null device.
+func hostNullFds(stdio [3]int) []int {
+	var null unix.Stat_t
+	if unix.Stat("/dev/null", &null) != nil {
+		return nil
+	}
+	var out []int
+	for i, fd := range stdio {
+		var st unix.Stat_t
+		if unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFCHR && st.Rdev == null.Rdev {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func envValueOf(env []string, key string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if len(env[i]) > len(key) && env[i][:len(key)] == key && env[i][len(key)] == '=' {
+			return env[i][len(key)+1:]
+		}
+	}
+	return ""
+}
+
+func withoutEnv(env []string, key string) []string {
+	out := make([]string, 0, len(env))
+	for _, e := range env {
+		if !(len(e) > len(key) && e[:len(key)] == key && e[len(key)] == '=') {
+			out = append(out, e)
+		}
+	}
+	return out
+}

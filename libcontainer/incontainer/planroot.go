@@ -1,0 +1,83 @@
+package incontainer
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
+	"github.com/berth-runtime/berth/rootfs"
+)
+
+// RootResult is what PlanRoot found for the process: the executable's path inside the
+// container and, when the config's env has no HOME, the "HOME=..." entry to add.
+type RootResult struct {
+	Path string
+	Home string
+}
+
+// PlanRoot does what init does in the container before it prepares the process, for
+// nsenter's plan mode, where no init runs (libcontainer/createplan.go): the rootfs,
+// pivot_root, the working directory, hostname, lo, sysctls and the read-only remounts, in
+// init's order.
+//
+// It runs on a locked thread of the runtime that has the container's mount, uts, ipc and
+// network namespaces of its own and will exit with them, never to run another goroutine:
+// the pivot moves that thread's root and working directory into the container. proc is
+// the proc instance the container's first process made in its pid namespace, cgroupPid
+// that process (its cgroups are the container's). The paths are resolved as init
+// resolves them, through verified handles in the rootfs, and nothing of the container
+// runs yet while they are.
+func PlanRoot(cfg *configs.Config, proc *os.File, cgroupPid int) error {
+	sp := stagelog.Begin("prepare rootfs", cfg.Rootfs)
+	if err := sp.End(rootfs.PrepareWith(cfg, rootfs.PrepareOpts{Proc: proc, CgroupPid: cgroupPid})); err != nil {
+		return err
+	}
+	sp = stagelog.Begin("finish rootfs", "pivot_root")
+	if err := sp.End(rootfs.FinishFromOutside(cfg)); err != nil {
+		return err
+	}
+	// After the pivot the root is the container's: no symlink can take MkdirAll outside.
+	if err := os.MkdirAll(cfg.Process.Cwd, 0o755); err != nil {
+		return fmt.Errorf("process.cwd %s: %w", cfg.Process.Cwd, err)
+	}
+	sp = stagelog.Begin("hostname, lo, sysctls", cfg.Hostname)
+	err := setNames(cfg)
+	if err == nil {
+		err = upLoopback(cfg)
+	}
+	if err == nil {
+		err = rootfs.WriteSysctls(cfg.Sysctl)
+	}
+	if sp.End(err) != nil {
+		return err
+	}
+	sp = stagelog.Begin("read-only remounts", "")
+	if err := sp.End(rootfs.Readonly(cfg)); err != nil {
+		return err
+	}
+	return nil
+}
+
+// PlanProcess finds, as init's prepareProcess does, the executable in the container's
+// PATH and, when the env has no HOME, the "HOME=..." entry to add. It runs on the thread
+// PlanRoot ran on, after it.
+func PlanProcess(cfg *configs.Config) (RootResult, error) {
+	var res RootResult
+	env := cfg.Process.Env
+	if envValue(env, "HOME") == "" {
+		withHome := containerHome(env, cfg.Process.UID)
+		res.Home = withHome[len(withHome)-1]
+		if !strings.HasPrefix(res.Home, "HOME=") {
+			return res, fmt.Errorf("process.env: no HOME from %q", res.Home)
+		}
+		env = withHome
+	}
+	path, err := lookPath(cfg.Process.Args[0], envValue(env, "PATH"))
+	if err != nil {
+		return res, err
+	}
+	res.Path = path
+	return res, nil
+}

@@ -1,0 +1,135 @@
+package libcontainer
+
+import (
+	"os"
+
+	"github.com/berth-runtime/berth/libcontainer/caps"
+	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/hooks"
+	"github.com/berth-runtime/berth/libcontainer/seccomp"
+	"github.com/berth-runtime/berth/nsenter"
+	"github.com/berth-runtime/berth/rootfs"
+)
+
+// NoPlanEnv, set to 1, makes every create run `berth init` (the tests run the security
+// suites both ways with it).
+const NoPlanEnv = "BERTH_NO_PLAN"
+
+// planPath tells whether a create can take the one-runtime path (nsenter's plan mode,
+// createplan.go): the container's first process sets itself up with raw system calls and
+// executes the user process, and the runtime builds the rootfs from one of its threads,
+// so no second Go runtime (`berth init`) starts. It is the path of `berth run` of the
+// common container: root, new mount and pid namespaces, no user or cgroup namespace, no
+// terminal. What it cannot do, or must not (see below), goes through init as before.
+//
+// Why only `run`, a new pid namespace and no user namespace (CVE-2019-5736 class): until
+// it executes the user process the last stage is a copy of the runtime, its
+// /proc/<pid>/exe the host's berth binary, where init runs from the protected copy
+// (exe.go). A process that holds that exe can write the host's binary once nothing
+// executes it. `berth create` leaves the stage waiting for a `berth start` that may come
+// much later, while a second container could join its pid namespace and open
+// /proc/1/exe (security-cve-2019-5736.bats): creates that do not start at once keep init.
+// `run` starts within milliseconds, before anyone but the host's root could reach the
+// stage: it is the first process of a pid namespace nobody else has joined, its
+// namespace files open only to a ptracer of a non-dumpable process, that is the host's
+// root; and with no user namespace its memory belongs to the host's.
+func planPath(cfg *configs.Config, o CreateOpts) error {
+	switch {
+	case os.Getenv(NoPlanEnv) == "1":
+		return errNoPlan("disabled by " + NoPlanEnv)
+	case !nsenter.PlanSupported():
+		return errNoPlan("architecture")
+	case !o.StartsNow:
+		return errNoPlan("not started at once (create)")
+	case os.Geteuid() != 0 || o.Rootless:
+		return errNoPlan("not root")
+	case cfg.Process.Terminal:
+		return errNoPlan("terminal")
+	case cfg.NoPivot:
+		return errNoPlan("no pivot")
+	case cfg.Personality != nil || cfg.MemoryPolicy != nil || cfg.MountLabel != "":
+		return errNoPlan("personality, memory policy or mount label")
+	case cfg.Process.ApparmorProfile != "" || cfg.Process.SelinuxLabel != "" || cfg.Process.Scheduler != nil ||
+		cfg.Process.IOPriority != nil || cfg.Process.ExecCPUAffinity != nil:
+		return errNoPlan("process attributes init sets")
+	case seccomp.AgentPath(cfg.Seccomp) != "":
+		return errNoPlan("seccomp agent")
+	case len(hooks.List(cfg.Hooks, "createContainer")) > 0 || len(hooks.List(cfg.Hooks, "startContainer")) > 0:
+		return errNoPlan("hooks that run in the container")
+	case len(cfg.Process.Args) == 0:
+		return errNoPlan("no process")
+	}
+	for _, t := range []configs.NamespaceType{configs.NEWNS, configs.NEWPID} {
+		if !cfg.HasNamespace(t) || cfg.NamespacePath(t) != "" {
+			return errNoPlan("needs new mount and pid namespaces")
+		}
+	}
+	for _, t := range []configs.NamespaceType{configs.NEWUSER, configs.NEWCGROUP} {
+		if cfg.HasNamespace(t) {
+			return errNoPlan("user or cgroup namespace")
+		}
+	}
+	procs := 0
+	for _, m := range cfg.Mounts {
+		if len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0 {
+			return errNoPlan("idmapped mount")
+		}
+		if m.Type == "proc" && !m.IsBind() {
+			if _, ok := rootfs.ProcAttrs(m); !ok {
+				return errNoPlan("proc mount options")
+			}
+			procs++
+		}
+	}
+	if procs > 1 {
+		return errNoPlan("more than one proc mount")
+	}
+	return nil
+}
+
+type errNoPlan string
+
+func (e errNoPlan) Error() string { return "one-runtime path not taken: " + string(e) }
+
+// compilePlan turns the process part of cfg into nsenter's plan: what init's
+// prepareProcess and caps.Apply would do, as values for raw system calls.
+func compilePlan(cfg *configs.Config, id string, listener, preserve int, nullFds []int) *nsenter.Plan {
+	p := &cfg.Process
+	plan := &nsenter.Plan{
+		Listener: listener, UID: p.UID, GID: p.GID, Groups: p.AdditionalGids,
+		NoNewPrivileges: p.NoNewPrivileges, Umask: -1, Cwd: p.Cwd, Preserve: preserve,
+		NullFds: nullFds,
+	}
+	if p.Umask != nil {
+		plan.Umask = int(*p.Umask)
+	}
+	if !cfg.NoNewKeyring {
+		plan.Keyring = "_ses." + id
+	}
+	for _, m := range cfg.Mounts {
+		if m.Type == "proc" && !m.IsBind() {
+			plan.MountProc = true
+			plan.ProcAttrs, _ = rootfs.ProcAttrs(m)
+		}
+	}
+	c := p.Capabilities
+	if c == nil {
+		c = &configs.Capabilities{}
+	}
+	last := caps.Last()
+	plan.Effective, plan.Permitted, plan.Inheritable = caps.Mask(c.Effective, last), caps.Mask(c.Permitted, last), caps.Mask(c.Inheritable, last)
+	keep := caps.Mask(c.Bounding, last)
+	for n := 0; n <= last; n++ {
+		if keep&(1<<uint(n)) == 0 {
+			plan.BoundingDrop = append(plan.BoundingDrop, n)
+		}
+	}
+	// As caps.Apply: only those both permitted and inheritable (the kernel refuses others).
+	allowed := plan.Permitted & plan.Inheritable
+	for _, n := range c.Ambient {
+		if n >= 0 && n <= last && allowed&(1<<uint(n)) != 0 {
+			plan.Ambient = append(plan.Ambient, n)
+		}
+	}
+	return plan
+}

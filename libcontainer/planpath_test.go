@@ -1,0 +1,107 @@
+package libcontainer
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/nsenter"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+func planConfig() *configs.Config {
+	return &configs.Config{
+		Rootfs: "/r",
+		Namespaces: []configs.Namespace{{Type: configs.NEWNS}, {Type: configs.NEWPID}, {Type: configs.NEWNET},
+			{Type: configs.NEWIPC}, {Type: configs.NEWUTS, Path: "/proc/1/ns/uts"}},
+		Mounts:  []configs.Mount{{Type: "proc", Source: "proc", Destination: "/proc", Flags: unix.MS_NOSUID | unix.MS_NOEXEC | unix.MS_NODEV}},
+		Process: configs.Process{Args: []string{"sh"}, Cwd: "/"},
+	}
+}
+
+// What takes the one-runtime path, and what keeps berth init, each with its reason.
+func TestPlanPath(t *testing.T) {
+	if os.Geteuid() != 0 || !nsenter.PlanSupported() {
+		t.Skip("the path needs root and a supported architecture")
+	}
+	t.Setenv(NoPlanEnv, "")
+	run := CreateOpts{StartsNow: true}
+	if err := planPath(planConfig(), run); err != nil {
+		t.Fatalf("the common container: %v", err)
+	}
+	cases := []struct {
+		name   string
+		change func(*configs.Config, *CreateOpts)
+		reason string
+	}{
+		{"create, started later", func(_ *configs.Config, o *CreateOpts) { o.StartsNow = false }, "not started at once"},
+		{"terminal", func(c *configs.Config, _ *CreateOpts) { c.Process.Terminal = true }, "terminal"},
+		{"user namespace", func(c *configs.Config, _ *CreateOpts) {
+			c.Namespaces = append(c.Namespaces, configs.Namespace{Type: configs.NEWUSER})
+		}, "user or cgroup namespace"},
+		{"joined pid namespace", func(c *configs.Config, _ *CreateOpts) { c.Namespaces[1].Path = "/proc/1/ns/pid" }, "new mount and pid"},
+		{"no mount namespace", func(c *configs.Config, _ *CreateOpts) { c.Namespaces = c.Namespaces[1:] }, "new mount and pid"},
+		{"createContainer hook", func(c *configs.Config, _ *CreateOpts) {
+			c.Hooks = &specs.Hooks{CreateContainer: []specs.Hook{{Path: "/bin/true"}}}
+		}, "hooks that run in the container"},
+		{"apparmor", func(c *configs.Config, _ *CreateOpts) { c.Process.ApparmorProfile = "p" }, "process attributes"},
+		{"proc options", func(c *configs.Config, _ *CreateOpts) { c.Mounts[0].Data = "hidepid=2" }, "proc mount options"},
+		{"idmapped mount", func(c *configs.Config, _ *CreateOpts) {
+			c.Mounts = append(c.Mounts, configs.Mount{Type: "bind", UIDMappings: []configs.IDMap{{Size: 1}}})
+		}, "idmapped"},
+		{"seccomp agent", func(c *configs.Config, _ *CreateOpts) {
+			c.Seccomp = &specs.LinuxSeccomp{ListenerPath: "/run/agent.sock", DefaultAction: specs.ActAllow,
+				Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir"}, Action: specs.ActNotify}}}
+		}, "seccomp agent"},
+	}
+	for _, tc := range cases {
+		c, o := planConfig(), run
+		tc.change(c, &o)
+		err := planPath(c, o)
+		if err == nil || !strings.Contains(err.Error(), tc.reason) {
+			t.Errorf("%s: %v, want a refusal with %q", tc.name, err, tc.reason)
+		}
+	}
+	t.Setenv(NoPlanEnv, "1")
+	if err := planPath(planConfig(), run); err == nil {
+		t.Errorf("%s=1: the path is still taken", NoPlanEnv)
+	}
+}
+
+// The process part of the config as raw values: the bounding set's complement to drop,
+// the sets as masks, ambient only where permitted and inheritable, the keyring, proc.
+func TestCompilePlan(t *testing.T) {
+	c := planConfig()
+	umask := uint32(0o22)
+	c.Process.Umask = &umask
+	c.Process.UID, c.Process.GID, c.Process.AdditionalGids = 5, 6, []uint32{7}
+	c.Process.Capabilities = &configs.Capabilities{
+		Bounding: []int{unix.CAP_KILL, unix.CAP_CHOWN}, Effective: []int{unix.CAP_KILL},
+		Permitted: []int{unix.CAP_KILL, unix.CAP_CHOWN}, Inheritable: []int{unix.CAP_KILL},
+		Ambient: []int{unix.CAP_KILL, unix.CAP_CHOWN},
+	}
+	p := compilePlan(c, "abc", 9, 2, []int{0})
+	if p.UID != 5 || p.GID != 6 || len(p.Groups) != 1 || p.Umask != 0o22 || p.Listener != 9 || p.Preserve != 2 || p.Keyring != "_ses.abc" {
+		t.Errorf("ids, umask, fds or keyring: %+v", p)
+	}
+	if p.Effective != 1<<unix.CAP_KILL || p.Permitted != 1<<unix.CAP_KILL|1<<unix.CAP_CHOWN || p.Inheritable != 1<<unix.CAP_KILL {
+		t.Errorf("sets: %#x %#x %#x", p.Effective, p.Permitted, p.Inheritable)
+	}
+	if len(p.Ambient) != 1 || p.Ambient[0] != unix.CAP_KILL {
+		t.Errorf("ambient %v, want only CAP_KILL (CAP_CHOWN is not inheritable)", p.Ambient)
+	}
+	for _, n := range p.BoundingDrop {
+		if n == unix.CAP_KILL || n == unix.CAP_CHOWN {
+			t.Errorf("bounding drops %d, which the config keeps", n)
+		}
+	}
+	if len(p.BoundingDrop) == 0 || !p.MountProc || p.ProcAttrs != unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NOEXEC|unix.MOUNT_ATTR_NODEV {
+		t.Errorf("bounding drop %v, proc %v %#x", p.BoundingDrop, p.MountProc, p.ProcAttrs)
+	}
+	c.NoNewKeyring = true
+	if p := compilePlan(c, "abc", 9, 0, nil); p.Keyring != "" {
+		t.Errorf("noNewKeyring: keyring %q", p.Keyring)
+	}
+}

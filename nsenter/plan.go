@@ -1,0 +1,190 @@
+package nsenter
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Plan makes the last stage the container's process itself, without `berth init`: one
+// Go runtime per container start instead of two. What init would do in Go, the parent
+// does from outside (the rootfs, in the mount namespace the stages joined) or compiles
+// into values the stage applies with raw system calls (user, capabilities, seccomp).
+//
+// The last stage makes the container's proc instance (it must belong to the new pid
+// namespace) and stops; Spawn then returns a PlanHandle, through which the parent takes
+// that mount (ProcMount) and, once the rootfs is built, sends the go-ahead (Release) with
+// the executable's path and the seccomp program. The stage sets itself up, reports, waits
+// on Listener for `berth start`, and executes.
+type Plan struct {
+	// MountProc: make a proc instance (ProcAttrs: MOUNT_ATTR_* flags) for ProcMount.
+	MountProc bool
+	ProcAttrs uint64
+	// Listener is the exec.sock listening socket.
+	Listener int
+	UID, GID uint32
+	Groups   []uint32
+	// BoundingDrop are the capabilities to drop from the bounding set; Effective,
+	// Permitted and Inheritable the final sets (bit n: capability n); Ambient those to
+	// raise (each must be permitted and inheritable).
+	BoundingDrop                      []int
+	Effective, Permitted, Inheritable uint64
+	Ambient                           []int
+	NoNewPrivileges                   bool
+	Umask                             int // -1: leave it
+	Cwd                               string
+	// Keyring, when not empty, is the name of a new session keyring to join.
+	Keyring string
+	// Preserve: fds 3..3+Preserve-1 stay open across exec (Files must place them).
+	Preserve int
+	// HomeSlot: the env ends with an entry Release fills in ("HOME=...", found in the
+	// container's /etc/passwd once the rootfs is built).
+	HomeSlot bool
+	// NullFds are stdio fds that are the host's null device, to be reopened on the
+	// container's /dev/null once the root is the container's.
+	NullFds []int
+}
+
+// compile turns p into the preallocated form the raw stage reads.
+func (p *Plan) compile() (*rawPlan, error) {
+	r := &rawPlan{
+		listenFd: p.Listener, uid: uintptr(p.UID), gid: uintptr(p.GID), noNewPriv: p.NoNewPrivileges,
+		umask: p.Umask, firstFree: uintptr(3 + p.Preserve),
+		groups: append([]uint32(nil), p.Groups...),
+	}
+	if p.MountProc {
+		r.procFs = &[]byte("proc\x00")[0]
+		r.procAttrs = uintptr(p.ProcAttrs)
+	}
+	var err error
+	if r.cwd, err = syscall.BytePtrFromString(p.Cwd); err != nil {
+		return nil, fmt.Errorf("process.cwd: %w", err)
+	}
+	if p.Keyring != "" {
+		if r.keyring, err = syscall.BytePtrFromString(p.Keyring); err != nil {
+			return nil, err
+		}
+	}
+	if len(p.NullFds) > 0 {
+		r.devNull = &[]byte("/dev/null\x00")[0]
+		for _, fd := range p.NullFds {
+			r.nullFds = append(r.nullFds, uintptr(fd))
+		}
+	}
+	copy(r.home[:], "HOME=/")
+	r.errText = make([]string, 134)
+	for e := range r.errText {
+		r.errText[e] = syscall.Errno(e).Error()
+	}
+	r.sigact = kernelSigaction{handler: planSignalExitPC(), flags: saRestorer, restorer: planSignalExitPC()}
+	r.sigs = [7]uintptr{uintptr(unix.SIGHUP), uintptr(unix.SIGINT), uintptr(unix.SIGQUIT), uintptr(unix.SIGTERM),
+		uintptr(unix.SIGUSR1), uintptr(unix.SIGUSR2), uintptr(unix.SIGALRM)}
+	for _, c := range p.BoundingDrop {
+		r.drop = append(r.drop, uintptr(c))
+	}
+	for _, c := range p.Ambient {
+		r.ambient = append(r.ambient, uintptr(c))
+	}
+	r.capHdr.Version = unix.LINUX_CAPABILITY_VERSION_3
+	r.caps[0] = unix.CapUserData{Effective: uint32(p.Effective), Permitted: uint32(p.Permitted), Inheritable: uint32(p.Inheritable)}
+	r.caps[1] = unix.CapUserData{Effective: uint32(p.Effective >> 32), Permitted: uint32(p.Permitted >> 32), Inheritable: uint32(p.Inheritable >> 32)}
+	return r, nil
+}
+
+// PlanHandle follows a last stage in plan mode between Spawn and its go-ahead.
+type PlanHandle struct {
+	cfg     *Config
+	pid     int
+	pidfd   int
+	procFd  int // the proc instance's fd number in the stage, or -1
+	report  *os.File
+	goWrite int
+}
+
+// ProcMount takes the proc instance the stage made (pidfd_getfd, Linux 5.6): a detached
+// mount, close-on-exec, for the caller to attach with move_mount.
+func (h *PlanHandle) ProcMount() (*os.File, error) {
+	if h.procFd < 0 {
+		return nil, errors.New("nsenter: the plan has no proc instance")
+	}
+	fd, _, errno := unix.Syscall(unix.SYS_PIDFD_GETFD, uintptr(h.pidfd), uintptr(h.procFd), 0)
+	if errno != 0 {
+		return nil, fmt.Errorf("nsenter: take the container's proc instance: %w", errno)
+	}
+	return os.NewFile(fd, "proc-instance"), nil
+}
+
+// Release sends the go-ahead: the executable's path inside the container and the seccomp
+// program (nil: none). It returns once the stage is set up and waits for start, or with
+// the step that failed.
+func (h *PlanHandle) Release(path, home string, filter []unix.SockFilter, seccompFlags uint) error {
+	if path == "" || len(path) >= pathMax {
+		return fmt.Errorf("nsenter: executable path of %d bytes", len(path))
+	}
+	if len(home) >= pathMax+8 {
+		return fmt.Errorf("process.env: HOME of %d bytes", len(home))
+	}
+	if len(filter) > maxFilter {
+		return fmt.Errorf("seccomp: the program has %d instructions, the kernel takes %d", len(filter), maxFilter)
+	}
+	msg := make([]byte, 0, 24+len(path)+len(home)+len(filter)*8)
+	msg = binary.NativeEndian.AppendUint32(msg, planMagic)
+	msg = binary.NativeEndian.AppendUint32(msg, uint32(len(path)))
+	msg = binary.NativeEndian.AppendUint32(msg, uint32(len(filter)))
+	msg = binary.NativeEndian.AppendUint32(msg, uint32(len(home)))
+	msg = binary.NativeEndian.AppendUint32(msg, uint32(seccompFlags))
+	msg = binary.NativeEndian.AppendUint32(msg, 0)
+	msg = append(msg, path...)
+	msg = append(msg, home...)
+	if len(filter) > 0 {
+		msg = append(msg, unsafe.Slice((*byte)(unsafe.Pointer(&filter[0])), len(filter)*8)...)
+	}
+	for len(msg) > 0 {
+		n, err := unix.Write(h.goWrite, msg)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("nsenter: send the go-ahead: %w", err)
+		}
+		msg = msg[n:]
+	}
+	p := &parent{cfg: h.cfg, report: h.report, stage1: -1, last: h.pid}
+	rec, err := p.next()
+	if err != nil {
+		return err
+	}
+	if rec.Kind != kindWaiting {
+		return fmt.Errorf("nsenter: unexpected record %d, want waiting", rec.Kind)
+	}
+	p.step("process set up")
+	return nil
+}
+
+// Commit tells the stage the container is saved: from now on it outlives the caller
+// (until then the caller's death ends it).
+func (h *PlanHandle) Commit() error {
+	if _, err := unix.Write(h.goWrite, []byte{1}); err != nil {
+		return fmt.Errorf("nsenter: commit: %w", err)
+	}
+	return nil
+}
+
+// Close releases the handle's fds (the stage, if not released, then exits).
+func (h *PlanHandle) Close() {
+	if h.report != nil {
+		h.report.Close()
+		h.report = nil
+	}
+	for _, fd := range []*int{&h.goWrite, &h.pidfd} {
+		if *fd >= 0 {
+			unix.Close(*fd)
+			*fd = -1
+		}
+	}
+}

@@ -1,0 +1,422 @@
+package nsenter
+
+import (
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// rawPlan is what the last stage needs to become the container's process without
+// `berth init`: every value resolved and every buffer allocated by the parent before the
+// fork (see Plan). The path and the seccomp program arrive later, with the go-ahead,
+// into buffers already here.
+type rawPlan struct {
+	procFs    *byte   // "proc"
+	procAttrs uintptr // MOUNT_ATTR_* of the proc instance
+	listenFd  int     // exec.sock: `berth start` connects here
+	dmzFd     int     // the exec program (dmz.go), a sealed memfd
+	dmzArgv   []*byte // its argv: the path (path below), then the process's argv
+	dmzPath   [32]byte
+	connFd    uintptr // where start's connection goes for the program: the first fd above the preserved ones
+	uid, gid  uintptr
+	groups    []uint32
+	drop      []uintptr // capabilities to drop from the bounding set
+	caps      [2]unix.CapUserData
+	capHdr    unix.CapUserHeader
+	ambient   []uintptr
+	noNewPriv bool
+	umask     int // -1: leave it
+	cwd       *byte
+	keyring   *byte     // nil: keep the session keyring
+	firstFree uintptr   // 3 + preserved fds: every fd from here is close-on-exec at exec
+	nullFds   []uintptr // stdio that are the host's null device: reopened on the container's
+	devNull   *byte     // "/dev/null"
+	nullStat  unix.Stat_t
+
+	// sigact: the handler (planSignalExit) for sigs, which would end init.
+	sigact kernelSigaction
+	sigs   [7]uintptr
+	commit [1]byte
+
+	// Filled from the go-ahead message.
+	hdr    planHeader
+	path   [pathMax]byte
+	home   [pathMax + 8]byte // "HOME=...": the env entry the parent found (HomeSlot)
+	filter [maxFilter]unix.SockFilter
+	fprog  unix.SockFprog
+	ack    [1]byte
+	// errMsg is what `berth start` is told when the final execve fails: "exec PATH: "
+	// and errText[errno] (the text of syscall.Errno), as init says it.
+	errMsg  [pathMax + 128]byte
+	errText []string
+	cwdBuf  [pathMax]byte
+}
+
+// kernelSigaction is struct sigaction as rt_sigaction(2) takes it on amd64.
+type kernelSigaction struct {
+	handler  uintptr
+	flags    uint64
+	restorer uintptr
+	mask     uint64
+}
+
+const saRestorer = 0x04000000
+
+// planHeader starts the go-ahead message: the executable's path (resolved in the
+// container) and the seccomp program follow.
+type planHeader struct {
+	Magic   uint32
+	PathLen uint32
+	NInsns  uint32
+	HomeLen uint32
+	Flags   uint32 // seccomp(2) flags
+	_       uint32
+}
+
+// atFdcwd is AT_FDCWD (-100) as a system call argument.
+const atFdcwd = ^uintptr(99)
+
+const (
+	planMagic = 0xb5e27a11
+	pathMax   = 4096
+	maxFilter = 4096 // BPF_MAXINSNS
+	errPrefix = "exec "
+)
+
+// runPlan is the last stage's work in plan mode: make the proc instance for the parent,
+// wait for the go-ahead, become the configured user with the configured capabilities,
+// report, wait for start, load seccomp (with no_new_privs, last) and execute the process.
+// It returns only on failure, with the step that failed; after the wait for start it
+// also tells `berth start` on the connection.
+//
+// Same rules as forkStages: no allocation, no locks, no stack growth (nosplit), only
+// raw system calls.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
+	var (
+		p    = a.plan
+		r1   uintptr
+		fsfd uintptr
+		conn uintptr
+		i    int
+		rec  record
+	)
+
+	// What would end init ends this stage too (see sigexit.go).
+	for i = 0; i < len(p.sigs); i++ {
+		syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, p.sigs[i], uintptr(unsafe.Pointer(&p.sigact)), 0, 8, 0, 0)
+	}
+
+	// The container's proc: an instance of this pid namespace, made here (a proc mount
+	// belongs to the pid namespace of whoever creates it) and handed to the parent, which
+	// attaches it where the config says.
+	if p.procFs != nil {
+		step = stepProcMount
+		fsfd, _, err1 = syscall.RawSyscall(unix.SYS_FSOPEN, uintptr(unsafe.Pointer(p.procFs)), unix.FSOPEN_CLOEXEC, 0)
+		if err1 != 0 {
+			return
+		}
+		if _, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_CMD_CREATE, 0, 0, 0, 0); err1 != 0 {
+			return
+		}
+		r1, _, err1 = syscall.RawSyscall(unix.SYS_FSMOUNT, fsfd, unix.FSMOUNT_CLOEXEC, p.procAttrs)
+		if err1 != 0 {
+			return
+		}
+		syscall.RawSyscall(syscall.SYS_CLOSE, fsfd, 0, 0)
+		step = stepWriteRecord
+		rec = record{Magic: recordMagic, Kind: kindProcFd, Value: int64(r1)}
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_WRITE, uintptr(a.reportFd), uintptr(unsafe.Pointer(&rec)), recordSize); err1 != 0 {
+			return
+		}
+	}
+
+	// The parent builds the rootfs in our mount namespace meanwhile; its go-ahead says
+	// what to execute and which filter to load.
+	step = stepWaitPlan
+	if err1 = readFull(a.goFd, unsafe.Pointer(&p.hdr), unsafe.Sizeof(p.hdr)); err1 != 0 {
+		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 1, 0, 0) // the parent gave up
+	}
+	if p.hdr.Magic != planMagic || p.hdr.PathLen == 0 || p.hdr.PathLen >= pathMax || p.hdr.NInsns > maxFilter {
+		err1 = syscall.EPROTO
+		return
+	}
+	if err1 = readFull(a.goFd, unsafe.Pointer(&p.path[0]), uintptr(p.hdr.PathLen)); err1 != 0 {
+		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 1, 0, 0)
+	}
+	p.path[p.hdr.PathLen] = 0
+	if p.hdr.HomeLen > 0 {
+		if p.hdr.HomeLen >= uint32(len(p.home)) {
+			err1 = syscall.EPROTO
+			return
+		}
+		if err1 = readFull(a.goFd, unsafe.Pointer(&p.home[0]), uintptr(p.hdr.HomeLen)); err1 != 0 {
+			syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 1, 0, 0)
+		}
+		p.home[p.hdr.HomeLen] = 0
+	}
+	if p.hdr.NInsns > 0 {
+		if err1 = readFull(a.goFd, unsafe.Pointer(&p.filter[0]), uintptr(p.hdr.NInsns)*unsafe.Sizeof(p.filter[0])); err1 != 0 {
+			syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 1, 0, 0)
+		}
+		p.fprog.Len = uint16(p.hdr.NInsns)
+		p.fprog.Filter = &p.filter[0]
+	}
+	// Stdio that are the host's null device point at the container's, as init does
+	// (rootfs.ReopenDevNull): CRIU cannot find a file of the host's mount namespace. The
+	// root is the container's now; only its null device may stand in.
+	if len(p.nullFds) > 0 {
+		r1, _, err1 = syscall.RawSyscall6(syscall.SYS_OPENAT, atFdcwd, uintptr(unsafe.Pointer(p.devNull)),
+			syscall.O_RDWR|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0, 0, 0)
+		if err1 == 0 {
+			_, _, err1 = syscall.RawSyscall(syscall.SYS_FSTAT, r1, uintptr(unsafe.Pointer(&p.nullStat)), 0)
+			if err1 == 0 && p.nullStat.Mode&syscall.S_IFMT == syscall.S_IFCHR && p.nullStat.Rdev == 0x103 {
+				for i = 0; i < len(p.nullFds); i++ {
+					syscall.RawSyscall(syscall.SYS_DUP3, r1, p.nullFds[i], 0)
+				}
+			}
+			syscall.RawSyscall(syscall.SYS_CLOSE, r1, 0, 0)
+		}
+		err1 = 0
+	}
+
+	if p.keyring != nil {
+		// A fresh session keyring: the host's keys are none of the container's business.
+		step = stepKeyring
+		_, _, err1 = syscall.RawSyscall(unix.SYS_KEYCTL, unix.KEYCTL_JOIN_SESSION_KEYRING, uintptr(unsafe.Pointer(p.keyring)), 0)
+		if err1 != 0 && err1 != syscall.ENOSYS {
+			return
+		}
+	}
+	if p.umask >= 0 {
+		syscall.RawSyscall(syscall.SYS_UMASK, uintptr(p.umask), 0, 0)
+	}
+	// The working directory (the parent made it, inside the root), as root first: the
+	// user may lack search permission on a parent that root has; again after the switch
+	// if that failed.
+	step = stepCwd
+	_, _, cwdErr := syscall.RawSyscall(syscall.SYS_CHDIR, uintptr(unsafe.Pointer(p.cwd)), 0, 0)
+	if cwdErr == 0 {
+		if err1 = cwdInRoot(p); err1 != 0 {
+			return
+		}
+	}
+
+	// CVE-2024-21626 class: nothing of the runtime's reaches the process. Everything
+	// above the preserved fds is close-on-exec (the listener, the report pipe, the proc
+	// mount are already). Before any filter: a profile may refuse close_range.
+	step = stepCloseFds
+	if _, _, err1 = syscall.RawSyscall(unix.SYS_CLOSE_RANGE, p.firstFree, ^uintptr(0)>>32, unix.CLOSE_RANGE_CLOEXEC); err1 != 0 && err1 != syscall.ENOSYS && err1 != syscall.EINVAL {
+		return
+	}
+
+	// Without no_new_privs only a CAP_SYS_ADMIN holder may load a filter, which the user
+	// switch drops: load it now, as runc does.
+	if p.fprog.Len > 0 && !p.noNewPriv {
+		step = stepSeccomp
+		if _, _, err1 = syscall.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(p.hdr.Flags), uintptr(unsafe.Pointer(&p.fprog))); err1 != 0 {
+			return
+		}
+	}
+
+	// Capabilities and user, as caps.Apply and incontainer's switchUser do: the bounding
+	// set shrinks while we are still root, KEEPCAPS carries the permitted set over the
+	// uid change, then the three sets, then ambient.
+	step = stepBounding
+	for i = 0; i < len(p.drop); i++ {
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_PRCTL, unix.PR_CAPBSET_DROP, p.drop[i], 0); err1 != 0 {
+			return
+		}
+	}
+	step = stepSetUser
+	if _, _, err1 = syscall.RawSyscall(syscall.SYS_PRCTL, unix.PR_SET_KEEPCAPS, 1, 0); err1 != 0 {
+		return
+	}
+	if len(p.groups) > 0 {
+		_, _, err1 = syscall.RawSyscall(syscall.SYS_SETGROUPS, uintptr(len(p.groups)), uintptr(unsafe.Pointer(&p.groups[0])), 0)
+	} else {
+		_, _, err1 = syscall.RawSyscall(syscall.SYS_SETGROUPS, 0, 0, 0)
+	}
+	if err1 != 0 {
+		return
+	}
+	if _, _, err1 = syscall.RawSyscall(syscall.SYS_SETRESGID, p.gid, p.gid, p.gid); err1 != 0 {
+		return
+	}
+	if _, _, err1 = syscall.RawSyscall(syscall.SYS_SETRESUID, p.uid, p.uid, p.uid); err1 != 0 {
+		return
+	}
+	step = stepCapabilities
+	if _, _, err1 = syscall.RawSyscall(syscall.SYS_CAPSET, uintptr(unsafe.Pointer(&p.capHdr)), uintptr(unsafe.Pointer(&p.caps[0])), 0); err1 != 0 {
+		return
+	}
+	_, _, err1 = syscall.RawSyscall6(syscall.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0, 0)
+	if err1 != 0 && !(err1 == syscall.EINVAL && len(p.ambient) == 0) {
+		return
+	}
+	for i = 0; i < len(p.ambient); i++ {
+		if _, _, err1 = syscall.RawSyscall6(syscall.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, p.ambient[i], 0, 0, 0); err1 != 0 {
+			return
+		}
+	}
+	step = stepSetUser
+	if _, _, err1 = syscall.RawSyscall(syscall.SYS_PRCTL, unix.PR_SET_KEEPCAPS, 0, 0); err1 != 0 {
+		return
+	}
+	if cwdErr != 0 {
+		step = stepCwd
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_CHDIR, uintptr(unsafe.Pointer(p.cwd)), 0, 0); err1 != 0 {
+			return
+		}
+		if err1 = cwdInRoot(p); err1 != 0 {
+			return
+		}
+	}
+	if p.noNewPriv {
+		step = stepNoNewPrivs
+		if _, _, err1 = syscall.RawSyscall6(syscall.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0); err1 != 0 {
+			return
+		}
+	}
+
+	// Set up: the parent may save the container. Then wait for `berth start`.
+	step = stepWriteRecord
+	rec = record{Magic: recordMagic, Kind: kindWaiting}
+	if _, _, err1 = syscall.RawSyscall(syscall.SYS_WRITE, uintptr(a.reportFd), uintptr(unsafe.Pointer(&rec)), recordSize); err1 != 0 {
+		return
+	}
+	syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(a.reportFd), 0, 0)
+	// Until the parent has saved the container, its death is ours (end of file here):
+	// nothing of a create that died half-way is left waiting for a start.
+	r1, _, err1 = syscall.RawSyscall(syscall.SYS_READ, uintptr(a.goFd), uintptr(unsafe.Pointer(&p.commit[0])), 1)
+	if err1 != 0 || r1 != 1 {
+		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 1, 0, 0)
+	}
+	syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(a.goFd), 0, 0)
+	syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, 0, 0)
+	for {
+		conn, _, err1 = syscall.RawSyscall6(unix.SYS_ACCEPT4, uintptr(p.listenFd), 0, 0, syscall.SOCK_CLOEXEC, 0, 0)
+		if err1 != syscall.EINTR {
+			break
+		}
+	}
+	if err1 != 0 {
+		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 127, 0, 0)
+	}
+	syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(p.listenFd), 0, 0)
+	// The connection goes to the exec program at connFd, open across that one exec (the
+	// program makes it close-on-exec before executing the process). The fd moves above
+	// kept that number free of anything still needed.
+	if conn == p.connFd { // accept took the lowest free fd, which was that one
+		_, _, err1 = syscall.RawSyscall(syscall.SYS_FCNTL, conn, syscall.F_SETFD, 0)
+	} else if _, _, err1 = syscall.RawSyscall(syscall.SYS_DUP3, conn, p.connFd, 0); err1 == 0 {
+		syscall.RawSyscall(syscall.SYS_CLOSE, conn, 0, 0)
+		conn = p.connFd
+	}
+	if err1 != 0 {
+		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 127, 0, 0)
+	}
+	// The byte says we are past every check; the connection ends when the process runs,
+	// which is when start returns.
+	syscall.RawSyscall(syscall.SYS_WRITE, conn, uintptr(unsafe.Pointer(&p.ack[0])), 1)
+
+	if p.fprog.Len > 0 && p.noNewPriv {
+		// Last: the profile then only sees the execs (and the program's fcntl).
+		_, _, err1 = syscall.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(p.hdr.Flags), uintptr(unsafe.Pointer(&p.fprog)))
+	}
+	if err1 == 0 {
+		_, _, err1 = syscall.RawSyscall6(unix.SYS_EXECVEAT, uintptr(p.dmzFd), uintptr(unsafe.Pointer(a.emptyPath)),
+			uintptr(unsafe.Pointer(&p.dmzArgv[0])), uintptr(unsafe.Pointer(&a.envv[0])), unix.AT_EMPTY_PATH, 0)
+		if err1 == syscall.ENOSYS || err1 == syscall.EPERM {
+			// A profile that allows execve but not execveat: through the container's /proc.
+			i = copy(p.dmzPath[:], "/proc/self/fd/")
+			i = putUint(p.dmzPath[:len(p.dmzPath)-1], i, uint64(p.dmzFd))
+			p.dmzPath[i] = 0
+			_, _, err1 = syscall.RawSyscall(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(&p.dmzPath[0])),
+				uintptr(unsafe.Pointer(&p.dmzArgv[0])), uintptr(unsafe.Pointer(&a.envv[0])))
+		}
+	}
+	// Tell start, as init would: "exec PATH: TEXT".
+	i = copy(p.errMsg[:], errPrefix)
+	for r1 = 0; r1 < uintptr(p.hdr.PathLen) && i < len(p.errMsg)-100; r1++ {
+		p.errMsg[i] = p.path[r1]
+		i++
+	}
+	i += copy(p.errMsg[i:], ": ")
+	if int(err1) < len(p.errText) && p.errText[err1] != "" {
+		i += copy(p.errMsg[i:], p.errText[err1])
+	} else {
+		i += copy(p.errMsg[i:], "errno ")
+		i = putUint(p.errMsg[:], i, uint64(err1))
+	}
+	syscall.RawSyscall(syscall.SYS_WRITE, conn, uintptr(unsafe.Pointer(&p.errMsg[0])), uintptr(i))
+	syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 127, 0, 0)
+	return
+}
+
+// cwdInRoot refuses a working directory outside the container's root (CVE-2024-21626
+// class: one reached through a leaked fd shows as "(unreachable)/..."), as init's
+// checkCwdInRoot does.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func cwdInRoot(p *rawPlan) syscall.Errno {
+	r, _, e := syscall.RawSyscall(syscall.SYS_GETCWD, uintptr(unsafe.Pointer(&p.cwdBuf[0])), uintptr(len(p.cwdBuf)), 0)
+	if e != 0 {
+		return e
+	}
+	if r == 0 || p.cwdBuf[0] != '/' {
+		return syscall.ENOENT
+	}
+	return 0
+}
+
+// readFull reads exactly n bytes into buf; EPIPE at end of file.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func readFull(fd int, buf unsafe.Pointer, n uintptr) syscall.Errno {
+	var done, r uintptr
+	var e syscall.Errno
+	for done < n {
+		r, _, e = syscall.RawSyscall(syscall.SYS_READ, uintptr(fd), uintptr(buf)+done, n-done)
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != 0 {
+			return e
+		}
+		if r == 0 {
+			return syscall.EPIPE
+		}
+		done += r
+	}
+	return 0
+}
+
+// putUint writes v in decimal at b[i:] and returns the new end.
+//
+//go:nosplit
+func putUint(b []byte, i int, v uint64) int {
+	var d [20]byte
+	n := len(d)
+	for {
+		n--
+		d[n] = byte('0' + v%10)
+		v /= 10
+		if v == 0 {
+			break
+		}
+	}
+	for ; n < len(d) && i < len(b); n++ {
+		b[i] = d[n]
+		i++
+	}
+	return i
+}
