@@ -83,6 +83,6 @@ func createContainer(c *cli.Context, beforeChanges func()) (*libcontainer.State,
 		PreserveFDs: c.Int("preserve-fds"), ConsoleSocket: c.String("console-socket"),
 		ForegroundTerminal: foreground, ForegroundSize: [2]uint16{rows, cols},
 		BeforeHostChanges: beforeChanges, NotifySocket: notifyHost() != "",
-		StartsNow:         c.Command.Name == "run",
+		StartsNow: c.Command.Name == "run",
 	})
 }
