@@ -171,15 +171,14 @@ func (c *creation) run() (*State, *os.File, error) {
 	// (see initproto.MsgCgroupPlaced); every other namespace exists before init runs.
 	newCgroupNS := ns.newFlags&unix.CLONE_NEWCGROUP != 0
 	ns.newFlags &^= unix.CLONE_NEWCGROUP
-	sp := stagelog.Begin("prepare cgroup", c.cfg.CgroupsPath)
 	into, err := c.prepareCgroup()
-	if sp.End(err) != nil {
+	if err != nil {
 		return nil, nil, err
 	}
 	if into != nil {
 		defer into.Close()
 	}
-	sp = stagelog.Begin("spawn init", "nsenter")
+	sp := stagelog.Begin("spawn init", "nsenter")
 	pid, sync, inCgroup, err := c.spawnInit(initLaunch{
 		stdio:    [3]int{fdOf(c.opts.Stdin, os.Stdin), fdOf(c.opts.Stdout, os.Stdout), fdOf(c.opts.Stderr, os.Stderr)},
 		extraFDs: extra,
@@ -209,34 +208,9 @@ func (c *creation) run() (*State, *os.File, error) {
 		return nil, nil, err
 	}
 	defer sync.Close()
-	c.pid = pid
-	stat, err := readProcStat(pid)
+	st, err := c.spawned(pid)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read init stat: %w", err)
-	}
-	c.pidStart = stat.StartTime
-	if err := c.recordPartial(cgroups.Planned(c.cg)); err != nil {
 		return nil, nil, err
-	}
-	if adj := c.cfg.Process.OOMScoreAdj; adj != nil {
-		// Written from the host's /proc: init could only do it through the
-		// container's, and lowering the score needs privileges init may not keep.
-		p := fmt.Sprintf("/proc/%d/oom_score_adj", pid)
-		if err := os.WriteFile(p, []byte(strconv.Itoa(*adj)), 0); err != nil {
-			return nil, nil, fmt.Errorf("process.oomScoreAdj: %w", err) // err names the path
-		}
-	}
-
-	// Init is in its network namespace, waiting for its config: the devices are there
-	// before any hook or the user process runs.
-	sp = stagelog.Begin("move net devices", "")
-	if err := sp.End(moveNetDevices(c.cfg.NetDevices, pid)); err != nil {
-		return nil, nil, err
-	}
-
-	st := &State{
-		ID: c.opts.ID, Bundle: c.opts.Bundle, Rootfs: c.cfg.Rootfs, Created: time.Now().UTC(),
-		Owner: ownerName(), InitPid: pid, InitStartTime: stat.StartTime, Config: c.cfg,
 	}
 	ch, err := initproto.NewParent(sync)
 	if err != nil {
@@ -280,25 +254,9 @@ func (c *creation) run() (*State, *os.File, error) {
 		return nil, nil, err
 	}
 	// Limits go on once init's own setup is done, as runc does: pids.max counts init's threads.
-	sp = stagelog.Begin("set cgroup limits", c.cfg.CgroupsPath)
-	if err := sp.End(c.cg.Set(c.cfg.Resources)); err != nil {
-		return nil, nil, err
-	}
-	// runtime-spec's lifecycle runs these hooks after step 2 (the environment exists),
-	// so the status they see is created, as with runc.
-	creating := c.store.OCIState(st)
-	creating.Status = specs.StateCreated
-	creating.Pid = pid
-	if err := hooks.Run("prestart", hooks.List(c.cfg.Hooks, "prestart"), creating); err != nil {
-		return nil, nil, err
-	}
-	if err := hooks.Run("createRuntime", hooks.List(c.cfg.Hooks, "createRuntime"), creating); err != nil {
-		return nil, nil, err
-	}
 	// The filter compiled meanwhile; init loads it right before exec.
-	sp = stagelog.Begin("wait for seccomp filter", "")
-	prog, err := c.seccomp.wait()
-	if sp.End(err) != nil {
+	prog, err := c.limitsHooksSeccomp(st)
+	if err != nil {
 		return nil, nil, err
 	}
 	if err := ch.SendHooksDone(prog); err != nil {
@@ -313,20 +271,89 @@ func (c *creation) run() (*State, *os.File, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	sp = stagelog.Begin("save state", c.dir+"/state.json")
-	if err := sp.End(c.store.Save(st)); err != nil {
+	if err := c.save(st); err != nil {
 		return nil, nil, err
-	}
-	if c.opts.PidFile != "" {
-		if err := writePidFile(c.opts.PidFile, pid); err != nil {
-			return nil, nil, err
-		}
 	}
 	if err := commit(ch); err != nil {
 		return nil, nil, err
 	}
 	os.Remove(filepath.Join(c.dir, partialFile))
 	return st, master, nil
+}
+
+// spawned records the container's first process (pid, as the host sees it), sets what
+// the host sets on it (oom_score_adj, the network devices: there before any hook or the
+// user process runs) and returns the container's state as it will be saved.
+func (c *creation) spawned(pid int) (*State, error) {
+	c.pid = pid
+	stat, err := readProcStat(pid)
+	if err != nil {
+		return nil, fmt.Errorf("read init stat: %w", err)
+	}
+	c.pidStart = stat.StartTime
+	if err := c.recordPartial(cgroups.Planned(c.cg)); err != nil {
+		return nil, err
+	}
+	if err := c.setOOMScoreAdj(pid); err != nil {
+		return nil, err
+	}
+	sp := stagelog.Begin("move net devices", "")
+	if err := sp.End(moveNetDevices(c.cfg.NetDevices, pid)); err != nil {
+		return nil, err
+	}
+	return &State{
+		ID: c.opts.ID, Bundle: c.opts.Bundle, Rootfs: c.cfg.Rootfs, Created: time.Now().UTC(),
+		Owner: ownerName(), InitPid: pid, InitStartTime: stat.StartTime, Config: c.cfg,
+	}, nil
+}
+
+// setOOMScoreAdj writes process.oomScoreAdj from the host's /proc: init could only do it
+// through the container's, and lowering the score needs privileges init may not keep.
+func (c *creation) setOOMScoreAdj(pid int) error {
+	adj := c.cfg.Process.OOMScoreAdj
+	if adj == nil {
+		return nil
+	}
+	p := fmt.Sprintf("/proc/%d/oom_score_adj", pid)
+	if err := os.WriteFile(p, []byte(strconv.Itoa(*adj)), 0); err != nil {
+		return fmt.Errorf("process.oomScoreAdj: %w", err) // err names the path
+	}
+	return nil
+}
+
+// limitsHooksSeccomp sets the cgroup limits, runs the prestart and createRuntime hooks and
+// returns the compiled seccomp program (nil without a profile). runtime-spec's lifecycle
+// runs these hooks after step 2 (the environment exists), so the status they see is
+// created, as with runc.
+func (c *creation) limitsHooksSeccomp(st *State) (*seccomp.Program, error) {
+	sp := stagelog.Begin("set cgroup limits", c.cfg.CgroupsPath)
+	if err := sp.End(c.cg.Set(c.cfg.Resources)); err != nil {
+		return nil, err
+	}
+	creating := c.store.OCIState(st)
+	creating.Status = specs.StateCreated
+	creating.Pid = st.InitPid
+	if err := hooks.Run("prestart", hooks.List(c.cfg.Hooks, "prestart"), creating); err != nil {
+		return nil, err
+	}
+	if err := hooks.Run("createRuntime", hooks.List(c.cfg.Hooks, "createRuntime"), creating); err != nil {
+		return nil, err
+	}
+	sp = stagelog.Begin("wait for seccomp filter", "")
+	prog, err := c.seccomp.wait()
+	return prog, sp.End(err)
+}
+
+// save writes the container's state and the pid file.
+func (c *creation) save(st *State) error {
+	sp := stagelog.Begin("save state", c.dir+"/state.json")
+	if err := sp.End(c.store.Save(st)); err != nil {
+		return err
+	}
+	if c.opts.PidFile != "" {
+		return writePidFile(c.opts.PidFile, st.InitPid)
+	}
+	return nil
 }
 
 func (c *creation) spawnInit(l initLaunch) (int, *os.File, bool, error) {
@@ -340,7 +367,9 @@ func (c *creation) spawnInit(l initLaunch) (int, *os.File, bool, error) {
 // born in it (pure cgroup v2, see cgroups.ClonePlacer), and returns its directory; nil
 // when init is moved in after it started (placeInCgroup). Rootless, a cgroup that is
 // not delegated is left to placeInCgroup, which knows what to do without one.
-func (c *creation) prepareCgroup() (*os.File, error) {
+func (c *creation) prepareCgroup() (f *os.File, err error) {
+	sp := stagelog.Begin("prepare cgroup", c.cfg.CgroupsPath)
+	defer func() { sp.End(err) }()
 	cp, ok := c.cg.(cgroups.ClonePlacer)
 	if !ok {
 		return nil, nil

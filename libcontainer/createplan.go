@@ -5,18 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"time"
 
-	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer/caps"
 	"github.com/berth-runtime/berth/libcontainer/configs"
-	"github.com/berth-runtime/berth/libcontainer/hooks"
 	"github.com/berth-runtime/berth/libcontainer/incontainer"
 	"github.com/berth-runtime/berth/libcontainer/initproto"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/berth-runtime/berth/nsenter"
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -63,15 +58,14 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	plan := compilePlan(c.cfg, c.opts.ID, int(lis.Fd()), extra, hostNullFds(stdio))
 	plan.HomeSlot = homeSlot
 
-	sp := stagelog.Begin("prepare cgroup", c.cfg.CgroupsPath)
 	into, err := c.prepareCgroup()
-	if sp.End(err) != nil {
+	if err != nil {
 		return nil, nil, err
 	}
 	if into != nil {
 		defer into.Close()
 	}
-	sp = stagelog.Begin("spawn init", "nsenter plan")
+	sp := stagelog.Begin("spawn init", "nsenter plan")
 	r, err := nsenter.SpawnResult(&nsenter.Config{
 		ExecFD: -1, Args: p.Args, Env: env, Files: files,
 		Join: ns.join, NewFlags: ns.newFlags,
@@ -91,34 +85,15 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	handle := r.Plan
 	defer handle.Close()
 	pid := r.Pid
-	c.pid = pid
-	stat, err := readProcStat(pid)
+	st, err := c.spawned(pid)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read init stat: %w", err)
-	}
-	c.pidStart = stat.StartTime
-	if err := c.recordPartial(cgroups.Planned(c.cg)); err != nil {
 		return nil, nil, err
-	}
-	if adj := p.OOMScoreAdj; adj != nil {
-		path := fmt.Sprintf("/proc/%d/oom_score_adj", pid)
-		if err := os.WriteFile(path, []byte(strconv.Itoa(*adj)), 0); err != nil {
-			return nil, nil, fmt.Errorf("process.oomScoreAdj: %w", err)
-		}
 	}
 	for i, rl := range p.Rlimits {
 		lim := unix.Rlimit{Cur: rl.Soft, Max: rl.Hard}
 		if err := unix.Prlimit(pid, rl.Type, &lim, nil); err != nil {
 			return nil, nil, fmt.Errorf("process.rlimits[%d]: %w", i, err)
 		}
-	}
-	sp = stagelog.Begin("move net devices", "")
-	if err := sp.End(moveNetDevices(c.cfg.NetDevices, pid)); err != nil {
-		return nil, nil, err
-	}
-	st := &State{
-		ID: c.opts.ID, Bundle: c.opts.Bundle, Rootfs: c.cfg.Rootfs, Created: time.Now().UTC(),
-		Owner: ownerName(), InitPid: pid, InitStartTime: stat.StartTime, Config: c.cfg,
 	}
 	c.cgPlaced = true
 	if !r.InCgroup {
@@ -145,22 +120,8 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	if err := nsb.do(func() error { return incontainer.PlanRoot(c.cfg, proc, pid) }); err != nil {
 		return nil, nil, err
 	}
-	sp = stagelog.Begin("set cgroup limits", c.cfg.CgroupsPath)
-	if err := sp.End(c.cg.Set(c.cfg.Resources)); err != nil {
-		return nil, nil, err
-	}
-	creating := c.store.OCIState(st)
-	creating.Status = specs.StateCreated
-	creating.Pid = pid
-	if err := hooks.Run("prestart", hooks.List(c.cfg.Hooks, "prestart"), creating); err != nil {
-		return nil, nil, err
-	}
-	if err := hooks.Run("createRuntime", hooks.List(c.cfg.Hooks, "createRuntime"), creating); err != nil {
-		return nil, nil, err
-	}
-	sp = stagelog.Begin("wait for seccomp filter", "")
-	prog, err := c.seccomp.wait()
-	if sp.End(err) != nil {
+	prog, err := c.limitsHooksSeccomp(st)
+	if err != nil {
 		return nil, nil, err
 	}
 	var filter []unix.SockFilter
@@ -186,14 +147,8 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	if sp.End(err) != nil {
 		return nil, nil, err
 	}
-	sp = stagelog.Begin("save state", c.dir+"/state.json")
-	if err := sp.End(c.store.Save(st)); err != nil {
+	if err := c.save(st); err != nil {
 		return nil, nil, err
-	}
-	if c.opts.PidFile != "" {
-		if err := writePidFile(c.opts.PidFile, pid); err != nil {
-			return nil, nil, err
-		}
 	}
 	if err := handle.Commit(); err != nil {
 		return nil, nil, err

@@ -141,23 +141,18 @@ func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
 	if err1 = readFull(a.goFd, unsafe.Pointer(&p.hdr), unsafe.Sizeof(p.hdr)); err1 != 0 {
 		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 1, 0, 0) // the parent gave up
 	}
-	if p.hdr.Magic != planMagic || p.hdr.PathLen == 0 || p.hdr.PathLen >= pathMax || p.hdr.NInsns > maxFilter {
+	if p.hdr.Magic != planMagic || p.hdr.PathLen == 0 || p.hdr.NInsns > maxFilter {
 		err1 = syscall.EPROTO
 		return
 	}
-	if err1 = readFull(a.goFd, unsafe.Pointer(&p.path[0]), uintptr(p.hdr.PathLen)); err1 != 0 {
-		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 1, 0, 0)
+	if err1 = readString(a.goFd, p.path[:], p.hdr.PathLen); err1 == 0 && p.hdr.HomeLen > 0 {
+		err1 = readString(a.goFd, p.home[:], p.hdr.HomeLen)
 	}
-	p.path[p.hdr.PathLen] = 0
-	if p.hdr.HomeLen > 0 {
-		if p.hdr.HomeLen >= uint32(len(p.home)) {
-			err1 = syscall.EPROTO
-			return
-		}
-		if err1 = readFull(a.goFd, unsafe.Pointer(&p.home[0]), uintptr(p.hdr.HomeLen)); err1 != 0 {
-			syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 1, 0, 0)
-		}
-		p.home[p.hdr.HomeLen] = 0
+	if err1 == syscall.EPROTO {
+		return
+	}
+	if err1 != 0 {
+		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 1, 0, 0)
 	}
 	if p.hdr.NInsns > 0 {
 		if err1 = readFull(a.goFd, unsafe.Pointer(&p.filter[0]), uintptr(p.hdr.NInsns)*unsafe.Sizeof(p.filter[0])); err1 != 0 {
@@ -373,6 +368,22 @@ func cwdInRoot(p *rawPlan) syscall.Errno {
 	if r == 0 || p.cwdBuf[0] != '/' {
 		return syscall.ENOENT
 	}
+	return 0
+}
+
+// readString reads n bytes into buf and ends them with a NUL; EPROTO when they do not fit.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func readString(fd int, buf []byte, n uint32) syscall.Errno {
+	if int(n) >= len(buf) {
+		return syscall.EPROTO
+	}
+	if e := readFull(fd, unsafe.Pointer(&buf[0]), uintptr(n)); e != 0 {
+		return e
+	}
+	buf[n] = 0
 	return 0
 }
 

@@ -24,10 +24,7 @@ func Finish(c *configs.Config) error {
 	if err != nil {
 		return err
 	}
-	if err := unix.Chdir("/"); err != nil {
-		return fmt.Errorf("chdir /: %w", err)
-	}
-	r, err := openRoot("/")
+	r, err := openNewRoot()
 	if err != nil {
 		return err
 	}
@@ -36,6 +33,14 @@ func Finish(c *configs.Config) error {
 		return err
 	}
 	return finishRoot(r, c)
+}
+
+// openNewRoot stands in the root just switched to and opens it.
+func openNewRoot() (*root, error) {
+	if err := unix.Chdir("/"); err != nil {
+		return nil, fmt.Errorf("chdir /: %w", err)
+	}
+	return openRoot("/")
 }
 
 // FinishFromOutside is Finish for a rootfs built by a thread of the runtime (nsenter's
@@ -58,10 +63,7 @@ func FinishFromOutside(c *configs.Config) error {
 	if err := pivotRoot(rootfs); err != nil {
 		return err
 	}
-	if err := unix.Chdir("/"); err != nil {
-		return fmt.Errorf("chdir /: %w", err)
-	}
-	r, err := openRoot("/")
+	r, err := openNewRoot()
 	if err != nil {
 		return err
 	}

@@ -146,15 +146,7 @@ func initContainer(ch *initproto.Init, ic *initproto.InitConfig, execFd, console
 			return fmt.Errorf("process.cwd %s: %w", cfg.Process.Cwd, err)
 		}
 	}
-	sp = stagelog.Begin("hostname, lo, sysctls", cfg.Hostname)
-	err = setNames(cfg)
-	if err == nil {
-		err = upLoopback(cfg)
-	}
-	if err == nil {
-		err = rootfs.WriteSysctls(cfg.Sysctl)
-	}
-	if sp.End(err) != nil {
+	if err := namesLoSysctls(cfg); err != nil {
 		return err
 	}
 	if cfg.Process.Terminal && ownMounts {
@@ -254,6 +246,20 @@ func initExec(ch *initproto.Init, ic *initproto.InitConfig, consoleFd int) error
 	fmt.Fprintf(os.Stderr, "berth init: %v\n", err)
 	os.Exit(127)
 	return nil
+}
+
+// namesLoSysctls sets hostname and domainname, lo up and the sysctls, in the
+// container's namespaces.
+func namesLoSysctls(cfg *configs.Config) error {
+	sp := stagelog.Begin("hostname, lo, sysctls", cfg.Hostname)
+	err := setNames(cfg)
+	if err == nil {
+		err = upLoopback(cfg)
+	}
+	if err == nil {
+		err = rootfs.WriteSysctls(cfg.Sysctl)
+	}
+	return sp.End(err)
 }
 
 func setNames(cfg *configs.Config) error {

@@ -42,15 +42,7 @@ func PlanRoot(cfg *configs.Config, proc *os.File, cgroupPid int) error {
 	if err := os.MkdirAll(cfg.Process.Cwd, 0o755); err != nil {
 		return fmt.Errorf("process.cwd %s: %w", cfg.Process.Cwd, err)
 	}
-	sp = stagelog.Begin("hostname, lo, sysctls", cfg.Hostname)
-	err := setNames(cfg)
-	if err == nil {
-		err = upLoopback(cfg)
-	}
-	if err == nil {
-		err = rootfs.WriteSysctls(cfg.Sysctl)
-	}
-	if sp.End(err) != nil {
+	if err := namesLoSysctls(cfg); err != nil {
 		return err
 	}
 	sp = stagelog.Begin("read-only remounts", "")
