@@ -69,9 +69,13 @@ unmount_hugetlb() {
 		rmdir "$h/berth" 2>/dev/null
 		if [[ -z $(find "$h" -mindepth 1 -type d 2>/dev/null) ]]; then
 			umount "$h" || return
-			if ! hugetlb_back; then
+			# Each mount and umount gives the kernel another chance to let it go; a
+			# single one was seen to leave it alive (a later test then found hugetlb
+			# in /proc/self/cgroup with no mount to place a container in).
+			for _ in 1 2 3 4 5; do
+				hugetlb_back && break
 				mount -t cgroup -o hugetlb cgroup "$h" && umount "$h"
-			fi
+			done
 			rmdir "$h" && echo "bench: unmounted the hugetlb v1 hierarchy again" >&2
 			hugetlb_back || echo "bench: hugetlb is not back on cgroup2 yet (/proc/cgroups)" >&2
 			return
