@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/berth-runtime/berth/libcontainer/caps"
 	"github.com/berth-runtime/berth/libcontainer/configs"
@@ -34,11 +35,6 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	ns.newFlags &^= nsb.types
 
 	p := &c.cfg.Process
-	if err := caps.Possible(capMask(p.Capabilities, func(c *configs.Capabilities) []int { return c.Effective }),
-		capMask(p.Capabilities, func(c *configs.Capabilities) []int { return c.Permitted }),
-		capMask(p.Capabilities, func(c *configs.Capabilities) []int { return c.Inheritable })); err != nil {
-		return nil, nil, fmt.Errorf("process.capabilities: %w", err)
-	}
 	nListen := listenFDs()
 	extra := nListen + c.opts.PreserveFDs
 	stdio := [3]int{fdOf(c.opts.Stdin, os.Stdin), fdOf(c.opts.Stdout, os.Stdout), fdOf(c.opts.Stderr, os.Stderr)}
@@ -51,12 +47,15 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 		// Init would add its own pid: 1, the first process of a new pid namespace.
 		env = append(append(append([]string(nil), env...), listenEnv(nListen)...), "LISTEN_PID=1")
 	}
-	homeSlot := envValueOf(env, "HOME") == ""
+	homeSlot := incontainer.EnvValue(env, "HOME") == ""
 	if homeSlot {
 		env = withoutEnv(env, "HOME")
 	}
 	plan := compilePlan(c.cfg, c.opts.ID, int(lis.Fd()), extra, hostNullFds(stdio))
 	plan.HomeSlot = homeSlot
+	if err := caps.Possible(plan.Effective, plan.Permitted, plan.Inheritable); err != nil {
+		return nil, nil, fmt.Errorf("process.capabilities: %w", err)
+	}
 
 	into, err := c.prepareCgroup()
 	if err != nil {
@@ -258,13 +257,6 @@ func joinsNotIn(joins []nsenter.Join, types uintptr) []nsenter.Join {
 	return out
 }
 
-func capMask(c *configs.Capabilities, set func(*configs.Capabilities) []int) uint64 {
-	if c == nil {
-		return 0
-	}
-	return caps.Mask(set(c), caps.Last())
-}
-
 // hostNullFds are the stdio fds that are the host's null device.
 func hostNullFds(stdio [3]int) []int {
 	var null unix.Stat_t
@@ -281,19 +273,11 @@ func hostNullFds(stdio [3]int) []int {
 	return out
 }
 
-func envValueOf(env []string, key string) string {
-	for i := len(env) - 1; i >= 0; i-- {
-		if len(env[i]) > len(key) && env[i][:len(key)] == key && env[i][len(key)] == '=' {
-			return env[i][len(key)+1:]
-		}
-	}
-	return ""
-}
-
+// withoutEnv is env without key's entries ("key=...": as init's withHome drops them).
 func withoutEnv(env []string, key string) []string {
 	out := make([]string, 0, len(env))
 	for _, e := range env {
-		if !(len(e) > len(key) && e[:len(key)] == key && e[len(key)] == '=') {
+		if !strings.HasPrefix(e, key+"=") {
 			out = append(out, e)
 		}
 	}

@@ -18,7 +18,6 @@ type rawPlan struct {
 	dmzFd     int     // the exec program (dmz.go), a sealed memfd
 	dmzArgv   []*byte // its argv: the path (path below), then the process's argv
 	dmzPath   [32]byte
-	connFd    uintptr // where start's connection goes for the program: the first fd above the preserved ones
 	uid, gid  uintptr
 	groups    []uint32
 	drop      []uintptr // capabilities to drop from the bounding set
@@ -29,7 +28,7 @@ type rawPlan struct {
 	umask     int // -1: leave it
 	cwd       *byte
 	keyring   *byte     // nil: keep the session keyring
-	firstFree uintptr   // 3 + preserved fds: every fd from here is close-on-exec at exec
+	firstFree uintptr   // 3 + preserved fds: every fd from here is close-on-exec at exec; start's connection goes here for the exec program
 	nullFds   []uintptr // stdio that are the host's null device: reopened on the container's
 	devNull   *byte     // "/dev/null"
 	nullStat  unix.Stat_t
@@ -303,14 +302,14 @@ func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
 		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 127, 0, 0)
 	}
 	syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(p.listenFd), 0, 0)
-	// The connection goes to the exec program at connFd, open across that one exec (the
+	// The connection goes to the exec program at firstFree, open across that one exec (the
 	// program makes it close-on-exec before executing the process). The fd moves above
 	// kept that number free of anything still needed.
-	if conn == p.connFd { // accept took the lowest free fd, which was that one
+	if conn == p.firstFree { // accept took the lowest free fd, which was that one
 		_, _, err1 = syscall.RawSyscall(syscall.SYS_FCNTL, conn, syscall.F_SETFD, 0)
-	} else if _, _, err1 = syscall.RawSyscall(syscall.SYS_DUP3, conn, p.connFd, 0); err1 == 0 {
+	} else if _, _, err1 = syscall.RawSyscall(syscall.SYS_DUP3, conn, p.firstFree, 0); err1 == 0 {
 		syscall.RawSyscall(syscall.SYS_CLOSE, conn, 0, 0)
-		conn = p.connFd
+		conn = p.firstFree
 	}
 	if err1 != 0 {
 		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 127, 0, 0)

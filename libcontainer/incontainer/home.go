@@ -14,7 +14,7 @@ import (
 // the container's /etc/passwd, or "/" when the file has no such user, as runc does:
 // shells and tools expect it. passwd is the file's content (nil: no readable file).
 func withHome(env []string, uid uint32, passwd io.Reader) []string {
-	if envValue(env, "HOME") != "" {
+	if EnvValue(env, "HOME") != "" {
 		return env
 	}
 	home := "/"
@@ -82,7 +82,7 @@ func openContainerPasswd() io.ReadCloser {
 
 // containerHome is withHome with the container's /etc/passwd.
 func containerHome(env []string, uid uint32) []string {
-	if envValue(env, "HOME") != "" {
+	if EnvValue(env, "HOME") != "" {
 		return env
 	}
 	passwd := openContainerPasswd()

@@ -58,7 +58,7 @@ func PlanRoot(cfg *configs.Config, proc *os.File, cgroupPid int) error {
 func PlanProcess(cfg *configs.Config) (RootResult, error) {
 	var res RootResult
 	env := cfg.Process.Env
-	if envValue(env, "HOME") == "" {
+	if EnvValue(env, "HOME") == "" {
 		withHome := containerHome(env, cfg.Process.UID)
 		res.Home = withHome[len(withHome)-1]
 		if !strings.HasPrefix(res.Home, "HOME=") {
@@ -66,7 +66,7 @@ func PlanProcess(cfg *configs.Config) (RootResult, error) {
 		}
 		env = withHome
 	}
-	path, err := lookPath(cfg.Process.Args[0], envValue(env, "PATH"))
+	path, err := lookPath(cfg.Process.Args[0], EnvValue(env, "PATH"))
 	if err != nil {
 		return res, err
 	}

@@ -56,7 +56,7 @@ func prepareProcess(p *configs.Process, extraEnv []string, preserve int, sc proc
 			return nil, fmt.Errorf("process.rlimits[%d]: %w", i, err)
 		}
 	}
-	path, err := lookPath(p.Args[0], envValue(up.env, "PATH"))
+	path, err := lookPath(p.Args[0], EnvValue(up.env, "PATH"))
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func checkCwdInRoot() error {
 // that refuses execve refuses the process: the error is printed and init exits 127
 // (or the kill action kills it), as with runc.
 func (up *userProcess) exec() error {
-	if envValue(up.env, "LISTEN_FDS") != "" {
+	if EnvValue(up.env, "LISTEN_FDS") != "" {
 		up.env = append(up.env, "LISTEN_PID="+strconv.Itoa(os.Getpid()))
 	}
 	if err := up.markCloseOnExec(); err != nil {
@@ -237,7 +237,9 @@ func isExecutable(p string) error {
 	return nil
 }
 
-func envValue(env []string, key string) string {
+// EnvValue is the value of key's last entry in env, "" when there is none (the runtime
+// uses it too, for the one-runtime path).
+func EnvValue(env []string, key string) string {
 	for i := len(env) - 1; i >= 0; i-- {
 		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
 			return v
