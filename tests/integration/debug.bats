@@ -109,6 +109,12 @@ stages() { jq -r 'select(.stage != null) | "\(.proc):\(.stage)"' "$1" | sort -u;
 	assert_failure
 	jq -e -s 'any(.[]; .proc == "berth" and .stage == "prepare process" and (.err | test("no/such/binary")))' "$log" \
 		>/dev/null || fail "no failed prepare process record: $(cat "$log")"
+	# That failure comes after the rootfs, the cgroup and the waiting stage exist: the
+	# create undoes all of them (teardown would delete a state entry, so look first).
+	run berth state "$ID"
+	assert_failure
+	[[ -z $(test_cgroups) ]] || fail "cgroups left: $(test_cgroups)"
+	[[ -z $(grep -lsa "BERTH_TEST_MARK=$TEST_MARK" /proc/[0-9]*/environ) ]] || fail "a process of the container is left"
 }
 
 @test "--debug run on the one-runtime path: the runtime builds the container, no init runs" {
