@@ -3,8 +3,6 @@ package cgroups
 import (
 	"fmt"
 
-	"github.com/cilium/ebpf"
-	"github.com/cilium/ebpf/link"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -18,26 +16,17 @@ func attachDeviceFilter(dir string, rules []specs.LinuxDeviceCgroup) error {
 	if err != nil {
 		return err
 	}
-	prog, err := ebpf.NewProgramWithOptions(&ebpf.ProgramSpec{
-		Type:         ebpf.CGroupDevice,
-		Instructions: insns,
-		License:      "Apache-2.0",
-	}, ebpf.ProgramOptions{})
+	prog, err := loadCgroupDeviceProgram(insns, "Apache-2.0")
 	if err != nil {
 		return fmt.Errorf("linux.resources.devices: load the device filter program: %w", err)
 	}
-	defer prog.Close()
+	defer unix.Close(prog)
 	fd, err := unix.Open(dir, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("linux.resources.devices: open %s: %w", dir, err)
 	}
 	defer unix.Close(fd)
-	if err := link.RawAttachProgram(link.RawAttachProgramOptions{
-		Target:  fd,
-		Program: prog,
-		Attach:  ebpf.AttachCGroupDevice,
-		Flags:   unix.BPF_F_ALLOW_MULTI,
-	}); err != nil {
+	if err := attachCgroupDeviceProgram(fd, prog, unix.BPF_F_ALLOW_MULTI); err != nil {
 		return fmt.Errorf("linux.resources.devices: attach the device filter to %s: %w", dir, err)
 	}
 	return nil

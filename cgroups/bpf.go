@@ -1,0 +1,100 @@
+package cgroups
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"runtime"
+	"unsafe"
+
+	"github.com/cilium/ebpf/asm"
+	"golang.org/x/sys/unix"
+)
+
+// Loading and attaching the device filter takes two bpf(2) calls, made here directly:
+// cilium/ebpf's loader (BTF, ELF, feature probes, links) would add 1.5 MB to the binary
+// for them. Its assembler (asm) still writes the program.
+
+// bpfProgLoadAttr is the BPF_PROG_LOAD part of union bpf_attr, up to prog_flags (the
+// kernel zero-fills what a shorter attr leaves out).
+type bpfProgLoadAttr struct {
+	progType    uint32
+	insnCnt     uint32
+	insns       uint64
+	license     uint64
+	logLevel    uint32
+	logSize     uint32
+	logBuf      uint64
+	kernVersion uint32
+	progFlags   uint32
+}
+
+// bpfProgAttachAttr is the BPF_PROG_ATTACH part of union bpf_attr.
+type bpfProgAttachAttr struct {
+	targetFd     uint32
+	attachBpfFd  uint32
+	attachType   uint32
+	attachFlags  uint32
+	replaceBpfFd uint32
+}
+
+func bpf(cmd uintptr, attr unsafe.Pointer, size uintptr) (uintptr, error) {
+	r, _, errno := unix.Syscall(unix.SYS_BPF, cmd, uintptr(attr), size)
+	if errno != 0 {
+		return 0, errno
+	}
+	return r, nil
+}
+
+// loadCgroupDeviceProgram loads insns as a BPF_PROG_TYPE_CGROUP_DEVICE program and returns
+// its fd. A program the verifier rejects is loaded again with the verifier's log, which
+// the error then ends with.
+func loadCgroupDeviceProgram(insns asm.Instructions, license string) (int, error) {
+	var buf bytes.Buffer
+	// asm knows the two byte orders by name only (not NativeEndian); berth's targets
+	// (amd64, arm64) are little-endian.
+	if err := insns.Marshal(&buf, binary.LittleEndian); err != nil {
+		return -1, fmt.Errorf("encode the program: %w", err)
+	}
+	code := buf.Bytes()
+	lic := append([]byte(license), 0)
+	attr := bpfProgLoadAttr{
+		progType: unix.BPF_PROG_TYPE_CGROUP_DEVICE,
+		insnCnt:  uint32(len(code) / asm.InstructionSize),
+		insns:    uint64(uintptr(unsafe.Pointer(&code[0]))),
+		license:  uint64(uintptr(unsafe.Pointer(&lic[0]))),
+	}
+	fd, err := bpf(unix.BPF_PROG_LOAD, unsafe.Pointer(&attr), unsafe.Sizeof(attr))
+	if err == nil {
+		runtime.KeepAlive(code)
+		runtime.KeepAlive(lic)
+		return int(fd), nil
+	}
+	if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EINVAL) {
+		log := make([]byte, 64<<10)
+		attr.logLevel, attr.logSize = 1, uint32(len(log))
+		attr.logBuf = uint64(uintptr(unsafe.Pointer(&log[0])))
+		if fd, lerr := bpf(unix.BPF_PROG_LOAD, unsafe.Pointer(&attr), unsafe.Sizeof(attr)); lerr == nil {
+			unix.Close(int(fd)) // loaded this time: keep the first answer
+		} else if n := bytes.IndexByte(log, 0); n > 0 {
+			err = fmt.Errorf("%w: verifier: %s", err, bytes.TrimSpace(log[:n]))
+		}
+		runtime.KeepAlive(log)
+	}
+	runtime.KeepAlive(code)
+	runtime.KeepAlive(lic)
+	return -1, err
+}
+
+// attachCgroupDeviceProgram attaches the program prog to the cgroup directory fd target.
+func attachCgroupDeviceProgram(target, prog int, flags uint32) error {
+	attr := bpfProgAttachAttr{
+		targetFd:    uint32(target),
+		attachBpfFd: uint32(prog),
+		attachType:  unix.BPF_CGROUP_DEVICE,
+		attachFlags: flags,
+	}
+	_, err := bpf(unix.BPF_PROG_ATTACH, unsafe.Pointer(&attr), unsafe.Sizeof(attr))
+	return err
+}

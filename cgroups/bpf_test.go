@@ -1,0 +1,80 @@
+package cgroups
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/cilium/ebpf/asm"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// cgroup2Dir makes a cgroup in this host's cgroup2 mount (also the hybrid one, where device
+// programs attach as well), removed in Cleanup.
+func cgroup2Dir(t *testing.T) string {
+	t.Helper()
+	needRoot(t)
+	for _, root := range []string{"/sys/fs/cgroup", hybridUnified} {
+		var st unix.Statfs_t
+		if unix.Statfs(root, &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
+			dir, err := os.MkdirTemp(root, "berth-bpf-test-")
+			if err != nil {
+				t.Skipf("cannot make a cgroup: %v", err)
+			}
+			t.Cleanup(func() { os.Remove(dir) })
+			return dir
+		}
+	}
+	t.Skip("no cgroup2 mount")
+	return ""
+}
+
+// The filter loaded and attached with our bpf(2) calls is the kernel's verdict on opens in
+// the cgroup: /dev/null (c 1:3) allowed, /dev/zero (c 1:5) refused.
+func TestDeviceFilterEnforced(t *testing.T) {
+	dir := cgroup2Dir(t)
+	major, minor := int64(1), int64(3)
+	err := attachDeviceFilter(dir, []specs.LinuxDeviceCgroup{
+		{Allow: true, Type: "c", Major: &major, Minor: &minor, Access: "rw"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cg, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cg.Close()
+	open := func(dev string) error {
+		cmd := exec.Command("head", "-c1", dev)
+		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(cg.Fd())}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return errors.New(strings.TrimSpace(string(out)))
+		}
+		return nil
+	}
+	if err := open("/dev/null"); err != nil {
+		t.Errorf("/dev/null refused: %v", err)
+	}
+	if err := open("/dev/zero"); err == nil || !strings.Contains(err.Error(), "not permitted") {
+		t.Errorf("/dev/zero: %v, want refused", err)
+	}
+}
+
+// A program the verifier rejects fails with the verifier's own words.
+func TestDeviceProgramRejectedWithVerifierLog(t *testing.T) {
+	needRoot(t)
+	fd, err := loadCgroupDeviceProgram(asm.Instructions{asm.Mov.Imm32(asm.R0, 1)}, "Apache-2.0") // no exit
+	if err == nil {
+		unix.Close(fd)
+		t.Fatal("a program without exit loaded")
+	}
+	if !strings.Contains(err.Error(), "verifier: ") {
+		t.Errorf("error without the verifier log: %v", err)
+	}
+}
