@@ -2,19 +2,17 @@ package cgroups
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"runtime"
 	"unsafe"
 
-	"github.com/cilium/ebpf/asm"
 	"golang.org/x/sys/unix"
 )
 
 // Loading and attaching the device filter takes two bpf(2) calls, made here directly:
 // cilium/ebpf's loader (BTF, ELF, feature probes, links) would add 1.5 MB to the binary
-// for them. Its assembler (asm) still writes the program.
+// for them. bpfasm.go writes the program.
 
 // bpfProgLoadAttr is the BPF_PROG_LOAD part of union bpf_attr, up to prog_flags (the
 // kernel zero-fills what a shorter attr leaves out).
@@ -47,21 +45,17 @@ func bpf(cmd uintptr, attr unsafe.Pointer, size uintptr) (uintptr, error) {
 	return r, nil
 }
 
-// loadCgroupDeviceProgram loads insns as a BPF_PROG_TYPE_CGROUP_DEVICE program and returns
-// its fd. A program the verifier rejects is loaded again with the verifier's log, which
-// the error then ends with.
-func loadCgroupDeviceProgram(insns asm.Instructions, license string) (int, error) {
-	var buf bytes.Buffer
-	// asm knows the two byte orders by name only (not NativeEndian); berth's targets
-	// (amd64, arm64) are little-endian.
-	if err := insns.Marshal(&buf, binary.LittleEndian); err != nil {
-		return -1, fmt.Errorf("encode the program: %w", err)
+// loadCgroupDeviceProgram loads code (encoded instructions) as a BPF_PROG_TYPE_CGROUP_DEVICE
+// program and returns its fd. A program the verifier rejects is loaded again with the
+// verifier's log, which the error then ends with.
+func loadCgroupDeviceProgram(code []byte, license string) (int, error) {
+	if len(code) == 0 || len(code)%bpfInsnSize != 0 {
+		return -1, fmt.Errorf("a program of %d bytes", len(code))
 	}
-	code := buf.Bytes()
 	lic := append([]byte(license), 0)
 	attr := bpfProgLoadAttr{
 		progType: unix.BPF_PROG_TYPE_CGROUP_DEVICE,
-		insnCnt:  uint32(len(code) / asm.InstructionSize),
+		insnCnt:  uint32(len(code) / bpfInsnSize),
 		insns:    uint64(uintptr(unsafe.Pointer(&code[0]))),
 		license:  uint64(uintptr(unsafe.Pointer(&lic[0]))),
 	}

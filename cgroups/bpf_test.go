@@ -8,7 +8,6 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/cilium/ebpf/asm"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -69,7 +68,11 @@ func TestDeviceFilterEnforced(t *testing.T) {
 // A program the verifier rejects fails with the verifier's own words.
 func TestDeviceProgramRejectedWithVerifierLog(t *testing.T) {
 	needRoot(t)
-	fd, err := loadCgroupDeviceProgram(asm.Instructions{asm.Mov.Imm32(asm.R0, 1)}, "Apache-2.0") // no exit
+	code, err := assemble([]bpfInsn{movImm32(bpfR0, 1)}) // no exit
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, err := loadCgroupDeviceProgram(code, "Apache-2.0")
 	if err == nil {
 		unix.Close(fd)
 		t.Fatal("a program without exit loaded")

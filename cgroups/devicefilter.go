@@ -3,7 +3,6 @@ package cgroups
 import (
 	"fmt"
 
-	"github.com/cilium/ebpf/asm"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -27,14 +26,14 @@ const (
 // last to the first and the first match decides, so a later rule overrides an earlier one (as in a
 // rule list applied in order); a request no rule matches is denied. An allow rule matches when it
 // grants every access bit the request asks for; a deny rule when it names any of them.
-func deviceProgram(rules []specs.LinuxDeviceCgroup) (asm.Instructions, error) {
-	insns := asm.Instructions{
-		asm.LoadMem(asm.R2, asm.R1, devCtxAccessType, asm.Word),
-		asm.Mov.Reg32(asm.R3, asm.R2),
-		asm.RSh.Imm32(asm.R3, 16),     // R3: requested access bits
-		asm.And.Imm32(asm.R2, 0xffff), // R2: device type
-		asm.LoadMem(asm.R4, asm.R1, devCtxMajor, asm.Word),
-		asm.LoadMem(asm.R5, asm.R1, devCtxMinor, asm.Word),
+func deviceProgram(rules []specs.LinuxDeviceCgroup) ([]bpfInsn, error) {
+	insns := []bpfInsn{
+		loadWord(bpfR2, bpfR1, devCtxAccessType),
+		movReg32(bpfR3, bpfR2),
+		rshImm32(bpfR3, 16),     // R3: requested access bits
+		andImm32(bpfR2, 0xffff), // R2: device type
+		loadWord(bpfR4, bpfR1, devCtxMajor),
+		loadWord(bpfR5, bpfR1, devCtxMinor),
 	}
 	// Block i is labelled rule<i>; when it does not match it jumps to rule<i-1>, the rule before it,
 	// and rule-1 is the final deny.
@@ -43,7 +42,7 @@ func deviceProgram(rules []specs.LinuxDeviceCgroup) (asm.Instructions, error) {
 		if err != nil {
 			return nil, err
 		}
-		block[0] = block[0].WithSymbol(fmt.Sprintf("rule%d", i))
+		block[0] = block[0].withLabel(fmt.Sprintf("rule%d", i))
 		insns = append(insns, block...)
 		if unconditional {
 			// Earlier rules can never decide; the verifier would reject them as dead code.
@@ -51,21 +50,21 @@ func deviceProgram(rules []specs.LinuxDeviceCgroup) (asm.Instructions, error) {
 		}
 	}
 	return append(insns,
-		asm.Mov.Imm32(asm.R0, 0).WithSymbol("rule-1"),
-		asm.Return(),
+		movImm32(bpfR0, 0).withLabel("rule-1"),
+		exit(),
 	), nil
 }
 
 // ruleBlock is the test of one rule: jumps to next when it does not match, else returns its verdict.
-func ruleBlock(idx int, r specs.LinuxDeviceCgroup, next string) (asm.Instructions, bool, error) {
-	var b asm.Instructions
+func ruleBlock(idx int, r specs.LinuxDeviceCgroup, next string) ([]bpfInsn, bool, error) {
+	var b []bpfInsn
 	field := fmt.Sprintf("linux.resources.devices[%d]", idx)
 	switch r.Type {
 	case "a", "":
 	case "c":
-		b = append(b, asm.JNE.Imm(asm.R2, devTypeChar, next))
+		b = append(b, jneImm(bpfR2, devTypeChar, next))
 	case "b":
-		b = append(b, asm.JNE.Imm(asm.R2, devTypeBlock, next))
+		b = append(b, jneImm(bpfR2, devTypeBlock, next))
 	default:
 		return nil, false, fmt.Errorf("%s.type: %q is not a, b or c", field, r.Type)
 	}
@@ -76,27 +75,27 @@ func ruleBlock(idx int, r specs.LinuxDeviceCgroup, next string) (asm.Instruction
 	switch {
 	case r.Allow && acc != devAccAll:
 		b = append(b,
-			asm.Mov.Reg32(asm.R6, asm.R3),
-			asm.And.Imm32(asm.R6, int32(^acc&devAccAll)),
-			asm.JNE.Imm(asm.R6, 0, next)) // asks for a bit the rule does not grant
+			movReg32(bpfR6, bpfR3),
+			andImm32(bpfR6, int32(^acc&devAccAll)),
+			jneImm(bpfR6, 0, next)) // asks for a bit the rule does not grant
 	case !r.Allow:
 		b = append(b,
-			asm.Mov.Reg32(asm.R6, asm.R3),
-			asm.And.Imm32(asm.R6, int32(acc)),
-			asm.JEq.Imm(asm.R6, 0, next)) // asks for none of the bits the rule denies
+			movReg32(bpfR6, bpfR3),
+			andImm32(bpfR6, int32(acc)),
+			jeqImm(bpfR6, 0, next)) // asks for none of the bits the rule denies
 	}
 	if r.Major != nil && *r.Major >= 0 {
-		b = append(b, asm.JNE.Imm(asm.R4, int32(*r.Major), next))
+		b = append(b, jneImm(bpfR4, int32(*r.Major), next))
 	}
 	if r.Minor != nil && *r.Minor >= 0 {
-		b = append(b, asm.JNE.Imm(asm.R5, int32(*r.Minor), next))
+		b = append(b, jneImm(bpfR5, int32(*r.Minor), next))
 	}
 	unconditional := len(b) == 0
 	verdict := int32(0)
 	if r.Allow {
 		verdict = 1
 	}
-	b = append(b, asm.Mov.Imm32(asm.R0, verdict), asm.Return())
+	b = append(b, movImm32(bpfR0, verdict), exit())
 	return b, unconditional, nil
 }
 

@@ -16,7 +16,11 @@ func attachDeviceFilter(dir string, rules []specs.LinuxDeviceCgroup) error {
 	if err != nil {
 		return err
 	}
-	prog, err := loadCgroupDeviceProgram(insns, "Apache-2.0")
+	code, err := assemble(insns)
+	if err != nil {
+		return fmt.Errorf("linux.resources.devices: %w", err)
+	}
+	prog, err := loadCgroupDeviceProgram(code, "Apache-2.0")
 	if err != nil {
 		return fmt.Errorf("linux.resources.devices: load the device filter program: %w", err)
 	}
