@@ -1,12 +1,12 @@
 package seccomp
 
 import (
-	"crypto/sha256"
+	"bytes"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -90,15 +90,16 @@ func CompileCached(s *specs.LinuxSeccomp, dir string) (*Filter, error) {
 	if err := checkKernelFlags(p); err != nil {
 		return nil, err
 	}
+	var key []byte
 	path := ""
 	if dir != "" {
-		if key, err := cacheKey(s); err == nil {
-			path = filepath.Join(dir, key+".bpf")
+		if key, err = cacheKey(s); err == nil {
+			path = filepath.Join(dir, cacheName(key))
 		}
 	}
 	if path != "" {
 		if raw, err := os.ReadFile(path); err == nil {
-			if prog, err := decodeProgram(raw); err == nil {
+			if prog, err := decodeEntry(raw, key); err == nil {
 				return newFilter(p, prog), nil
 			}
 		}
@@ -110,7 +111,7 @@ func CompileCached(s *specs.LinuxSeccomp, dir string) (*Filter, error) {
 	f := newFilter(p, prog)
 	if path != "" {
 		// Best effort: a cache that cannot be written only costs the next start time.
-		storeProgram(dir, path, f.Program().BPF)
+		storeProgram(dir, path, encodeEntry(key, f.Program().BPF))
 	}
 	return f, nil
 }
@@ -124,22 +125,44 @@ func newFilter(p *plan, prog []unix.SockFilter) *Filter {
 }
 
 // cacheFormat changes whenever the plan or its compilation change meaning.
-const cacheFormat = "berth-seccomp-program-2" // 2: the ENOSYS stub
+const cacheFormat = "berth-seccomp-program-3" // 2: the ENOSYS stub; 3: entries carry their key
 
-func cacheKey(s *specs.LinuxSeccomp) (string, error) {
+// cacheKey is everything a compiled program depends on, in full.
+func cacheKey(s *specs.LinuxSeccomp) ([]byte, error) {
 	profile, err := json.Marshal(s)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	var st unix.Stat_t
 	if err := unix.Stat("/proc/self/exe", &st); err != nil {
-		return "", err
+		return nil, err
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d:%d:%d:%d.%d\x00", cacheFormat, libVersion(), runtime.GOARCH,
+	key := fmt.Appendf(nil, "%s\x00%s\x00%s\x00%d:%d:%d:%d.%d\x00", cacheFormat, libVersion(), runtime.GOARCH,
 		st.Dev, st.Ino, st.Size, st.Mtim.Sec, st.Mtim.Nsec)
-	h.Write(profile)
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return append(key, profile...), nil
+}
+
+// cacheName only spreads keys over file names; an entry is used only when the whole key
+// stored in it matches, so two profiles with the same name can never share a program
+// (why no cryptographic hash is needed, and crypto/sha256 with the FIPS module it drags
+// in stays out of the binary: 150 KB).
+func cacheName(key []byte) string {
+	h := fnv.New128a()
+	h.Write(key)
+	return fmt.Sprintf("%x.bpf", h.Sum(nil))
+}
+
+// An entry is the key's length (4 bytes), the key, then the raw program.
+func encodeEntry(key, bpf []byte) []byte {
+	raw := binary.NativeEndian.AppendUint32(make([]byte, 0, 4+len(key)+len(bpf)), uint32(len(key)))
+	return append(append(raw, key...), bpf...)
+}
+
+func decodeEntry(raw, key []byte) ([]unix.SockFilter, error) {
+	if len(raw) < 4 || binary.NativeEndian.Uint32(raw) != uint32(len(key)) || !bytes.HasPrefix(raw[4:], key) {
+		return nil, errors.New("seccomp: cache entry is for another key")
+	}
+	return decodeProgram(raw[4+len(key):])
 }
 
 // storeProgram writes atomically (a reader never sees half a program) and privately.

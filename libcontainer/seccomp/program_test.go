@@ -65,7 +65,11 @@ func TestCompileCached(t *testing.T) {
 	// different (a valid one-instruction program) and see it returned.
 	path := filepath.Join(dir, ents[0].Name())
 	marker := []byte{0x06, 0, 0, 0, 0, 0, 0xff, 0x7f} // BPF_RET|BPF_K, SECCOMP_RET_ALLOW
-	if err := os.WriteFile(path, marker, 0o600); err != nil {
+	key, err := cacheKey(smallProfile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, encodeEntry(key, marker), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	second, err := CompileCached(smallProfile(), dir)
@@ -77,6 +81,13 @@ func TestCompileCached(t *testing.T) {
 	}
 	if !reflect.DeepEqual(first.prog, want.prog) {
 		t.Fatal("cached compile differs from a plain compile")
+	}
+	// An entry under the right name but for another key (a name collision) is not used.
+	otherKey := append([]byte(nil), key...)
+	otherKey[len(otherKey)-2] ^= 1
+	os.WriteFile(path, encodeEntry(otherKey, marker), 0o600)
+	if got, err := CompileCached(smallProfile(), dir); err != nil || !reflect.DeepEqual(got.prog, want.prog) {
+		t.Fatalf("entry for another key used: %v", err)
 	}
 	// A corrupt entry is ignored and replaced.
 	os.WriteFile(path, []byte{1, 2, 3}, 0o600)
