@@ -394,3 +394,31 @@ func TestExplainNamesTheLogAndItsFirstError(t *testing.T) {
 		t.Errorf("no log to read: %q", err)
 	}
 }
+
+func TestLogLineError(t *testing.T) {
+	for line, want := range map[string]string{
+		"(00.182997) Error (criu/vdso.c:613): vdso: Failed (x)":    "vdso: Failed (x)",
+		"(00.000123) pie: 7: Error (criu/pie/restorer.c:1): boom ": "boom",
+		"(00.1)\tError (a.c:1):\tspaced":                           "spaced",
+	} {
+		if got, ok := logLineError(line); !ok || got != want {
+			t.Errorf("%q: got %q, %v; want %q", line, got, ok, want)
+		}
+	}
+	for _, line := range []string{
+		"(00.000010) Version: 3.17.1",
+		"(00.1)Error (a.c:1): no blank after the time",
+		"(x) Error (a.c:1): not a time",
+		"() Error (a.c:1): no time",
+		"(00.1) pie: x: Error (a.c:1): not a pie number",
+		"(00.1) Error (a.c:1) no colon",
+		"Error (a.c:1): no time at all",
+	} {
+		if got, ok := logLineError(line); ok {
+			t.Errorf("%q taken for an error line: %q", line, got)
+		}
+	}
+	if got := (&Failure{Type: ReqDump, Msg: "  Error (x.c:1):  why\n"}).Error(); got != "why" {
+		t.Errorf("CRIU's message with its tag: %q", got)
+	}
+}

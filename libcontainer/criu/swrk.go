@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 
 	"github.com/berth-runtime/berth/libcontainer/fdpass"
@@ -177,8 +175,6 @@ func (s *Swrk) Close() error {
 	return nil
 }
 
-var msgPrefix = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*Error \([^)]*\):\s*`) })
-
 // Failure is CRIU's own report that a request failed.
 type Failure struct {
 	Type  rpc.CriuReqType
@@ -188,7 +184,11 @@ type Failure struct {
 
 func (f *Failure) Error() string {
 	// CRIU sends its last log error: "Error (criu/x.c:42): what\n".
-	if msg := strings.TrimSpace(msgPrefix().ReplaceAllString(f.Msg, "")); msg != "" {
+	msg := strings.TrimLeft(f.Msg, blanks)
+	if cut, ok := cutErrorTag(msg); ok {
+		msg = cut
+	}
+	if msg := strings.TrimSpace(msg); msg != "" {
 		return msg
 	}
 	if f.Errno != 0 {
