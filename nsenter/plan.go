@@ -102,7 +102,7 @@ type PlanHandle struct {
 	pid     int
 	pidfd   int
 	procFd  int // the proc instance's fd number in the stage, or -1
-	report  *os.File
+	report  *reportPipe
 	goWrite int
 }
 
@@ -177,10 +177,8 @@ func (h *PlanHandle) Commit() error {
 
 // Close releases the handle's fds (the stage, if not released, then exits).
 func (h *PlanHandle) Close() {
-	if h.report != nil {
-		h.report.Close()
-		h.report = nil
-	}
+	h.report.close()
+	h.report = nil
 	for _, fd := range []*int{&h.goWrite, &h.pidfd} {
 		if *fd >= 0 {
 			unix.Close(*fd)

@@ -3,7 +3,6 @@ package nsenter
 import (
 	"encoding/binary"
 	"fmt"
-	"io"
 	"syscall"
 )
 
@@ -88,11 +87,7 @@ var stepNames = map[uint16]string{
 	stepNoNewPrivs:   "process.noNewPrivileges",
 }
 
-func readRecord(r io.Reader) (record, error) {
-	var buf [recordSize]byte
-	if _, err := io.ReadFull(r, buf[:]); err != nil {
-		return record{}, err
-	}
+func parseRecord(buf [recordSize]byte) (record, error) {
 	rec := record{
 		Magic: buf[0],
 		Kind:  buf[1],

@@ -169,15 +169,9 @@ func spawn(cfg *Config, handle **PlanHandle) (int, bool, error) {
 	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {
 		return -1, false, fmt.Errorf("nsenter: pipe: %w", err)
 	}
-	// A non-blocking read end makes its os.File pollable, so it takes a deadline. The
-	// os.File owns the fd from here on.
-	unix.SetNonblock(report[0], true)
-	rf := os.NewFile(uintptr(report[0]), "nsenter-report")
-	defer func() {
-		if rf != nil {
-			rf.Close()
-		}
-	}()
+	unix.SetNonblock(report[0], true) // read only what poll said is there
+	rf := &reportPipe{fd: report[0]}
+	defer func() { rf.close() }()
 	if err := syscall.Pipe2(gopipe[:], syscall.O_CLOEXEC); err != nil {
 		unix.Close(report[1])
 		return -1, false, fmt.Errorf("nsenter: pipe: %w", err)
@@ -248,7 +242,7 @@ func (a *stageArgs) usedFds() []int {
 // parent follows the stages through their records.
 type parent struct {
 	cfg    *Config
-	report *os.File
+	report *reportPipe
 	stage1 int
 	last   int
 	procFd int // plan: the proc instance's fd number in the last stage
@@ -339,10 +333,7 @@ var errEOF = errors.New("nsenter: report pipe closed")
 
 // next reads one record; an error record becomes the error it reports.
 func (p *parent) next() (record, error) {
-	if p.cfg.Timeout > 0 {
-		p.report.SetReadDeadline(time.Now().Add(p.cfg.Timeout))
-	}
-	rec, err := readRecord(p.report)
+	rec, err := p.report.read(p.cfg.Timeout)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return rec, fmt.Errorf("nsenter: no word from the new process within %s (is its cgroup frozen?)", p.cfg.Timeout)
 	}
