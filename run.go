@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/signal"
 	"sync/atomic"
 
 	"github.com/berth-runtime/berth/libcontainer"
@@ -111,19 +110,6 @@ var runCommand = &cli.Command{
 	},
 }
 
-// catchSignals starts catching every signal on sigs, to forward them to the container.
-// signal.Notify of all 64 signals takes 1-3 ms (a round trip to the Go runtime's signal
-// thread for each), so it runs in the background while the config is read. The function
-// returned waits for it: call it before anything is made on the host.
-func catchSignals(sigs chan os.Signal) (wait func()) {
-	done := make(chan struct{})
-	go func() {
-		signal.Notify(sigs)
-		close(done)
-	}()
-	return func() { <-done }
-}
-
 // reaped collects the exit status of pid, our child, if it has exited.
 func reaped(pid int) (int, bool) {
 	var ws unix.WaitStatus
@@ -139,6 +125,7 @@ func reaped(pid int) (int, bool) {
 // With a terminal, SIGWINCH resizes it instead, and it is detached at the end. A
 // subreaper reaps every child, so that adopted orphans leave no zombies behind.
 func waitForwarding(pid int, sigs chan os.Signal, tty *terminal, reapAll bool) int {
+	stopCatching := catchLaterSignals(sigs)
 	done := make(chan unix.WaitStatus, 1)
 	go func() {
 		var ws unix.WaitStatus
@@ -169,11 +156,12 @@ func waitForwarding(pid int, sigs chan os.Signal, tty *terminal, reapAll bool) i
 			}
 			unix.Kill(pid, s)
 		case ws := <-done:
+			stopCatching()
 			// The signals stay caught until berth exits: a late SIGINT or SIGTERM is
 			// then ignored instead of killing berth half-way through its delete or
 			// with the terminal still raw, and signal.Reset would cost another
-			// round trip to the runtime's signal thread per signal (~90 thread
-			// switches, see catchSignals).
+			// round trip to the runtime's signal thread per signal (see
+			// signals.go).
 			if tty != nil {
 				tty.detach()
 			}

@@ -219,6 +219,40 @@ load helpers
 	done
 }
 
+@test "run and exec in the foreground forward real-time signals and SIGPWR too" {
+	# berth catches these once the process runs (signals.go): until then the Go runtime
+	# drops them, so the test sends again until each arrived, and berth must survive.
+	trapper='trap "echo rt-$0 >> /signal" 37; trap "echo pwr-$0 >> /signal" PWR
+		trap "exit 3" TERM; echo ready > /ready-$0; while :; do sleep 0.1; done'
+	set_args sh -c "$trapper" run
+	"$BERTH" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
+	runner=$!
+	wait_for_file "$BUNDLE/rootfs/ready-run"
+	"$BERTH" --root "$ROOT" exec "$ID" sh -c "$trapper" exec </dev/null >/dev/null 2>&1 &
+	execer=$!
+	wait_for_file "$BUNDLE/rootfs/ready-exec"
+	for who in run exec; do
+		pid=$runner
+		[[ $who == exec ]] && pid=$execer
+		for sig in 37:rt PWR:pwr; do
+			for _ in $(seq 50); do
+				grep -qx "${sig#*:}-$who" "$BUNDLE/rootfs/signal" 2>/dev/null && break
+				kill "-${sig%%:*}" "$pid" || fail "berth $who is gone after signal ${sig%%:*}"
+				sleep 0.1
+			done
+			grep -qx "${sig#*:}-$who" "$BUNDLE/rootfs/signal" || fail "signal ${sig%%:*} never reached the $who process"
+		done
+	done
+	kill -TERM "$execer"
+	status=0
+	wait "$execer" || status=$?
+	assert_equal "$status" 3 "exec's exit status"
+	kill -TERM "$runner"
+	status=0
+	wait "$runner" || status=$?
+	assert_equal "$status" 3 "run's exit status"
+}
+
 @test "kill sends SIGTERM by default" {
 	# The trap shows which signal arrived: TERM is the only one that writes "term".
 	set_args sh -c 'trap "echo term > /signal; exit 0" TERM; echo ready > /ready; while :; do sleep 0.1; done'
