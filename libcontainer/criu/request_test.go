@@ -418,7 +418,7 @@ func TestLogLineError(t *testing.T) {
 			t.Errorf("%q taken for an error line: %q", line, got)
 		}
 	}
-	if got := (&Failure{Type: ReqDump, Msg: "  Error (x.c:1):  why\n"}).Error(); got != "why" {
+	if got := (&Failure{Type: rpc.CriuReqType_DUMP, Msg: "  Error (x.c:1):  why\n"}).Error(); got != "why" {
 		t.Errorf("CRIU's message with its tag: %q", got)
 	}
 }
