@@ -11,7 +11,9 @@ GO ?= go
 # still static: `berth init` runs from it inside containers that have no libc.
 CGO_ENABLED ?= 1
 export CGO_ENABLED
-GO_TAGS := urfave_cli_no_docs netgo osusergo
+# urfave_cli_no_template: cli's help without text/template, whose MethodByName turns off the
+# linker's dead-method elimination for the whole binary (docs/performance.md, "Binary size").
+GO_TAGS := urfave_cli_no_template netgo osusergo
 
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0-dev)

@@ -1,19 +1,23 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 )
 
 // runc's command line takes a command's flags anywhere among its arguments:
 // `runc update ID --memory 1g` and `runc update --memory 1g ID` are the same. urfave/cli
-// v2 stops parsing flags at the first positional argument, so without help `berth update
-// ID --memory 1g` would silently ignore the flag. reorderArgs moves a command's flags in
-// front of its positional arguments before cli sees them; checkArgs then refuses any
-// positional argument the command does not take, so a flag that is not one is an error
-// and never a silent no-op.
+// v3 parses flags anywhere too, but not as runc: an unknown flag or a global one after the
+// id would be a flag error instead of an argument too many, exec's and ps's arguments after
+// the id would be parsed as berth's flags, and "-1" would end the flags. reorderArgs moves a
+// command's flags in front of its positional arguments, which follow a "--", before cli
+// sees them; checkArgs then refuses any positional argument the command does not take, so
+// a flag that is not one is an error and never a silent no-op.
 
 // argRule is how many positional arguments a command takes (max < 0: any number).
 type argRule struct{ min, max int }
@@ -37,14 +41,17 @@ var passThrough = map[string]bool{"exec": true, "ps": true}
 // one starting with "-" that is no flag of the command (an unknown flag, a negative
 // signal number) stays an argument, to be refused by checkArgs where it is not expected.
 // Everything after a "--" of the caller is an argument; an unknown flag before the first
-// argument stays where it is, for cli to refuse ("flag provided but not defined"). A flag taking a value takes the
-// next argument whatever it looks like (`--cpu-quota -1`); a bool flag never does.
-func reorderArgs(app *cli.App, args []string) []string {
+// argument stays in front, for cli to refuse ("flag provided but not defined"). A flag
+// taking a value takes the next argument whatever it looks like (`--cpu-quota -1`); a bool
+// flag never does. With the help flag the arguments are dropped: `berth state ID --help`
+// is state's help.
+func reorderArgs(app *cli.Command, args []string) []string {
 	i, cmd := findCommand(app, args)
 	if cmd == nil {
 		return args
 	}
 	var flags, pos []string
+	help := false
 	rest := args[i+1:]
 	for j := 0; j < len(rest); j++ {
 		a := rest[j]
@@ -58,7 +65,11 @@ func reorderArgs(app *cli.App, args []string) []string {
 		}
 		f, ok := commandFlag(cmd.Flags, a)
 		if !ok && isFlagLike(a) && len(pos) == 0 {
-			// Unknown, before any argument: left for cli to refuse as a flag.
+			// Unknown, before any argument: left for cli to refuse as a flag. cli takes
+			// "-" and a non-letter (-9) for an argument: "--9" it refuses as "-9".
+			if r, _ := utf8.DecodeRuneInString(a[1:]); !unicode.IsLetter(r) && r != '-' {
+				a = "-" + a
+			}
 			flags = append(flags, a)
 			continue
 		}
@@ -67,13 +78,15 @@ func reorderArgs(app *cli.App, args []string) []string {
 			continue
 		}
 		flags = append(flags, a)
-		if f != nil && takesValue(f) && !strings.Contains(a, "=") && j+1 < len(rest) {
+		if f == nil {
+			help = help || isHelp(a) && !strings.Contains(a, "=")
+		} else if takesValue(f) && !strings.Contains(a, "=") && j+1 < len(rest) {
 			flags = append(flags, rest[j+1])
 			j++
 		}
 	}
 	out := append(append([]string(nil), args[:i+1]...), flags...)
-	if len(pos) > 0 {
+	if len(pos) > 0 && !help {
 		out = append(append(out, "--"), pos...)
 	}
 	return out
@@ -81,7 +94,7 @@ func reorderArgs(app *cli.App, args []string) []string {
 
 // findCommand returns the index in args of the command name and the command, skipping
 // the global flags (and their values) before it; nil when there is no command.
-func findCommand(app *cli.App, args []string) (int, *cli.Command) {
+func findCommand(app *cli.Command, args []string) (int, *cli.Command) {
 	for i := 1; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -113,8 +126,9 @@ func flagName(a string) string {
 }
 
 // commandFlag reports whether a is one of the command's flags: its name or alias, the
-// help flag every command has, or several one-letter bool flags given together (-dt).
-// The flag is nil for the help flag and for combined letters (both take no value).
+// help flag every command has, or several one-letter flags given together (-dt, -dp FILE),
+// all bool flags but the last. The flag is the one that may take a value: nil for the help
+// flag and for combined bool flags.
 func commandFlag(flags []cli.Flag, a string) (cli.Flag, bool) {
 	if !isFlagLike(a) {
 		return nil, false
@@ -123,19 +137,31 @@ func commandFlag(flags []cli.Flag, a string) (cli.Flag, bool) {
 	if f, ok := lookupFlag(flags, name); ok {
 		return f, true
 	}
-	if name == "help" || name == "h" {
+	if isHelp(a) {
 		return nil, true
 	}
 	if strings.HasPrefix(a, "--") || strings.Contains(a, "=") || len(name) < 2 {
 		return nil, false
 	}
-	for _, r := range name {
+	var last cli.Flag
+	for k, r := range name {
 		f, ok := lookupFlag(flags, string(r))
-		if !ok || takesValue(f) {
+		if !ok {
 			return nil, false
 		}
+		if takesValue(f) {
+			if k != len(name)-utf8.RuneLen(r) {
+				return nil, false
+			}
+			last = f
+		}
 	}
-	return nil, true
+	return last, true
+}
+
+func isHelp(a string) bool {
+	name := flagName(a)
+	return name == "help" || name == "h"
 }
 
 func lookupFlag(flags []cli.Flag, name string) (cli.Flag, bool) {
@@ -168,14 +194,14 @@ func withArgCheck(cmds []*cli.Command) {
 		}
 		argChecked[cmd] = true
 		action := cmd.Action
-		cmd.Action = func(c *cli.Context) error {
-			if err := checkArgs(c.Command.Name, c.NArg(), rule); err != nil {
-				fmt.Print("Incorrect Usage.\n\n")
-				cli.HelpPrinter(c.App.Writer, cli.CommandHelpTemplate, c.Command)
-				fmt.Println()
+		cmd.Action = func(ctx context.Context, c *cli.Command) error {
+			if err := checkArgs(c.Name, c.NArg(), rule); err != nil {
+				fmt.Fprint(c.Root().Writer, "Incorrect Usage.\n\n")
+				cli.HelpPrinter(c.Root().Writer, cli.CommandHelpTemplate, c)
+				fmt.Fprintln(c.Root().Writer)
 				return err
 			}
-			return action(c)
+			return action(ctx, c)
 		}
 	}
 }

@@ -33,8 +33,16 @@ func TestReorderArgs(t *testing.T) {
 		// ps: options after the id are ps(1)'s.
 		{"berth ps ID -f json", "berth ps -- ID -f json"},
 		{"berth ps -f json ID", "berth ps -f json -- ID"},
-		// Help anywhere.
-		{"berth state ID --help", "berth state --help -- ID"},
+		// Help anywhere, for the command whatever its arguments.
+		{"berth state ID --help", "berth state --help"},
+		{"berth exec --help ID sh", "berth exec --help"},
+		{"berth exec ID sh --help", "berth exec -- ID sh --help"},
+		// Combined one-letter flags; the last may take a value.
+		{"berth exec -dp f ID", "berth exec -dp f -- ID"},
+		{"berth list -qf json", "berth list -qf json"},
+		// cli takes -9 for an argument; doubled, it is refused as the unknown flag it is.
+		{"berth kill -9 ID", "berth kill --9 -- ID"},
+		{"berth kill ID -9", "berth kill -- ID -9"},
 		// Aliases name the command.
 		{"berth ls -q", "berth ls -q"},
 		// No command: untouched.

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
+
 	"github.com/berth-runtime/berth/libcontainer"
 	"github.com/berth-runtime/berth/libcontainer/criu"
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 )
 
 // Flags of checkpoint and restore, by name: each command lists the ones it has, in
@@ -49,7 +51,7 @@ afterwards; "berth restore" brings it back.`,
 	Flags: pickFlags("image-path", "work-path", "parent-path", "leave-running", "tcp-established",
 		"tcp-skip-in-flight", "link-remap", "ext-unix-sk", "shell-job", "lazy-pages", "status-fd",
 		"page-server", "file-locks", "pre-dump", "manage-cgroups-mode", "empty-ns", "auto-dedup"),
-	Action: func(c *cli.Context) error {
+	Action: func(_ context.Context, c *cli.Command) error {
 		id, err := containerID(c)
 		if err != nil {
 			return err
@@ -63,7 +65,7 @@ afterwards; "berth restore" brings it back.`,
 }
 
 // criuOptions reads and checks the CRIU flags a command has, before anything runs.
-func criuOptions(c *cli.Context, restore bool) (criu.Options, error) {
+func criuOptions(c *cli.Command, restore bool) (criu.Options, error) {
 	var o criu.Options
 	var err error
 	if o.ImagePath, err = criu.CheckImagePath(c.String("image-path"), restore); err != nil {

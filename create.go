@@ -1,12 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/berth-runtime/berth/libcontainer"
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 )
 
 // Flags shared by create and run.
@@ -25,7 +26,7 @@ var createCommand = &cli.Command{
 	Usage:     "create a container; it waits for `start`",
 	ArgsUsage: "<container-id>",
 	Flags:     createFlags,
-	Action: func(c *cli.Context) error {
+	Action: func(_ context.Context, c *cli.Command) error {
 		pidfd, err := dialPidfdSocket(c.String("pidfd-socket"))
 		if err != nil {
 			return err
@@ -49,7 +50,7 @@ var createCommand = &cli.Command{
 
 // createContainer is create's work, and run's first half. beforeChanges (may be nil) is
 // called before anything is made on the host.
-func createContainer(c *cli.Context, beforeChanges func()) (*libcontainer.State, *os.File, error) {
+func createContainer(c *cli.Command, beforeChanges func()) (*libcontainer.State, *os.File, error) {
 	id, err := containerID(c)
 	if err != nil {
 		return nil, nil, err
@@ -71,7 +72,7 @@ func createContainer(c *cli.Context, beforeChanges func()) (*libcontainer.State,
 	if err != nil {
 		return nil, nil, err
 	}
-	foreground := c.Command.Name == "run" && !c.Bool("detach")
+	foreground := c.Name == "run" && !c.Bool("detach")
 	var rows, cols uint16
 	if foreground {
 		rows, cols = callerSize()
@@ -83,6 +84,6 @@ func createContainer(c *cli.Context, beforeChanges func()) (*libcontainer.State,
 		PreserveFDs: c.Int("preserve-fds"), ConsoleSocket: c.String("console-socket"),
 		ForegroundTerminal: foreground, ForegroundSize: [2]uint16{rows, cols},
 		BeforeHostChanges: beforeChanges, NotifySocket: notifyHost() != "",
-		StartsNow: c.Command.Name == "run",
+		StartsNow: c.Name == "run",
 	})
 }

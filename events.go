@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,7 +10,7 @@ import (
 
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer"
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 )
 
 // event is one line of `events` output, in runc's shape.
@@ -42,7 +43,7 @@ OOM killer kills a process of the container, until the container stops.`,
 		&cli.DurationFlag{Name: "interval", Value: 5 * time.Second, Usage: "time between stats events"},
 		&cli.BoolFlag{Name: "stats", Usage: "print one stats event and exit"},
 	},
-	Action: func(c *cli.Context) error {
+	Action: func(_ context.Context, c *cli.Command) error {
 		id, err := containerID(c)
 		if err != nil {
 			return err

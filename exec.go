@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,7 +17,7 @@ import (
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/berth-runtime/berth/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 	"golang.org/x/sys/unix"
 )
 
@@ -43,7 +44,7 @@ var execCommand = &cli.Command{
 		&cli.BoolFlag{Name: "ignore-paused", Usage: "exec even into a paused container"},
 		&cli.StringSliceFlag{Name: "cgroup", Usage: "run in an existing sub-cgroup of the container's: [controller[,controller]:]path (repeatable)"},
 	},
-	Action: func(c *cli.Context) error {
+	Action: func(_ context.Context, c *cli.Command) error {
 		err := execAction(c)
 		var ee exitError
 		if err == nil || errors.As(err, &ee) {
@@ -56,7 +57,7 @@ var execCommand = &cli.Command{
 }
 
 // execAction is exec's work; its errors are setup failures (see Action).
-func execAction(c *cli.Context) error {
+func execAction(c *cli.Command) error {
 	s, st, err := loadContainer(c)
 	if err != nil {
 		return err
@@ -123,7 +124,7 @@ func execAction(c *cli.Context) error {
 
 // execProcess builds the process from --process, or from the container's own process
 // changed by the command line, as runc does.
-func execProcess(c *cli.Context, cfg *configs.Config) (*configs.Process, error) {
+func execProcess(c *cli.Command, cfg *configs.Config) (*configs.Process, error) {
 	if path := c.String("process"); path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -204,7 +205,7 @@ func execProcess(c *cli.Context, cfg *configs.Config) (*configs.Process, error) 
 
 // withLSMFlags applies --apparmor and --process-label over the process's own, refusing
 // them where the host lacks the LSM (as config.json's are refused).
-func withLSMFlags(c *cli.Context, p *configs.Process) (*configs.Process, error) {
+func withLSMFlags(c *cli.Command, p *configs.Process) (*configs.Process, error) {
 	if name := c.String("apparmor"); name != "" {
 		if !specconv.AppArmorEnabled() {
 			return nil, fmt.Errorf("--apparmor: AppArmor is not enabled on this host")

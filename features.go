@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"sort"
@@ -10,13 +11,13 @@ import (
 	"github.com/berth-runtime/berth/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 )
 
 var featuresCommand = &cli.Command{
 	Name:  "features",
 	Usage: "print what this build of berth supports, as runtime-spec features JSON",
-	Action: func(c *cli.Context) error {
+	Action: func(_ context.Context, c *cli.Command) error {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "    ")
 		return enc.Encode(supportedFeatures())

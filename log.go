@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 )
 
 // The log goes to --log in --log-format: JSON lines with level, msg and time are
@@ -20,7 +20,7 @@ var logger = struct {
 	debug bool
 }{out: os.Stderr}
 
-func setupLogging(c *cli.Context) error {
+func setupLogging(c *cli.Command) error {
 	switch f := c.String("log-format"); f {
 	case "text":
 	case "json":

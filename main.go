@@ -2,6 +2,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,7 +16,7 @@ import (
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/berth-runtime/berth/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 	"golang.org/x/sys/unix"
 )
 
@@ -51,7 +52,7 @@ func main() {
 		cgroups.Prewarm()
 	}
 	app := newApp()
-	if err := app.Run(reorderArgs(app, os.Args)); err != nil {
+	if err := app.Run(context.Background(), reorderArgs(app, os.Args)); err != nil {
 		fatal(err)
 	}
 }
@@ -69,8 +70,8 @@ func startsContainerProcess(args []string) bool {
 	return false
 }
 
-func newApp() *cli.App {
-	cli.VersionPrinter = func(c *cli.Context) {
+func newApp() *cli.Command {
+	cli.VersionPrinter = func(*cli.Command) {
 		fmt.Printf("berth version %s\n", version)
 		if gitCommit != "" {
 			fmt.Printf("commit: %s\n", gitCommit)
@@ -79,31 +80,36 @@ func newApp() *cli.App {
 		// The libseccomp berth is linked with (statically), as runc prints it.
 		fmt.Printf("libseccomp: %s\n", seccomp.LibraryVersion())
 	}
-	app := &cli.App{
+	one := 1
+	app := &cli.Command{
 		Name:                   "berth",
 		Usage:                  "run OCI containers (runc-compatible command line)",
 		Version:                version,
 		UseShortOptionHandling: true,
+		// As with urfave/cli v2 (runc): the global flags end at the first argument, so
+		// `berth nosuch --x` is an unknown command, not an unknown flag.
+		StopOnNthArg: &one,
+		// Local: the global flags go before the command (`berth delete ID --root x` is
+		// refused); the commands still read them (cli looks a flag up in the parents).
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "root", Value: defaultRoot(), Usage: "directory for container state"},
-			&cli.StringFlag{Name: "log", Usage: "log file (default: stderr)"},
-			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format: text or json"},
-			&cli.BoolFlag{Name: "debug", Usage: "log debug messages"},
-			&cli.BoolFlag{Name: "systemd-cgroup", Usage: "use systemd to manage cgroups (cgroupsPath slice:prefix:name)"},
-			&cli.StringFlag{Name: "criu", Hidden: true, Usage: "accepted for runc compatibility; unused"},
-			&cli.StringFlag{Name: "rootless", Value: "auto", Usage: "true, false or auto (not root): tolerate cgroups that are not delegated"},
+			&cli.StringFlag{Name: "root", Local: true, Value: defaultRoot(), Usage: "directory for container state"},
+			&cli.StringFlag{Name: "log", Local: true, Usage: "log file (default: stderr)"},
+			&cli.StringFlag{Name: "log-format", Local: true, Value: "text", Usage: "log format: text or json"},
+			&cli.BoolFlag{Name: "debug", Local: true, Usage: "log debug messages"},
+			&cli.BoolFlag{Name: "systemd-cgroup", Local: true, Usage: "use systemd to manage cgroups (cgroupsPath slice:prefix:name)"},
+			&cli.StringFlag{Name: "criu", Local: true, Hidden: true, Usage: "accepted for runc compatibility; unused"},
+			&cli.StringFlag{Name: "rootless", Local: true, Value: "auto", Usage: "true, false or auto (not root): tolerate cgroups that are not delegated"},
 		},
-		Before: func(c *cli.Context) error {
-			cgroups.UseSystemd = c.Bool("systemd-cgroup")
-			specconv.Warn = warn
-			err := setupLogging(c)
+		Before: func(ctx context.Context, c *cli.Command) (context.Context, error) {
+			err := applyGlobals(c)
 			commandSpan = stagelog.Begin("command", c.Args().First())
-			return err
+			return ctx, err
 		},
-		After: func(c *cli.Context) error {
+		After: func(context.Context, *cli.Command) error {
 			commandSpan.End(nil)
 			return nil
 		},
+		OnUsageError: usageError,
 		Commands: []*cli.Command{
 			createCommand, startCommand, runCommand, stateCommand, listCommand,
 			killCommand, deleteCommand, execCommand, specCommand, featuresCommand,
@@ -111,8 +117,40 @@ func newApp() *cli.App {
 			checkpointCommand, restoreCommand,
 		},
 	}
+	for _, cmd := range app.Commands {
+		cmd.OnUsageError = usageError
+	}
 	withArgCheck(app.Commands)
 	return app
+}
+
+// applyGlobals acts on the global flags, once: from Before, or from a command's flag error,
+// which cli reports before it runs Before, so that the error still reaches --log.
+func applyGlobals(root *cli.Command) error {
+	if globalsApplied {
+		return nil
+	}
+	globalsApplied = true
+	cgroups.UseSystemd = root.Bool("systemd-cgroup")
+	specconv.Warn = warn
+	return setupLogging(root)
+}
+
+var globalsApplied bool
+
+// usageError reports a flag cli could not parse as runc does: "Incorrect Usage", then the
+// command's help on stdout; fatal prints the error itself, once, on stderr.
+func usageError(_ context.Context, c *cli.Command, err error, isSubcommand bool) error {
+	if isSubcommand {
+		applyGlobals(c.Root())
+	}
+	fmt.Fprintf(c.Root().Writer, "Incorrect Usage: %v\n\n", err)
+	if isSubcommand {
+		cli.HelpPrinter(c.Root().Writer, cli.CommandHelpTemplate, c)
+	} else {
+		cli.HelpPrinter(c.Root().Writer, cli.RootCommandHelpTemplate, c)
+	}
+	return err
 }
 
 // commandSpan times the whole command (--debug).
@@ -130,14 +168,14 @@ func defaultRoot() string {
 	return fmt.Sprintf("/tmp/berth-%d", os.Geteuid())
 }
 
-func store(c *cli.Context) libcontainer.Store {
+func store(c *cli.Command) libcontainer.Store {
 	return libcontainer.Store{Root: c.String("root")}
 }
 
 // containerID returns the single id argument of a command.
-func containerID(c *cli.Context) (string, error) {
+func containerID(c *cli.Command) (string, error) {
 	if c.NArg() < 1 {
-		return "", fmt.Errorf("%q requires a minimum of 1 argument(s)", c.Command.Name)
+		return "", fmt.Errorf("%q requires a minimum of 1 argument(s)", c.Name)
 	}
 	id := c.Args().First()
 	if err := libcontainer.ValidateID(id); err != nil {
@@ -147,7 +185,7 @@ func containerID(c *cli.Context) (string, error) {
 }
 
 // loadContainer reads the state of the container named by the command's argument.
-func loadContainer(c *cli.Context) (libcontainer.Store, *libcontainer.State, error) {
+func loadContainer(c *cli.Command) (libcontainer.Store, *libcontainer.State, error) {
 	s := store(c)
 	id, err := containerID(c)
 	if err != nil {
@@ -160,7 +198,7 @@ func loadContainer(c *cli.Context) (libcontainer.Store, *libcontainer.State, err
 // rootlessMode reads --rootless as runc does. auto means "not root", or root of a user
 // namespace (rootlesskit) asking for the systemd driver: that root is an ordinary user to the
 // host's systemd, so its scopes belong in that user's systemd instance.
-func rootlessMode(c *cli.Context) (bool, error) {
+func rootlessMode(c *cli.Command) (bool, error) {
 	switch v := c.String("rootless"); v {
 	case "auto":
 		return os.Geteuid() != 0 || (c.Bool("systemd-cgroup") && inUserNamespace()), nil

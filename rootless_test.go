@@ -1,25 +1,38 @@
 package main
 
 import (
-	"flag"
+	"context"
 	"os"
 	"testing"
 
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 )
+
+// rootlessFlag runs rootlessMode on a command line that gives --rootless v.
+func rootlessFlag(v string) (bool, error) {
+	var got bool
+	var err error
+	cmd := &cli.Command{
+		Flags: []cli.Flag{&cli.StringFlag{Name: "rootless", Value: "auto"}, &cli.BoolFlag{Name: "systemd-cgroup"}},
+		Action: func(_ context.Context, c *cli.Command) error {
+			got, err = rootlessMode(c)
+			return nil
+		},
+	}
+	if rerr := cmd.Run(context.Background(), []string{"t", "--rootless", v}); rerr != nil {
+		return false, rerr
+	}
+	return got, err
+}
 
 func TestRootlessMode(t *testing.T) {
 	for v, want := range map[string]bool{"true": true, "false": false, "auto": os.Geteuid() != 0} {
-		set := flag.NewFlagSet("t", flag.ContinueOnError)
-		set.String("rootless", v, "")
-		got, err := rootlessMode(cli.NewContext(nil, set, nil))
+		got, err := rootlessFlag(v)
 		if err != nil || got != want {
 			t.Errorf("--rootless %s: got %v, %v; want %v", v, got, err, want)
 		}
 	}
-	set := flag.NewFlagSet("t", flag.ContinueOnError)
-	set.String("rootless", "maybe", "")
-	if _, err := rootlessMode(cli.NewContext(nil, set, nil)); err == nil {
+	if _, err := rootlessFlag("maybe"); err == nil {
 		t.Error("--rootless maybe accepted")
 	}
 }

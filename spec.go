@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,7 +12,7 @@ import (
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 )
 
 var specCommand = &cli.Command{
@@ -21,7 +22,7 @@ var specCommand = &cli.Command{
 		&cli.StringFlag{Name: "bundle", Aliases: []string{"b"}, Value: ".", Usage: "bundle directory"},
 		&cli.BoolFlag{Name: "rootless", Usage: "a template for a container run by an unprivileged user"},
 	},
-	Action: func(c *cli.Context) error {
+	Action: func(_ context.Context, c *cli.Command) error {
 		s := specconv.Example()
 		if cgroups.DetectMode() != cgroups.Unified {
 			// As runc's template: a cgroup namespace only where it is rooted at the

@@ -1,16 +1,18 @@
 package main
 
 import (
+	"context"
+
 	"github.com/berth-runtime/berth/libcontainer"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 )
 
 var startCommand = &cli.Command{
 	Name:      "start",
 	Usage:     "run the user process of a created container",
 	ArgsUsage: "<container-id>",
-	Action: func(c *cli.Context) error {
+	Action: func(_ context.Context, c *cli.Command) error {
 		id, err := containerID(c)
 		if err != nil {
 			return err

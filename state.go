@@ -1,13 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"time"
 
 	"github.com/berth-runtime/berth/libcontainer"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 )
 
 // containerState is runc's output of `state` and `list --format json`: runtime-spec's
@@ -37,7 +38,7 @@ var stateCommand = &cli.Command{
 	Name:      "state",
 	Usage:     "print the state of a container as JSON",
 	ArgsUsage: "<container-id>",
-	Action: func(c *cli.Context) error {
+	Action: func(_ context.Context, c *cli.Command) error {
 		s, st, err := loadContainer(c)
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,7 +11,7 @@ import (
 
 	"github.com/berth-runtime/berth/libcontainer"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v3"
 )
 
 var updateCommand = &cli.Command{
@@ -41,7 +42,7 @@ Memory sizes take k, m, g suffixes (binary); -1 means unlimited.`,
 		&cli.StringFlag{Name: "l3-cache-schema", Usage: "Intel RDT/CAT: the L3 cache schema line of the container's resctrl group (L3:0=ff)"},
 		&cli.StringFlag{Name: "mem-bw-schema", Usage: "Intel RDT/MBA: the memory bandwidth schema line of the container's resctrl group (MB:0=70)"},
 	},
-	Action: func(c *cli.Context) error {
+	Action: func(_ context.Context, c *cli.Command) error {
 		id, err := containerID(c)
 		if err != nil {
 			return err
@@ -57,7 +58,7 @@ Memory sizes take k, m, g suffixes (binary); -1 means unlimited.`,
 }
 
 // updateRequest builds the requested limits from -r or from the flags.
-func updateRequest(c *cli.Context) (*specs.LinuxResources, error) {
+func updateRequest(c *cli.Command) (*specs.LinuxResources, error) {
 	if file := c.String("resources"); file != "" {
 		return readResources(file)
 	}
