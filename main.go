@@ -119,6 +119,9 @@ func newApp() *cli.Command {
 	}
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = usageError
+		// As runc: a repeated flag's value is taken whole, commas and all
+		// (`exec --env A=1,2`, `exec --cgroup cpu,memory:sub`).
+		cmd.DisableSliceFlagSeparator = true
 	}
 	withArgCheck(app.Commands)
 	return app

@@ -29,6 +29,13 @@ start_sleeper() {
 	assert_equal "$output" "$(printf 'foo=bar\n1000\n1001\n1001 7 8\n/tmp')"
 }
 
+@test "exec: a repeated flag's value is taken whole, commas included (as runc)" {
+	start_sleeper
+	run berth exec --env LIST=a,b,c --env OTHER=3 "$ID" sh -c 'echo "$LIST $OTHER"'
+	assert_success
+	assert_equal "$output" "a,b,c 3"
+}
+
 @test "exec: the container's own env and cwd are the defaults" {
 	update_config '.process.cwd = "/etc" | .process.env += ["FROMCONFIG=yes"]'
 	start_sleeper
