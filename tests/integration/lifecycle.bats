@@ -194,18 +194,22 @@ load helpers
 	assert_equal "$(jq -r --arg id "$second" '.[] | select(.id == $id) | .status' <<<"$output")" running
 }
 
-@test "run and exec in the foreground forward the signals they get to the process" {
-	trapper='trap "echo usr1-$0 >> /signal" USR1; trap "echo term-$0 >> /signal; exit 3" TERM
-		echo ready > /ready-$0; while :; do sleep 0.1; done'
-	set_args sh -c "$trapper" run
-	# Not through the berth helper: timeout(1) would get the signals, not berth.
+# start_runner_and_execer TRAPPER: a foreground `run` and a foreground `exec` of the shell
+# script TRAPPER ($0 is "run" or "exec"), in $runner and $execer once each wrote /ready-$0.
+# Not through the berth helper: timeout(1) would get the signals, not berth.
+start_runner_and_execer() {
+	set_args sh -c "$1" run
 	"$BERTH" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
 	runner=$!
 	wait_for_file "$BUNDLE/rootfs/ready-run"
-	"$BERTH" --root "$ROOT" exec "$ID" sh -c "$trapper" exec </dev/null >/dev/null 2>&1 &
+	"$BERTH" --root "$ROOT" exec "$ID" sh -c "$1" exec </dev/null >/dev/null 2>&1 &
 	execer=$!
 	wait_for_file "$BUNDLE/rootfs/ready-exec"
-	kill -USR1 "$runner" "$execer"
+}
+
+# stop_execer_then_runner: SIGTERM to each (the exec first: the run's end would kill it), whose
+# trap exits 3, and both berths end with that status.
+stop_execer_then_runner() {
 	kill -TERM "$execer"
 	status=0
 	wait "$execer" || status=$?
@@ -214,6 +218,14 @@ load helpers
 	status=0
 	wait "$runner" || status=$?
 	assert_equal "$status" 3 "run's exit status"
+}
+
+@test "run and exec in the foreground forward the signals they get to the process" {
+	trapper='trap "echo usr1-$0 >> /signal" USR1; trap "echo term-$0 >> /signal; exit 3" TERM
+		echo ready > /ready-$0; while :; do sleep 0.1; done'
+	start_runner_and_execer "$trapper"
+	kill -USR1 "$runner" "$execer"
+	stop_execer_then_runner
 	for want in usr1-run usr1-exec term-exec term-run; do
 		grep -qx "$want" "$BUNDLE/rootfs/signal" || fail "$want missing: $(cat "$BUNDLE/rootfs/signal")"
 	done
@@ -224,13 +236,7 @@ load helpers
 	# drops them, so the test sends again until each arrived, and berth must survive.
 	trapper='trap "echo rt-$0 >> /signal" 37; trap "echo pwr-$0 >> /signal" PWR
 		trap "exit 3" TERM; echo ready > /ready-$0; while :; do sleep 0.1; done'
-	set_args sh -c "$trapper" run
-	"$BERTH" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
-	runner=$!
-	wait_for_file "$BUNDLE/rootfs/ready-run"
-	"$BERTH" --root "$ROOT" exec "$ID" sh -c "$trapper" exec </dev/null >/dev/null 2>&1 &
-	execer=$!
-	wait_for_file "$BUNDLE/rootfs/ready-exec"
+	start_runner_and_execer "$trapper"
 	for who in run exec; do
 		pid=$runner
 		[[ $who == exec ]] && pid=$execer
@@ -243,14 +249,7 @@ load helpers
 			grep -qx "${sig#*:}-$who" "$BUNDLE/rootfs/signal" || fail "signal ${sig%%:*} never reached the $who process"
 		done
 	done
-	kill -TERM "$execer"
-	status=0
-	wait "$execer" || status=$?
-	assert_equal "$status" 3 "exec's exit status"
-	kill -TERM "$runner"
-	status=0
-	wait "$runner" || status=$?
-	assert_equal "$status" 3 "run's exit status"
+	stop_execer_then_runner
 }
 
 @test "kill sends SIGTERM by default" {
