@@ -33,7 +33,7 @@ var listCommand = &cli.Command{
 		}
 		states := []containerState{}
 		for _, id := range ids {
-			st, err := s.Load(id)
+			st, err := s.LoadSummary(id)
 			if err != nil {
 				continue // deleted meanwhile
 			}

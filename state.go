@@ -39,7 +39,12 @@ var stateCommand = &cli.Command{
 	Usage:     "print the state of a container as JSON",
 	ArgsUsage: "<container-id>",
 	Action: func(_ context.Context, c *cli.Command) error {
-		s, st, err := loadContainer(c)
+		s := store(c)
+		id, err := containerID(c)
+		if err != nil {
+			return err
+		}
+		st, err := s.LoadSummary(id)
 		if err != nil {
 			return err
 		}

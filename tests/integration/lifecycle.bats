@@ -61,6 +61,9 @@ load helpers
 	create_container "$ID"
 	run berth state "$ID"
 	assert_equal "$(jq -r '.annotations["org.example.key"]' <<<"$output")" value annotation
+	run berth list --format json
+	assert_success
+	assert_equal "$(jq -r --arg id "$ID" '.[] | select(.id == $id) | .annotations["org.example.key"]' <<<"$output")" value "annotation in list"
 }
 
 @test "state of a stopped container has no live pid and says stopped" {

@@ -1,0 +1,48 @@
+package libcontainer
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/berth-runtime/berth/cgroups"
+	"github.com/berth-runtime/berth/libcontainer/configs"
+)
+
+// LoadSummary gives state and list everything of State they print; of the
+// configuration, only the annotations.
+func TestLoadSummary(t *testing.T) {
+	s := Store{Root: t.TempDir()}
+	want := &State{
+		ID: "c1", Bundle: "/b", Rootfs: "/b/rootfs", Created: time.Date(2026, 12, 6, 1, 2, 3, 4, time.UTC),
+		Owner: "root", InitPid: 42, InitStartTime: 4242,
+		Config: &configs.Config{Hostname: "h", Annotations: map[string]string{"a": "1", "b": "2"}},
+		Cgroup: cgroups.State{Paths: map[string]string{"memory": "/sys/fs/cgroup/memory/c1"}, Created: []string{"/sys/fs/cgroup/memory/p"}},
+	}
+	if err := os.MkdirAll(filepath.Join(s.Root, want.ID), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Save(want); err != nil {
+		t.Fatal(err)
+	}
+	full, err := s.Load(want.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.LoadSummary(want.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Config == nil || !reflect.DeepEqual(got.Config.Annotations, want.Config.Annotations) || got.Config.Hostname != "" {
+		t.Errorf("summary config %+v, want the annotations only", got.Config)
+	}
+	got.Config, full.Config = nil, nil
+	if !reflect.DeepEqual(got, full) {
+		t.Errorf("summary %+v\nfull    %+v", got, full)
+	}
+	if _, err := s.LoadSummary("nosuch"); err == nil || err.Error() != `container "nosuch" does not exist` {
+		t.Errorf("missing container: %v", err)
+	}
+}
