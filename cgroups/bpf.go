@@ -53,6 +53,10 @@ func loadCgroupDeviceProgram(code []byte, license string) (int, error) {
 		return -1, fmt.Errorf("a program of %d bytes", len(code))
 	}
 	lic := append([]byte(license), 0)
+	// The kernel reads code, lic and log through the addresses in attr, which Go does not
+	// see as references.
+	defer runtime.KeepAlive(code)
+	defer runtime.KeepAlive(lic)
 	attr := bpfProgLoadAttr{
 		progType: unix.BPF_PROG_TYPE_CGROUP_DEVICE,
 		insnCnt:  uint32(len(code) / bpfInsnSize),
@@ -61,12 +65,11 @@ func loadCgroupDeviceProgram(code []byte, license string) (int, error) {
 	}
 	fd, err := bpf(unix.BPF_PROG_LOAD, unsafe.Pointer(&attr), unsafe.Sizeof(attr))
 	if err == nil {
-		runtime.KeepAlive(code)
-		runtime.KeepAlive(lic)
 		return int(fd), nil
 	}
 	if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EINVAL) {
 		log := make([]byte, 64<<10)
+		defer runtime.KeepAlive(log)
 		attr.logLevel, attr.logSize = 1, uint32(len(log))
 		attr.logBuf = uint64(uintptr(unsafe.Pointer(&log[0])))
 		if fd, lerr := bpf(unix.BPF_PROG_LOAD, unsafe.Pointer(&attr), unsafe.Sizeof(attr)); lerr == nil {
@@ -74,10 +77,7 @@ func loadCgroupDeviceProgram(code []byte, license string) (int, error) {
 		} else if n := bytes.IndexByte(log, 0); n > 0 {
 			err = fmt.Errorf("%w: verifier: %s", err, bytes.TrimSpace(log[:n]))
 		}
-		runtime.KeepAlive(log)
 	}
-	runtime.KeepAlive(code)
-	runtime.KeepAlive(lic)
 	return -1, err
 }
 
