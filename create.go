@@ -84,6 +84,5 @@ func createContainer(c *cli.Command, beforeChanges func()) (*libcontainer.State,
 		PreserveFDs: c.Int("preserve-fds"), ConsoleSocket: c.String("console-socket"),
 		ForegroundTerminal: foreground, ForegroundSize: [2]uint16{rows, cols},
 		BeforeHostChanges: beforeChanges, NotifySocket: notifyHost() != "",
-		StartsNow: c.Name == "run",
 	})
 }

@@ -48,9 +48,6 @@ type CreateOpts struct {
 	NotifySocket bool
 	// Stdio for the container; nil entries mean the caller's own.
 	Stdin, Stdout, Stderr *os.File
-	// StartsNow: the caller starts the container right after Create (`berth run`), so
-	// the one-runtime path may be taken (see planPath).
-	StartsNow bool
 }
 
 // Create builds the container up to the point where its init waits for `berth start`.

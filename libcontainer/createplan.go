@@ -23,7 +23,8 @@ import (
 // rootfs around that proc as init would (incontainer.PlanRoot), the cgroup gets its
 // limits, the runtime hooks run, and the go-ahead sends the stage the executable and the
 // seccomp program: it sets up user, capabilities and no_new_privs with raw system calls
-// and waits for `berth start` on exec.sock, then executes the process itself.
+// and executes the sealed exec program (nsenter/dmz.go), which waits for `berth start`
+// on exec.sock, then executes the process.
 func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	nsb, err := startNSThread(c.cfg)
 	if err != nil {

@@ -16,31 +16,28 @@ import (
 const NoPlanEnv = "BERTH_NO_PLAN"
 
 // planPath tells whether a create can take the one-runtime path (nsenter's plan mode,
-// createplan.go): the container's first process sets itself up with raw system calls and
-// executes the user process, and the runtime builds the rootfs from one of its threads,
-// so no second Go runtime (`berth init`) starts. It is the path of `berth run` of the
-// common container: root, new mount and pid namespaces, no user or cgroup namespace, no
+// createplan.go): the container's first process sets itself up with raw system calls,
+// then executes a sealed exec program that waits for `berth start` and executes the user
+// process, and the runtime builds the rootfs from one of its threads, so no second Go
+// runtime (`berth init`) starts. It is the path of the common container, for `create`
+// and `run` alike: root, new mount and pid namespaces, no user or cgroup namespace, no
 // terminal. What it cannot do, or must not (see below), goes through init as before.
 //
-// Why only `run`, a new pid namespace and no user namespace (CVE-2019-5736 class): until
-// it executes the user process the last stage is a copy of the runtime, its
-// /proc/<pid>/exe the host's berth binary, where init runs from the protected copy
-// (exe.go). A process that holds that exe can write the host's binary once nothing
-// executes it. `berth create` leaves the stage waiting for a `berth start` that may come
-// much later, while a second container could join its pid namespace and open
-// /proc/1/exe (security-cve-2019-5736.bats): creates that do not start at once keep init.
-// `run` starts within milliseconds, before anyone but the host's root could reach the
-// stage: it is the first process of a pid namespace nobody else has joined, its
-// namespace files open only to a ptracer of a non-dumpable process, that is the host's
-// root; and with no user namespace its memory belongs to the host's.
+// Why a new pid namespace and no user namespace (CVE-2019-5736 class): until it executes
+// the exec program the last stage is a copy of the runtime, its /proc/<pid>/exe the
+// host's berth binary, where init runs from the protected copy (exe.go). A process that
+// holds that exe can write the host's binary once nothing executes it. The stage is that
+// copy only while the create builds the container, milliseconds, before anyone but the
+// host's root could reach it: it is the first process of a pid namespace nobody else has
+// joined, its namespace files open only to a ptracer of a non-dumpable process, that is
+// the host's root; and with no user namespace its memory belongs to the host's. What
+// waits for start, for as long as it takes, is the sealed program (nsenter/dmz.go).
 func planPath(cfg *configs.Config, o CreateOpts) error {
 	switch {
 	case os.Getenv(NoPlanEnv) == "1":
 		return errNoPlan("disabled by " + NoPlanEnv)
 	case !nsenter.PlanSupported():
 		return errNoPlan("architecture")
-	case !o.StartsNow:
-		return errNoPlan("not started at once (create)")
 	case os.Geteuid() != 0 || o.Rootless:
 		return errNoPlan("not root")
 	case cfg.Process.Terminal:

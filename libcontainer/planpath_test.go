@@ -27,7 +27,7 @@ func TestPlanPath(t *testing.T) {
 		t.Skip("the path needs root and a supported architecture")
 	}
 	t.Setenv(NoPlanEnv, "")
-	run := CreateOpts{StartsNow: true}
+	run := CreateOpts{}
 	if err := planPath(planConfig(), run); err != nil {
 		t.Fatalf("the common container: %v", err)
 	}
@@ -36,7 +36,6 @@ func TestPlanPath(t *testing.T) {
 		change func(*configs.Config, *CreateOpts)
 		reason string
 	}{
-		{"create, started later", func(_ *configs.Config, o *CreateOpts) { o.StartsNow = false }, "not started at once"},
 		{"terminal", func(c *configs.Config, _ *CreateOpts) { c.Process.Terminal = true }, "terminal"},
 		{"user namespace", func(c *configs.Config, _ *CreateOpts) {
 			c.Namespaces = append(c.Namespaces, configs.Namespace{Type: configs.NEWUSER})

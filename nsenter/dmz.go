@@ -4,99 +4,132 @@ import (
 	"encoding/binary"
 	"fmt"
 	"runtime"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
 // The last stage in plan mode is a copy of the runtime: its /proc/self/exe is the host's
-// berth binary. Were it to execute the user process itself, an entrypoint such as
-// `#!/proc/self/exe` (or an ELF whose interpreter is that path) would make the kernel run
-// the host's binary as the container's process, which could then hold it and write it
-// once nothing executes it: CVE-2019-5736. So the stage executes this tiny program from a
-// sealed memfd instead, and it executes the user process: /proc/self/exe at that moment
-// is the sealed memfd.
+// berth binary. Were it to wait for `berth start` as that copy, a second container joining
+// its pid namespace could open /proc/<pid>/exe and hold the host's binary, to write it
+// once nothing executes it; were it to execute the user process itself, an entrypoint
+// such as `#!/proc/self/exe` would make the kernel run the host's binary as the
+// container's process (CVE-2019-5736). So once it is set up the stage executes this tiny
+// program from a memfd it seals first, and the program does the rest: it reports that
+// the container waits, waits for the commit and for start, loads a late seccomp filter
+// and executes the process. From then on /proc/<pid>/exe is the sealed memfd, and the
+// waiting process shares no memory with the runtime that made it.
 //
-// The program is a few instructions of machine code in a minimal static ELF (no libc, no
-// Go runtime: the stage must stay cheap). Its argv[0] is the path to execute, the rest
-// the process's argv; a fixed fd, the first above the preserved ones, is `berth start`'s
-// connection, which it makes close-on-exec before executing and, when execve fails, tells
-// start the errno as the two bytes 0xff, errno.
+// The program is machine code (dmz_amd64.s) in a minimal static ELF: no libc, no Go
+// runtime, a few system calls. Its argv[0] is the path to execute, the rest the process's
+// argv; everything else it reads from a parameter block at a fixed address of its image
+// (dmzParams), which the stage fills in with the seccomp program before it seals the file.
 
-// dmzCodeAMD64: fcntl(conn, F_SETFD, FD_CLOEXEC); execve(argv[0], &argv[1], envp);
-// on failure write(conn, {0xff, errno}, 2); exit_group(127).
-func dmzCodeAMD64(conn uint32) []byte {
-	code := []byte{
-		0xbf, 0xe8, 0x03, 0x00, 0x00, // mov edi, conn
-		0xbe, 0x02, 0x00, 0x00, 0x00, // mov esi, 2 (F_SETFD)
-		0xba, 0x01, 0x00, 0x00, 0x00, // mov edx, 1 (FD_CLOEXEC)
-		0xb8, 0x48, 0x00, 0x00, 0x00, // mov eax, 72 (fcntl)
-		0x0f, 0x05, // syscall
-		0x48, 0x8b, 0x7c, 0x24, 0x08, // mov rdi, [rsp+8]: argv[0]
-		0x48, 0x8d, 0x74, 0x24, 0x10, // lea rsi, [rsp+16]: &argv[1]
-		0x48, 0x8b, 0x04, 0x24, // mov rax, [rsp]: argc
-		0x48, 0x8d, 0x54, 0xc4, 0x10, // lea rdx, [rsp+rax*8+16]: envp
-		0xb8, 0x3b, 0x00, 0x00, 0x00, // mov eax, 59 (execve)
-		0x0f, 0x05, // syscall
-		0xf7, 0xd8, // neg eax: errno
-		0x88, 0x44, 0x24, 0xff, // mov [rsp-1], al
-		0xc6, 0x44, 0x24, 0xfe, 0xff, // mov byte [rsp-2], 0xff
-		0x48, 0x8d, 0x74, 0x24, 0xfe, // lea rsi, [rsp-2]
-		0xbf, 0xe8, 0x03, 0x00, 0x00, // mov edi, conn
-		0xba, 0x02, 0x00, 0x00, 0x00, // mov edx, 2
-		0xb8, 0x01, 0x00, 0x00, 0x00, // mov eax, 1 (write)
-		0x0f, 0x05, // syscall
-		0xbf, 0x7f, 0x00, 0x00, 0x00, // mov edi, 127
-		0xb8, 0xe7, 0x00, 0x00, 0x00, // mov eax, 231 (exit_group)
-		0x0f, 0x05, // syscall
-	}
-	// The two "mov edi, conn": their imm32 operands.
-	for _, at := range []int{1, 65} {
-		binary.LittleEndian.PutUint32(code[at:], conn)
-	}
-	return code
+// The image's layout: one read-and-execute segment loaded at dmzBase.
+const (
+	dmzBase      = 0x400000
+	dmzParamsOff = 0x80  // dmzParams (after the ELF and program headers, 0x78 bytes)
+	dmzCodeOff   = 0x100 // the signal handler, then at dmzEntryOff the program
+	dmzEntryOff  = 0x110
+	dmzFilterOff = 0x400 // the seccomp program, up to maxFilter instructions
+	dmzSize      = dmzFilterOff + maxFilter*8
+)
+
+// dmzParams is the program's parameter block at dmzBase+dmzParamsOff. The offsets are
+// spelled out in dmz_amd64.s; TestDMZParamsLayout keeps the two in step.
+type dmzParams struct {
+	sigact       kernelSigaction // for sigs: the handler at dmzCodeOff
+	fprogLen     uint16          // struct sock_fprog: 0 when no filter is loaded late
+	_            [6]byte
+	fprogFilter  uint64 // dmzBase+dmzFilterOff
+	seccompFlags uint64
+	reportFd     int32 // the "waiting" record goes here
+	goFd         int32 // the commit byte comes from here (end of file: the parent died)
+	listenFd     int32 // exec.sock
+	nsigs        int32
+	sigs         [8]int32
+	waiting      record
 }
 
-// dmzELF wraps code in a static ELF64 executable with one loadable segment.
-func dmzELF(machine uint16, code []byte) []byte {
-	const base, ehsize, phsize = 0x400000, 64, 56
-	size := uint64(ehsize + phsize + len(code))
+// dmzParamsAddr is where the program finds its parameters (PARAMS in dmz_amd64.s).
+const dmzParamsAddr = dmzBase + dmzParamsOff
+
+// codeMarker ends the assembly functions copied into the image: ud2, "BERTH!".
+var codeMarker = [8]byte{0x0f, 0x0b, 'B', 'E', 'R', 'T', 'H', '!'}
+
+// functionBytes copies the machine code at pc up to codeMarker.
+func functionBytes(pc uintptr) ([]byte, error) {
+	const limit = 4096
+	code := unsafe.Slice(*(**byte)(unsafe.Pointer(&pc)), limit)
+	for i := 0; i+len(codeMarker) <= limit; i++ {
+		if [8]byte(code[i:i+8]) == codeMarker {
+			return append([]byte(nil), code[:i]...), nil
+		}
+	}
+	return nil, fmt.Errorf("nsenter: no end marker in the %d bytes at %#x", limit, pc)
+}
+
+// dmzImage builds the program's ELF image (parameters left zero) for this architecture.
+func dmzImage() ([]byte, error) {
+	if runtime.GOARCH != "amd64" {
+		return nil, fmt.Errorf("nsenter: no exec program for %s", runtime.GOARCH)
+	}
+	handler, err := functionBytes(planSignalExitPC())
+	if err != nil {
+		return nil, err
+	}
+	program, err := functionBytes(dmzProgramPC())
+	if err != nil {
+		return nil, err
+	}
+	if len(handler) > dmzEntryOff-dmzCodeOff || dmzEntryOff+len(program) > dmzFilterOff {
+		return nil, fmt.Errorf("nsenter: the exec program (%d and %d bytes) does not fit its image", len(handler), len(program))
+	}
+	img := dmzELF(62 /* EM_X86_64 */)
+	copy(img[dmzCodeOff:], handler)
+	copy(img[dmzEntryOff:], program)
+	return img, nil
+}
+
+// dmzELF is the image's ELF64 header and its one program header, padded to dmzFilterOff
+// (the filter that follows is written by the stage).
+func dmzELF(machine uint16) []byte {
+	const ehsize, phsize = 64, 56
 	le := binary.LittleEndian
-	b := make([]byte, 0, size)
+	b := make([]byte, 0, dmzFilterOff)
 	b = append(b, 0x7f, 'E', 'L', 'F', 2 /* 64-bit */, 1 /* little endian */, 1 /* version */, 0 /* System V */)
 	b = append(b, make([]byte, 8)...)
 	b = le.AppendUint16(b, 2) // ET_EXEC
 	b = le.AppendUint16(b, machine)
 	b = le.AppendUint32(b, 1)
-	b = le.AppendUint64(b, base+ehsize+phsize) // entry
-	b = le.AppendUint64(b, ehsize)             // phoff
-	b = le.AppendUint64(b, 0)                  // shoff
-	b = le.AppendUint32(b, 0)                  // flags
+	b = le.AppendUint64(b, dmzBase+dmzEntryOff) // entry
+	b = le.AppendUint64(b, ehsize)              // phoff
+	b = le.AppendUint64(b, 0)                   // shoff
+	b = le.AppendUint32(b, 0)                   // flags
 	b = le.AppendUint16(b, ehsize)
 	b = le.AppendUint16(b, phsize)
 	b = le.AppendUint16(b, 1) // phnum
 	b = le.AppendUint16(b, 0)
 	b = le.AppendUint16(b, 0)
 	b = le.AppendUint16(b, 0)
-	b = le.AppendUint32(b, 1)      // PT_LOAD
-	b = le.AppendUint32(b, 5)      // PF_R | PF_X
-	b = le.AppendUint64(b, 0)      // offset
-	b = le.AppendUint64(b, base)   // vaddr
-	b = le.AppendUint64(b, base)   // paddr
-	b = le.AppendUint64(b, size)   // filesz
-	b = le.AppendUint64(b, size)   // memsz
-	b = le.AppendUint64(b, 0x1000) // align
-	return append(b, code...)
+	b = le.AppendUint32(b, 1)       // PT_LOAD
+	b = le.AppendUint32(b, 5)       // PF_R | PF_X
+	b = le.AppendUint64(b, 0)       // offset
+	b = le.AppendUint64(b, dmzBase) // vaddr
+	b = le.AppendUint64(b, dmzBase) // paddr
+	b = le.AppendUint64(b, dmzSize) // filesz
+	b = le.AppendUint64(b, dmzSize) // memsz
+	b = le.AppendUint64(b, 0x1000)  // align
+	return b[:dmzFilterOff]
 }
 
-// dmzFile returns a sealed memfd (mode 0111, close-on-exec) holding the program for a
-// connection at fd conn, or an error where this architecture has none.
-func dmzFile(conn int) (int, error) {
-	var elf []byte
-	switch runtime.GOARCH {
-	case "amd64":
-		elf = dmzELF(62 /* EM_X86_64 */, dmzCodeAMD64(uint32(conn)))
-	default:
-		return -1, fmt.Errorf("nsenter: no exec program for %s", runtime.GOARCH)
+// dmzFile returns a memfd (mode 0111, close-on-exec) holding the program, its size
+// sealed. The stage writes the parameters and the filter and seals the rest (writes,
+// further seals) before it executes it.
+func dmzFile() (int, error) {
+	img, err := dmzImage()
+	if err != nil {
+		return -1, err
 	}
 	// MFD_EXEC: kernels with vm.memfd_noexec set refuse to execute memfds made without
 	// it; kernels before 6.3 refuse the flag.
@@ -108,20 +141,25 @@ func dmzFile(conn int) (int, error) {
 	if err != nil {
 		return -1, fmt.Errorf("nsenter: memfd for the exec program: %w", err)
 	}
-	if _, err := unix.Write(fd, elf); err != nil {
+	fail := func(what string, err error) (int, error) {
 		unix.Close(fd)
-		return -1, fmt.Errorf("nsenter: write the exec program: %w", err)
+		return -1, fmt.Errorf("nsenter: %s the exec program: %w", what, err)
 	}
-	// Executable by anyone (the process may be any uid by then), readable by no one, and
-	// sealed: nothing can change what runs.
+	if _, err := unix.Write(fd, img); err != nil {
+		return fail("write", err)
+	}
+	if err := unix.Ftruncate(fd, dmzSize); err != nil {
+		return fail("size", err)
+	}
+	// Executable by anyone (the process may be any uid by then), readable by no one.
 	if err := unix.Fchmod(fd, 0o111); err != nil {
-		unix.Close(fd)
-		return -1, fmt.Errorf("nsenter: chmod the exec program: %w", err)
+		return fail("chmod", err)
 	}
-	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
-	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, seals); err != nil {
-		unix.Close(fd)
-		return -1, fmt.Errorf("nsenter: seal the exec program: %w", err)
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, unix.F_SEAL_SHRINK|unix.F_SEAL_GROW); err != nil {
+		return fail("seal", err)
 	}
 	return fd, nil
 }
+
+// dmzFinalSeals: no more writes, no more changes to the seals (the stage, before exec).
+const dmzFinalSeals = unix.F_SEAL_SEAL | unix.F_SEAL_WRITE

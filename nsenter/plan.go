@@ -19,8 +19,9 @@ import (
 // The last stage makes the container's proc instance (it must belong to the new pid
 // namespace) and stops; Spawn then returns a PlanHandle, through which the parent takes
 // that mount (ProcMount) and, once the rootfs is built, sends the go-ahead (Release) with
-// the executable's path and the seccomp program. The stage sets itself up, reports, waits
-// on Listener for `berth start`, and executes.
+// the executable's path and the seccomp program. The stage sets itself up and executes
+// the exec program (dmz.go), which reports, waits on Listener for `berth start`, and
+// executes the process.
 type Plan struct {
 	// MountProc: make a proc instance (ProcAttrs: MOUNT_ATTR_* flags) for ProcMount.
 	MountProc bool
@@ -77,13 +78,19 @@ func (p *Plan) compile() (*rawPlan, error) {
 		}
 	}
 	copy(r.home[:], "HOME=/")
-	r.errText = make([]string, 134)
-	for e := range r.errText {
-		r.errText[e] = syscall.Errno(e).Error()
-	}
 	r.sigact = kernelSigaction{handler: planSignalExitPC(), flags: saRestorer, restorer: planSignalExitPC()}
 	r.sigs = [7]uintptr{uintptr(unix.SIGHUP), uintptr(unix.SIGINT), uintptr(unix.SIGQUIT), uintptr(unix.SIGTERM),
 		uintptr(unix.SIGUSR1), uintptr(unix.SIGUSR2), uintptr(unix.SIGALRM)}
+	// The exec program's own copy of the handler, at its fixed address.
+	r.dmz = dmzParams{
+		sigact:      kernelSigaction{handler: dmzBase + dmzCodeOff, flags: saRestorer, restorer: dmzBase + dmzCodeOff},
+		fprogFilter: dmzBase + dmzFilterOff,
+		nsigs:       int32(len(r.sigs)),
+		waiting:     record{Magic: recordMagic, Kind: kindWaiting},
+	}
+	for i, s := range r.sigs {
+		r.dmz.sigs[i] = int32(s)
+	}
 	for _, c := range p.BoundingDrop {
 		r.drop = append(r.drop, uintptr(c))
 	}

@@ -2,12 +2,14 @@ package nsenter
 
 import (
 	"bytes"
+	"debug/elf"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -181,33 +183,183 @@ func TestPlanExecutesThroughTheSealedProgram(t *testing.T) {
 		t.Fatal(err)
 	}
 	start(t, sock)
-	// The interpreter is the exec program itself, which runs the script again, and so
-	// on: a loop that never reaches the runtime's binary. Were the stage to execute the
-	// script, /proc/<pid>/exe would be this test binary.
-	time.Sleep(100 * time.Millisecond)
-	exe, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
+	// The interpreter is the exec program itself, run again with none of the fds it
+	// waits on: it cannot report and exits 1. Were the stage to execute the script, this
+	// test binary would run as the container's process.
+	var ws unix.WaitStatus
+	if _, err := unix.Wait4(pid, &ws, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ws.ExitStatus() != 1 {
+		t.Fatalf("the entrypoint ended with %v, want exit 1 from the exec program run again", ws)
+	}
+}
+
+// The parameter block's offsets are the ones dmz_amd64.s spells out.
+func TestDMZParamsLayout(t *testing.T) {
+	var p dmzParams
+	for name, got := range map[string][2]uintptr{
+		"sigact":       {unsafe.Offsetof(p.sigact), 0},
+		"fprogLen":     {unsafe.Offsetof(p.fprogLen), 32},
+		"fprogFilter":  {unsafe.Offsetof(p.fprogFilter), 40},
+		"seccompFlags": {unsafe.Offsetof(p.seccompFlags), 48},
+		"reportFd":     {unsafe.Offsetof(p.reportFd), 56},
+		"goFd":         {unsafe.Offsetof(p.goFd), 60},
+		"listenFd":     {unsafe.Offsetof(p.listenFd), 64},
+		"nsigs":        {unsafe.Offsetof(p.nsigs), 68},
+		"sigs":         {unsafe.Offsetof(p.sigs), 72},
+		"waiting":      {unsafe.Offsetof(p.waiting), 104},
+	} {
+		if got[0] != got[1] {
+			t.Errorf("dmzParams.%s at %d, dmz_amd64.s reads it at %d", name, got[0], got[1])
+		}
+	}
+	if dmzParamsOff+unsafe.Sizeof(p) > dmzCodeOff {
+		t.Errorf("dmzParams (%d bytes) runs into the code at %#x", unsafe.Sizeof(p), dmzCodeOff)
+	}
+	if unsafe.Sizeof(unix.SockFprog{}) != 16 || unsafe.Offsetof(p.fprogFilter)-unsafe.Offsetof(p.fprogLen) != 8 {
+		t.Error("fprogLen and fprogFilter are not a struct sock_fprog")
+	}
+}
+
+// The image holds the stage's signal handler and the program where its headers say.
+func TestDMZImage(t *testing.T) {
+	if !PlanSupported() {
+		t.Skip("no exec program on this architecture")
+	}
+	img, err := dmzImage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(img) != dmzFilterOff {
+		t.Fatalf("image of %d bytes, want %d", len(img), dmzFilterOff)
+	}
+	f, err := elf.NewFile(bytes.NewReader(append(img, make([]byte, dmzSize-dmzFilterOff)...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Entry != dmzBase+dmzEntryOff || len(f.Progs) != 1 || f.Progs[0].Vaddr != dmzBase || f.Progs[0].Filesz != dmzSize {
+		t.Fatalf("entry %#x, program headers %+v", f.Entry, f.Progs)
+	}
+	// The handler: add rdi, 128; mov eax, 231 (exit_group); syscall; int 3.
+	handler := []byte{0x48, 0x81, 0xc7, 0x80, 0x00, 0x00, 0x00, 0xb8, 0xe7, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xcd, 0x03}
+	if !bytes.Equal(img[dmzCodeOff:dmzCodeOff+len(handler)], handler) {
+		t.Errorf("handler % x, want % x", img[dmzCodeOff:dmzEntryOff], handler)
+	}
+	// The program starts by loading its parameters' address: mov r12, PARAMS.
+	if want := []byte{0x49, 0xc7, 0xc4, 0x80, 0x00, 0x40, 0x00}; !bytes.Equal(img[dmzEntryOff:dmzEntryOff+7], want) {
+		t.Errorf("program starts % x, want % x", img[dmzEntryOff:dmzEntryOff+7], want)
+	}
+	if bytes.Contains(img, codeMarker[:]) {
+		t.Error("the end marker was copied")
+	}
+}
+
+// While it waits for start, the container's process is the sealed exec program, not a
+// copy of the runtime (CVE-2019-5736 class: a second container in its pid namespace
+// could otherwise hold the host's binary), non-dumpable, and it shares no memory with
+// its creator. A signal that would end init ends it.
+func TestPlanWaitsAsTheSealedProgram(t *testing.T) {
+	h, pid, _, _ := planSpawn(t, Plan{UID: 1000, GID: 1000}, "exit 0")
+	if err := h.Release(bbPath(t), "", nil, 0); err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	if err := h.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	proc := "/proc/" + strconv.Itoa(pid)
+	exe, err := os.Readlink(proc + "/exe")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(exe, "memfd:berth-exec") {
-		t.Fatalf("the entrypoint's interpreter is %s, want the sealed exec program", exe)
+		t.Fatalf("the waiting process runs %s, want the sealed exec program", exe)
+	}
+	fd, err := unix.Open(proc+"/exe", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	seals, err := unix.FcntlInt(uintptr(fd), unix.F_GET_SEALS, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := unix.F_SEAL_SEAL | unix.F_SEAL_WRITE | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW; seals&want != want {
+		t.Errorf("seals %#x, want %#x", seals, want)
+	}
+	if _, err := unix.Pwrite(fd, []byte{0}, dmzEntryOff); err == nil {
+		t.Error("the exec program's image could be written")
+	}
+	status, err := os.ReadFile(proc + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Owned by root although the process is uid 1000: not dumpable.
+	var st unix.Stat_t
+	if err := unix.Stat(proc+"/status", &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Uid != 0 || !strings.Contains(string(status), "Uid:\t1000") {
+		t.Errorf("/proc/<pid>/status owned by %d for:\n%s", st.Uid, status)
+	}
+	// Its fds once committed: stdio and exec.sock, nothing else of its creator's.
+	var names []string
+	for try := 0; try < 100; try++ {
+		ents, err := os.ReadDir(proc + "/fd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = names[:0]
+		for _, e := range ents {
+			target, _ := os.Readlink(proc + "/fd/" + e.Name())
+			if e.Name() > "2" || len(e.Name()) > 1 {
+				names = append(names, target)
+			}
+		}
+		if len(names) == 1 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond) // the commit byte is read, the pipe closed
+	}
+	if len(names) != 1 || !strings.HasPrefix(names[0], "socket:") {
+		t.Errorf("the waiting process holds %v besides stdio, want exec.sock alone", names)
+	}
+	unix.Kill(pid, unix.SIGTERM)
+	var ws unix.WaitStatus
+	if _, err := unix.Wait4(pid, &ws, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ws.ExitStatus() != 128+int(unix.SIGTERM) {
+		t.Errorf("after SIGTERM: %v, want exit %d", ws, 128+int(unix.SIGTERM))
 	}
 }
 
-// The exec program's two uses of the connection's fd carry the number it is given.
-func TestDMZCodeUsesTheConnection(t *testing.T) {
-	code := dmzCodeAMD64(0x11223344)
-	var movs []int
-	for i := 0; i+5 <= len(code); i++ {
-		if code[i] == 0xbf && code[i+1] == 0x44 && code[i+2] == 0x33 && code[i+3] == 0x22 && code[i+4] == 0x11 {
-			movs = append(movs, i)
-		}
+// With no_new_privs the exec program loads the filter last, after start connected: the
+// process runs under it.
+func TestPlanLoadsTheFilterLate(t *testing.T) {
+	// Return EPERM (1) for getpid (39), allow everything else.
+	filter := []unix.SockFilter{
+		{Code: unix.BPF_LD | unix.BPF_W | unix.BPF_ABS, K: 0}, // seccomp_data.nr
+		{Code: unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K, Jt: 0, Jf: 1, K: unix.SYS_GETPPID},
+		{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ERRNO | 1},
+		{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW},
 	}
-	if len(movs) != 2 {
-		t.Fatalf("mov edi, conn found at %v, want twice: % x", movs, code)
+	h, pid, sock, out := planSpawn(t, Plan{NoNewPrivileges: true}, `grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status`)
+	if err := h.Release(bbPath(t), "", filter, 0); err != nil {
+		t.Fatalf("Release: %v", err)
 	}
-	if !bytes.Equal(code[59:64], []byte{0x48, 0x8d, 0x74, 0x24, 0xfe}) {
-		t.Errorf("the instruction before the second mov changed: % x", code[59:64])
+	if err := h.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if ack, msg := start(t, sock); ack != 0 || msg != "" {
+		t.Fatalf("start: ack %d, %q", ack, msg)
+	}
+	var ws unix.WaitStatus
+	unix.Wait4(pid, &ws, 0, nil)
+	var got bytes.Buffer
+	got.ReadFrom(out)
+	if !strings.Contains(got.String(), "Seccomp:\t2") || !strings.Contains(got.String(), "NoNewPrivs:\t1") {
+		t.Errorf("the process is not filtered:\n%s", got.String())
 	}
 }
 

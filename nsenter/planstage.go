@@ -15,7 +15,7 @@ type rawPlan struct {
 	procFs    *byte   // "proc"
 	procAttrs uintptr // MOUNT_ATTR_* of the proc instance
 	listenFd  int     // exec.sock: `berth start` connects here
-	dmzFd     int     // the exec program (dmz.go), a sealed memfd
+	dmzFd     int     // the exec program (dmz.go), a memfd the stage seals
 	dmzArgv   []*byte // its argv: the path (path below), then the process's argv
 	dmzPath   [32]byte
 	uid, gid  uintptr
@@ -28,7 +28,7 @@ type rawPlan struct {
 	umask     int // -1: leave it
 	cwd       *byte
 	keyring   *byte     // nil: keep the session keyring
-	firstFree uintptr   // 3 + preserved fds: every fd from here is close-on-exec at exec; start's connection goes here for the exec program
+	firstFree uintptr   // 3 + preserved fds: every fd from here is close-on-exec at exec but those the exec program needs
 	nullFds   []uintptr // stdio that are the host's null device: reopened on the container's
 	devNull   *byte     // "/dev/null"
 	nullStat  unix.Stat_t
@@ -36,7 +36,8 @@ type rawPlan struct {
 	// sigact: the handler (planSignalExit) for sigs, which would end init.
 	sigact kernelSigaction
 	sigs   [7]uintptr
-	commit [1]byte
+	// dmz: the exec program's parameters, written into its image before the seals.
+	dmz dmzParams
 
 	// Filled from the go-ahead message.
 	hdr    planHeader
@@ -44,12 +45,7 @@ type rawPlan struct {
 	home   [pathMax + 8]byte // "HOME=...": the env entry the parent found (HomeSlot)
 	filter [maxFilter]unix.SockFilter
 	fprog  unix.SockFprog
-	ack    [1]byte
-	// errMsg is what `berth start` is told when the final execve fails: "exec PATH: "
-	// and errText[errno] (the text of syscall.Errno), as init says it.
-	errMsg  [pathMax + 128]byte
-	errText []string
-	cwdBuf  [pathMax]byte
+	cwdBuf [pathMax]byte
 }
 
 // kernelSigaction is struct sigaction as rt_sigaction(2) takes it on amd64.
@@ -84,10 +80,10 @@ const (
 )
 
 // runPlan is the last stage's work in plan mode: make the proc instance for the parent,
-// wait for the go-ahead, become the configured user with the configured capabilities,
-// report, wait for start, load seccomp (with no_new_privs, last) and execute the process.
-// It returns only on failure, with the step that failed; after the wait for start it
-// also tells `berth start` on the connection.
+// wait for the go-ahead, become the configured user with the configured capabilities and
+// execute the exec program (dmz.go), which reports, waits for the commit and for start,
+// loads seccomp (with no_new_privs, last) and executes the process. It returns only on
+// failure, with the step that failed.
 //
 // Same rules as forkStages: no allocation, no locks, no stack growth (nosplit), only
 // raw system calls.
@@ -100,7 +96,6 @@ func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
 		p    = a.plan
 		r1   uintptr
 		fsfd uintptr
-		conn uintptr
 		i    int
 		rec  record
 	)
@@ -208,6 +203,42 @@ func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
 		return
 	}
 
+	// The exec program (dmz.go) gets the three fds it waits on, its parameters and the
+	// filter it loads late, then the final seals: from here on nothing can change what
+	// it runs (CVE-2019-5736 class). Before any filter: a profile may refuse these calls.
+	step = stepExecProgram
+	if _, _, err1 = syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(a.reportFd), syscall.F_SETFD, 0); err1 != 0 {
+		return
+	}
+	if _, _, err1 = syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(a.goFd), syscall.F_SETFD, 0); err1 != 0 {
+		return
+	}
+	if _, _, err1 = syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(p.listenFd), syscall.F_SETFD, 0); err1 != 0 {
+		return
+	}
+	p.dmz.reportFd, p.dmz.goFd, p.dmz.listenFd = int32(a.reportFd), int32(a.goFd), int32(p.listenFd)
+	if p.fprog.Len > 0 && p.noNewPriv {
+		p.dmz.fprogLen, p.dmz.seccompFlags = p.fprog.Len, uint64(p.hdr.Flags)
+		r1, _, err1 = syscall.RawSyscall6(syscall.SYS_PWRITE64, uintptr(p.dmzFd), uintptr(unsafe.Pointer(&p.filter[0])),
+			uintptr(p.fprog.Len)*unsafe.Sizeof(p.filter[0]), dmzFilterOff, 0, 0)
+		if err1 == 0 && r1 != uintptr(p.fprog.Len)*unsafe.Sizeof(p.filter[0]) {
+			err1 = syscall.EIO
+		}
+		if err1 != 0 {
+			return
+		}
+	}
+	r1, _, err1 = syscall.RawSyscall6(syscall.SYS_PWRITE64, uintptr(p.dmzFd), uintptr(unsafe.Pointer(&p.dmz)), unsafe.Sizeof(p.dmz), dmzParamsOff, 0, 0)
+	if err1 == 0 && r1 != unsafe.Sizeof(p.dmz) {
+		err1 = syscall.EIO
+	}
+	if err1 != 0 {
+		return
+	}
+	if _, _, err1 = syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(p.dmzFd), unix.F_ADD_SEALS, dmzFinalSeals); err1 != 0 {
+		return
+	}
+
 	// Without no_new_privs only a CAP_SYS_ADMIN holder may load a filter, which the user
 	// switch drops: load it now, as runc does.
 	if p.fprog.Len > 0 && !p.noNewPriv {
@@ -277,78 +308,18 @@ func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
 		}
 	}
 
-	// Set up: the parent may save the container. Then wait for `berth start`.
-	step = stepWriteRecord
-	rec = record{Magic: recordMagic, Kind: kindWaiting}
-	if _, _, err1 = syscall.RawSyscall(syscall.SYS_WRITE, uintptr(a.reportFd), uintptr(unsafe.Pointer(&rec)), recordSize); err1 != 0 {
-		return
+	// Set up: the exec program takes over (see dmz.go), its exe the sealed memfd.
+	step = stepExecProgram
+	_, _, err1 = syscall.RawSyscall6(unix.SYS_EXECVEAT, uintptr(p.dmzFd), uintptr(unsafe.Pointer(a.emptyPath)),
+		uintptr(unsafe.Pointer(&p.dmzArgv[0])), uintptr(unsafe.Pointer(&a.envv[0])), unix.AT_EMPTY_PATH, 0)
+	if err1 == syscall.ENOSYS || err1 == syscall.EPERM {
+		// A profile that allows execve but not execveat: through the container's /proc.
+		i = copy(p.dmzPath[:], "/proc/self/fd/")
+		i = putUint(p.dmzPath[:len(p.dmzPath)-1], i, uint64(p.dmzFd))
+		p.dmzPath[i] = 0
+		_, _, err1 = syscall.RawSyscall(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(&p.dmzPath[0])),
+			uintptr(unsafe.Pointer(&p.dmzArgv[0])), uintptr(unsafe.Pointer(&a.envv[0])))
 	}
-	syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(a.reportFd), 0, 0)
-	// Until the parent has saved the container, its death is ours (end of file here):
-	// nothing of a create that died half-way is left waiting for a start.
-	r1, _, err1 = syscall.RawSyscall(syscall.SYS_READ, uintptr(a.goFd), uintptr(unsafe.Pointer(&p.commit[0])), 1)
-	if err1 != 0 || r1 != 1 {
-		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 1, 0, 0)
-	}
-	syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(a.goFd), 0, 0)
-	syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, 0, 0)
-	for {
-		conn, _, err1 = syscall.RawSyscall6(unix.SYS_ACCEPT4, uintptr(p.listenFd), 0, 0, syscall.SOCK_CLOEXEC, 0, 0)
-		if err1 != syscall.EINTR {
-			break
-		}
-	}
-	if err1 != 0 {
-		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 127, 0, 0)
-	}
-	syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(p.listenFd), 0, 0)
-	// The connection goes to the exec program at firstFree, open across that one exec (the
-	// program makes it close-on-exec before executing the process). The fd moves above
-	// kept that number free of anything still needed.
-	if conn == p.firstFree { // accept took the lowest free fd, which was that one
-		_, _, err1 = syscall.RawSyscall(syscall.SYS_FCNTL, conn, syscall.F_SETFD, 0)
-	} else if _, _, err1 = syscall.RawSyscall(syscall.SYS_DUP3, conn, p.firstFree, 0); err1 == 0 {
-		syscall.RawSyscall(syscall.SYS_CLOSE, conn, 0, 0)
-		conn = p.firstFree
-	}
-	if err1 != 0 {
-		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 127, 0, 0)
-	}
-	// The byte says we are past every check; the connection ends when the process runs,
-	// which is when start returns.
-	syscall.RawSyscall(syscall.SYS_WRITE, conn, uintptr(unsafe.Pointer(&p.ack[0])), 1)
-
-	if p.fprog.Len > 0 && p.noNewPriv {
-		// Last: the profile then only sees the execs (and the program's fcntl).
-		_, _, err1 = syscall.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(p.hdr.Flags), uintptr(unsafe.Pointer(&p.fprog)))
-	}
-	if err1 == 0 {
-		_, _, err1 = syscall.RawSyscall6(unix.SYS_EXECVEAT, uintptr(p.dmzFd), uintptr(unsafe.Pointer(a.emptyPath)),
-			uintptr(unsafe.Pointer(&p.dmzArgv[0])), uintptr(unsafe.Pointer(&a.envv[0])), unix.AT_EMPTY_PATH, 0)
-		if err1 == syscall.ENOSYS || err1 == syscall.EPERM {
-			// A profile that allows execve but not execveat: through the container's /proc.
-			i = copy(p.dmzPath[:], "/proc/self/fd/")
-			i = putUint(p.dmzPath[:len(p.dmzPath)-1], i, uint64(p.dmzFd))
-			p.dmzPath[i] = 0
-			_, _, err1 = syscall.RawSyscall(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(&p.dmzPath[0])),
-				uintptr(unsafe.Pointer(&p.dmzArgv[0])), uintptr(unsafe.Pointer(&a.envv[0])))
-		}
-	}
-	// Tell start, as init would: "exec PATH: TEXT".
-	i = copy(p.errMsg[:], errPrefix)
-	for r1 = 0; r1 < uintptr(p.hdr.PathLen) && i < len(p.errMsg)-100; r1++ {
-		p.errMsg[i] = p.path[r1]
-		i++
-	}
-	i += copy(p.errMsg[i:], ": ")
-	if int(err1) < len(p.errText) && p.errText[err1] != "" {
-		i += copy(p.errMsg[i:], p.errText[err1])
-	} else {
-		i += copy(p.errMsg[i:], "errno ")
-		i = putUint(p.errMsg[:], i, uint64(err1))
-	}
-	syscall.RawSyscall(syscall.SYS_WRITE, conn, uintptr(unsafe.Pointer(&p.errMsg[0])), uintptr(i))
-	syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 127, 0, 0)
 	return
 }
 

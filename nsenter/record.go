@@ -58,6 +58,7 @@ const (
 	stepSetUser
 	stepCapabilities
 	stepNoNewPrivs
+	stepExecProgram
 )
 
 var stepNames = map[uint16]string{
@@ -85,6 +86,7 @@ var stepNames = map[uint16]string{
 	stepSetUser:      "process.user",
 	stepCapabilities: "process.capabilities",
 	stepNoNewPrivs:   "process.noNewPrivileges",
+	stepExecProgram:  "hand over to the sealed exec program",
 }
 
 func parseRecord(buf [recordSize]byte) (record, error) {

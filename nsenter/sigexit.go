@@ -12,6 +12,11 @@ func planSignalExit()
 
 func planSignalExitPC() uintptr
 
+// dmzProgram is the exec program's code (dmz_amd64.s): never called, only copied.
+func dmzProgram()
+
+func dmzProgramPC() uintptr
+
 // PlanSupported: this architecture has the stage's signal handler and the exec
 // program (dmz.go).
 func PlanSupported() bool { return true }

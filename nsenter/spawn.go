@@ -121,7 +121,7 @@ func spawn(cfg *Config, handle **PlanHandle) (int, bool, error) {
 		if cfg.Plan.HomeSlot {
 			a.envv = append(a.envv[:len(a.envv)-1], &a.plan.home[0], nil)
 		}
-		if a.plan.dmzFd, err = dmzFile(int(a.plan.firstFree)); err != nil {
+		if a.plan.dmzFd, err = dmzFile(); err != nil {
 			return -1, false, err
 		}
 		defer unix.Close(a.plan.dmzFd)

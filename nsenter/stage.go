@@ -320,11 +320,7 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 	}
 	if a.plan != nil {
 		// Plan mode moves four fds, each to a new number: start above all of them, so
-		// that no move lands on one not moved yet, and above firstFree, kept for
-		// start's connection.
-		if nextfd <= int(a.plan.firstFree) {
-			nextfd = int(a.plan.firstFree) + 1
-		}
+		// that no move lands on one not moved yet.
 		for _, fd := range [...]int{a.reportFd, a.goFd, a.plan.listenFd, a.plan.dmzFd} {
 			if fd >= nextfd {
 				nextfd = fd + 1

@@ -44,6 +44,27 @@ load helpers
 	assert_equal "$(cat "$BUNDLE/rootfs/ran")" started
 }
 
+@test "a created container waits as the sealed exec program (not the runtime), and kill TERM ends it" {
+	set_args sleep 100
+	log=$BATS_TEST_TMPDIR/debug.log
+	run_detached --debug --log "$log" --log-format json create --bundle "$BUNDLE" "$ID"
+	assert_success
+	pid=$(container_pid "$ID")
+	if ! is_runc && [[ ${BERTH_NO_PLAN:-} != 1 ]]; then
+		# create takes the one-runtime path: no berth init; what waits for start is the
+		# sealed memfd program (nsenter/dmz.go), never a copy of the host's binary.
+		jq -e -s 'any(.[]; .stage == "spawn init" and .detail == "nsenter plan")' "$log" >/dev/null ||
+			fail "create did not take the one-runtime path: $(grep path "$log")"
+		exe=$(readlink "/proc/$pid/exe")
+		[[ $exe == /memfd:berth-exec* ]] || fail "the created container waits as $exe"
+		grep -q '^State:.*S (sleeping)' "/proc/$pid/status" || fail "not waiting: $(grep State "/proc/$pid/status")"
+	fi
+	assert_equal "$(container_status "$ID")" created
+	run berth kill "$ID" TERM
+	assert_success
+	wait_for_status "$ID" stopped
+}
+
 @test "state JSON has the runtime-spec fields" {
 	set_args sleep 100
 	create_container "$ID"

@@ -24,7 +24,7 @@ load helpers
 	assert_success
 }
 
-@test "killed-create: run -d (the one-runtime path) killed at random points, then delete --force, leaves nothing" {
+@test "killed-create: run -d killed at random points, then delete --force, leaves nothing" {
 	# `run` of this config takes the one-runtime path (libcontainer/planpath.go): the
 	# runtime's namespace thread builds the rootfs and the last stage waits for a commit.
 	set_args sleep 100
