@@ -98,6 +98,26 @@ engine_force_clean() {
 	[[ $output =~ processes\ +2048\ +4096 ]] || fail "nproc: $output"
 }
 
+@test "podman: init, then start: the created container waits across runtime calls, never as the runtime's binary" {
+	# `podman init` is the runtime's `create` alone; `start` comes from another podman.
+	eng create --name inited -e "LANE_MARK=$LANE_MARK" "$BUSYBOX" sh -c 'echo started; sleep 1000'
+	run eng init inited
+	assert_success
+	assert_equal "$(eng_state inited '{{.State.Status}}')" initialized "status after init"
+	pid=$(eng_state inited '{{.State.Pid}}')
+	[[ $pid -gt 0 ]] && kill -0 "$pid" || fail "no waiting process after init: pid $pid"
+	# CVE-2019-5736 class: what waits for start, reachable by a container joining its pid
+	# namespace, is not the host's runtime binary (berth: a sealed memfd program).
+	exe=$(readlink "/proc/$pid/exe")
+	[[ $exe != "$(readlink -f "$BERTH")" ]] || fail "the created container waits as the runtime's binary: $exe"
+	run eng start inited
+	assert_success
+	wait_until 20 "the container's first output" logs_contain inited started
+	assert_equal "$(eng_state inited '{{.State.Status}} {{.State.Pid}}')" "running $pid" "after start"
+	eng_rm_force inited
+	no_marked_processes
+}
+
 @test "podman: stop of a container that ignores TERM kills it after the timeout" {
 	scenario_stop_kills_after_timeout
 }
