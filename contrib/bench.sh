@@ -6,6 +6,8 @@
 #   run min/median   create + start + wait + delete of a container running /bin/true
 #                    (hyperfine), back to back
 #   run-idle         the same after 200 ms of quiet, as when an engine starts one container
+#   cycle            `create`, `start` and `delete --force` as three calls, as engines make
+#                    them (bench-cycle.sh, under sh)
 #   exec             `exec true` in a running container
 #   cpu, faults, cs  CPU time (user + sys), page faults and context switches per `run`, of
 #                    the whole process tree (GNU time's rusage, minus the loop; see counters)
@@ -101,6 +103,7 @@ name_of() { basename "$1"; }
 root_of() { echo "$work/root-$(name_of "$1")"; }
 run_cmd() { echo "$1 --root $(root_of "$1") run -b $work/bundle bench-$(name_of "$1")"; }
 exec_cmd() { echo "$1 --root $(root_of "$1") exec sleeper-$(name_of "$1") true"; }
+cycle_cmd() { echo "sh $here/bench-cycle.sh $1 $(root_of "$1") $work/bundle cycle-$(name_of "$1")"; }
 
 ROOTFS_FROM=$template/rootfs RUNTIME=$berth "$here/mkbundle.sh" "$work/bundle" true
 # crun 1.8 refuses newer ociVersion strings; the config uses nothing newer than 1.0.2.
@@ -193,6 +196,7 @@ for ((round = 1; round <= rounds; round++)); do
 	time_cmds "$round" run "" run_cmd
 	time_cmds "$round" run-idle "sleep 0.2" run_cmd
 	time_cmds "$round" exec "" exec_cmd
+	time_cmds "$round" cycle "" cycle_cmd
 	for rt in "${order[@]}"; do counters "$round" "$rt"; done
 	for p in 4 8; do
 		for rt in "${order[@]}"; do parallel "$round" "$rt" "$p"; done
@@ -232,6 +236,7 @@ b=$(name_of "$berth")
 			k = split(names, rt, " ")
 			unit["run"] = "ms"; unit["run-min"] = "ms"; unit["run-idle"] = "ms"; unit["run-idle-min"] = "ms"
 			unit["exec"] = "ms"; unit["exec-min"] = "ms"; unit["cpu"] = "ms"; unit["rss"] = "MiB"
+			unit["cycle"] = "ms"; unit["cycle-min"] = "ms"
 			unit["binary"] = "MiB"; unit["par4"] = "/s"; unit["par8"] = "/s"
 			for (i = 1; i <= m; i++) {
 				x = metrics[i]; label = x (x in unit ? " " unit[x] : "")
