@@ -29,8 +29,8 @@ import (
 const (
 	dmzBase      = 0x400000
 	dmzParamsOff = 0x80  // dmzParams (after the ELF and program headers, 0x78 bytes)
-	dmzCodeOff   = 0x100 // the signal handler, then at dmzEntryOff the program
-	dmzEntryOff  = 0x110
+	dmzCodeOff   = 0x110 // the signal handler, then at dmzEntryOff the program
+	dmzEntryOff  = 0x120
 	dmzFilterOff = 0x400 // the seccomp program, up to maxFilter instructions
 	dmzSize      = dmzFilterOff + maxFilter*8
 )
@@ -43,12 +43,13 @@ type dmzParams struct {
 	_            [6]byte
 	fprogFilter  uint64 // dmzBase+dmzFilterOff
 	seccompFlags uint64
-	reportFd     int32 // the "waiting" record goes here
+	reportFd     int32 // the "waiting" and "committed" records go here
 	goFd         int32 // the commit byte comes from here (end of file: the parent died)
 	listenFd     int32 // exec.sock
 	nsigs        int32
 	sigs         [8]int32
 	waiting      record
+	committed    record
 }
 
 // dmzParamsAddr is where the program finds its parameters (PARAMS in dmz_amd64.s).

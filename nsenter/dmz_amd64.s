@@ -17,6 +17,7 @@
 #define P_NSIGS 68
 #define P_SIGS 72
 #define P_WAITING 104
+#define P_COMMITTED 120
 
 #define SYS_read 0
 #define SYS_write 1
@@ -64,7 +65,7 @@ nodump:
 	MOVL	$SYS_prctl, AX
 	SYSCALL
 
-	// Set up: tell the parent (the "waiting" record), close the report pipe.
+	// Set up: tell the parent (the "waiting" record).
 	MOVLQSX	P_REPORT(R12), DI
 	LEAQ	P_WAITING(R12), SI
 	MOVL	$16, DX
@@ -72,9 +73,6 @@ nodump:
 	SYSCALL
 	CMPQ	AX, $16
 	JNE	exit1
-	MOVLQSX	P_REPORT(R12), DI
-	MOVL	$SYS_close, AX
-	SYSCALL
 
 	// Until the parent has saved the container, its death is ours (end of file): nothing
 	// of a create that died half-way is left waiting for a start.
@@ -94,6 +92,16 @@ commit:
 	MOVL	$PR_SET_PDEATHSIG, DI
 	XORL	SI, SI
 	MOVL	$SYS_prctl, AX
+	SYSCALL
+	// Tell the parent ("committed"): `create` may exit now without taking us along. A
+	// parent gone meanwhile changes nothing: the container is saved.
+	MOVLQSX	P_REPORT(R12), DI
+	LEAQ	P_COMMITTED(R12), SI
+	MOVL	$16, DX
+	MOVL	$SYS_write, AX
+	SYSCALL
+	MOVLQSX	P_REPORT(R12), DI
+	MOVL	$SYS_close, AX
 	SYSCALL
 
 	// Wait for `berth start`. Its connection is close-on-exec: it ends when the process

@@ -87,6 +87,7 @@ func (p *Plan) compile() (*rawPlan, error) {
 		fprogFilter: dmzBase + dmzFilterOff,
 		nsigs:       int32(len(r.sigs)),
 		waiting:     record{Magic: recordMagic, Kind: kindWaiting},
+		committed:   record{Magic: recordMagic, Kind: kindCommitted},
 	}
 	for i, s := range r.sigs {
 		r.dmz.sigs[i] = int32(s)
@@ -173,11 +174,24 @@ func (h *PlanHandle) Release(path, home string, filter []unix.SockFilter, seccom
 	return nil
 }
 
-// Commit tells the stage the container is saved: from now on it outlives the caller
-// (until then the caller's death ends it).
+// Commit tells the process the container is saved: from now on it outlives the caller
+// (until then the caller's death ends it). It returns once the process has dropped its
+// parent-death signal, so that a caller that exits right after (`create`) cannot take it
+// along.
 func (h *PlanHandle) Commit() error {
 	if _, err := unix.Write(h.goWrite, []byte{1}); err != nil {
 		return fmt.Errorf("nsenter: commit: %w", err)
+	}
+	p := &parent{cfg: h.cfg, report: h.report, stage1: -1, last: h.pid}
+	rec, err := p.next()
+	if err == errEOF {
+		return errors.New("nsenter: the container's process ended before it was committed")
+	}
+	if err != nil {
+		return err
+	}
+	if rec.Kind != kindCommitted {
+		return fmt.Errorf("nsenter: unexpected record %d, want committed", rec.Kind)
 	}
 	return nil
 }

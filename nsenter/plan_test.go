@@ -209,6 +209,7 @@ func TestDMZParamsLayout(t *testing.T) {
 		"nsigs":        {unsafe.Offsetof(p.nsigs), 68},
 		"sigs":         {unsafe.Offsetof(p.sigs), 72},
 		"waiting":      {unsafe.Offsetof(p.waiting), 104},
+		"committed":    {unsafe.Offsetof(p.committed), 120},
 	} {
 		if got[0] != got[1] {
 			t.Errorf("dmzParams.%s at %d, dmz_amd64.s reads it at %d", name, got[0], got[1])

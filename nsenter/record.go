@@ -25,11 +25,12 @@ const (
 
 // Record kinds.
 const (
-	kindReady   = 1 // stage 1 is in its user namespace and waits for id maps and cgroup
-	kindInitPid = 2 // Value: pid of the last stage, in the caller's pid namespace
-	kindError   = 3 // Step failed with Errno
-	kindProcFd  = 4 // plan: Value is the fd of the proc instance the last stage made
-	kindWaiting = 5 // plan: the last stage is set up and waits for start
+	kindReady     = 1 // stage 1 is in its user namespace and waits for id maps and cgroup
+	kindInitPid   = 2 // Value: pid of the last stage, in the caller's pid namespace
+	kindError     = 3 // Step failed with Errno
+	kindProcFd    = 4 // plan: Value is the fd of the proc instance the last stage made
+	kindWaiting   = 5 // plan: the last stage is set up and waits for start
+	kindCommitted = 6 // plan: the commit byte arrived; the process no longer dies with its creator
 )
 
 // Steps, for error messages; Value carries the index into Config.Join where it applies.
