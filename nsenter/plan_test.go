@@ -89,6 +89,23 @@ func start(t *testing.T, sock string) (byte, string) {
 	return buf.Bytes()[0], buf.String()[1:]
 }
 
+// commitStartCollect commits, starts as `berth start` does (expecting no failure), waits
+// for the process and returns what it wrote.
+func commitStartCollect(t *testing.T, h *PlanHandle, pid int, sock string, out *os.File) string {
+	t.Helper()
+	if err := h.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if ack, msg := start(t, sock); ack != 0 || msg != "" {
+		t.Fatalf("start: ack %d, %q", ack, msg)
+	}
+	var ws unix.WaitStatus
+	unix.Wait4(pid, &ws, 0, nil)
+	var got bytes.Buffer
+	got.ReadFrom(out)
+	return got.String()
+}
+
 // The last stage becomes the configured user with the configured capabilities (kept
 // across the exec of a non-root user through the ambient set) and
 // no_new_privs, waits for start, and executes the process itself: no init runs.
@@ -102,23 +119,14 @@ func TestPlanRunsTheProcess(t *testing.T) {
 	if err := h.Release(bbPath(t), "", nil, 0); err != nil {
 		t.Fatalf("Release: %v", err)
 	}
-	if err := h.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	if ack, msg := start(t, sock); ack != 0 || msg != "" {
-		t.Fatalf("start: ack %d, %q", ack, msg)
-	}
-	var ws unix.WaitStatus
-	unix.Wait4(pid, &ws, 0, nil)
-	var got bytes.Buffer
-	got.ReadFrom(out)
+	got := commitStartCollect(t, h, pid, sock, out)
 	for _, want := range []string{"ids 1000:1000 groups 1000 20", "CapEff:\t0000000000000020", "NoNewPrivs:\t1", "0027", "pid 1"} {
-		if !strings.Contains(got.String(), want) {
-			t.Errorf("missing %q in:\n%s", want, got.String())
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
 		}
 	}
-	if strings.Contains(got.String(), "CapBnd:\t000001ffffffffff") {
-		t.Errorf("CAP_SYS_ADMIN still in the bounding set:\n%s", got.String())
+	if strings.Contains(got, "CapBnd:\t000001ffffffffff") {
+		t.Errorf("CAP_SYS_ADMIN still in the bounding set:\n%s", got)
 	}
 }
 
@@ -349,18 +357,9 @@ func TestPlanLoadsTheFilterLate(t *testing.T) {
 	if err := h.Release(bbPath(t), "", filter, 0); err != nil {
 		t.Fatalf("Release: %v", err)
 	}
-	if err := h.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	if ack, msg := start(t, sock); ack != 0 || msg != "" {
-		t.Fatalf("start: ack %d, %q", ack, msg)
-	}
-	var ws unix.WaitStatus
-	unix.Wait4(pid, &ws, 0, nil)
-	var got bytes.Buffer
-	got.ReadFrom(out)
-	if !strings.Contains(got.String(), "Seccomp:\t2") || !strings.Contains(got.String(), "NoNewPrivs:\t1") {
-		t.Errorf("the process is not filtered:\n%s", got.String())
+	got := commitStartCollect(t, h, pid, sock, out)
+	if !strings.Contains(got, "Seccomp:\t2") || !strings.Contains(got, "NoNewPrivs:\t1") {
+		t.Errorf("the process is not filtered:\n%s", got)
 	}
 }
 
