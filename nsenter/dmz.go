@@ -45,11 +45,13 @@ type dmzParams struct {
 	seccompFlags uint64
 	reportFd     int32 // the "waiting" and "committed" records go here
 	goFd         int32 // the commit byte comes from here (end of file: the parent died)
-	listenFd     int32 // exec.sock
+	listenFd     int32 // exec.sock, or -1: connFd is the connection already
 	nsigs        int32
 	sigs         [8]int32
 	waiting      record
 	committed    record
+	connFd       int32
+	_            int32
 }
 
 // dmzParamsAddr is where the program finds its parameters (PARAMS in dmz_amd64.s).

@@ -18,10 +18,12 @@
 #define P_SIGS 72
 #define P_WAITING 104
 #define P_COMMITTED 120
+#define P_CONN 136
 
 #define SYS_read 0
 #define SYS_write 1
 #define SYS_close 3
+#define SYS_fcntl 72
 #define SYS_rt_sigaction 13
 #define SYS_execve 59
 #define SYS_prctl 157
@@ -105,7 +107,17 @@ commit:
 	SYSCALL
 
 	// Wait for `berth start`. Its connection is close-on-exec: it ends when the process
-	// runs, which is when start returns.
+	// runs, which is when start returns. `berth exec` gave the connection instead.
+	MOVLQSX	P_LISTEN(R12), DI
+	CMPQ	DI, $0
+	JGE	accept
+	MOVLQSX	P_CONN(R12), BX
+	MOVQ	BX, DI
+	MOVL	$2, SI // F_SETFD
+	MOVL	$1, DX // FD_CLOEXEC
+	MOVL	$SYS_fcntl, AX
+	SYSCALL
+	JMP	ack
 accept:
 	MOVLQSX	P_LISTEN(R12), DI
 	XORL	SI, SI
@@ -123,6 +135,7 @@ accept:
 	SYSCALL
 
 	// The byte says we are past every check.
+ack:
 	MOVB	$0, -8(SP)
 	MOVQ	BX, DI
 	LEAQ	-8(SP), SI

@@ -26,10 +26,13 @@ type Plan struct {
 	// MountProc: make a proc instance (ProcAttrs: MOUNT_ATTR_* flags) for ProcMount.
 	MountProc bool
 	ProcAttrs uint64
-	// Listener is the exec.sock listening socket.
-	Listener int
-	UID, GID uint32
-	Groups   []uint32
+	// Listener is the exec.sock listening socket; with Connected, it is instead the
+	// connection itself (`berth exec`: the caller holds the other end of a socket pair),
+	// and nothing is accepted.
+	Listener  int
+	Connected bool
+	UID, GID  uint32
+	Groups    []uint32
 	// BoundingDrop are the capabilities to drop from the bounding set; Effective,
 	// Permitted and Inheritable the final sets (bit n: capability n); Ambient those to
 	// raise (each must be permitted and inheritable).
@@ -55,7 +58,7 @@ type Plan struct {
 func (p *Plan) compile() (*rawPlan, error) {
 	r := &rawPlan{
 		listenFd: p.Listener, uid: uintptr(p.UID), gid: uintptr(p.GID), noNewPriv: p.NoNewPrivileges,
-		umask: p.Umask, firstFree: uintptr(3 + p.Preserve),
+		umask: p.Umask, firstFree: uintptr(3 + p.Preserve), connected: p.Connected,
 		groups: append([]uint32(nil), p.Groups...),
 	}
 	if p.MountProc {

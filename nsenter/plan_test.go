@@ -23,10 +23,7 @@ func planSpawn(t *testing.T, plan Plan, script string) (*PlanHandle, int, string
 	if !PlanSupported() {
 		t.Skip("no plan mode on this architecture")
 	}
-	bb, err := exec.LookPath("busybox")
-	if err != nil {
-		t.Skip("busybox not installed")
-	}
+	bbPath(t) // skips without busybox
 	sock := t.TempDir() + "/exec.sock"
 	lfd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -39,18 +36,27 @@ func planSpawn(t *testing.T, plan Plan, script string) (*PlanHandle, int, string
 	if err := unix.Listen(lfd, 1); err != nil {
 		t.Fatal(err)
 	}
+	plan.Listener = lfd
+	h, pid, out := planSpawnWith(t, plan, script)
+	return h, pid, sock, out
+}
+
+// planSpawnWith is planSpawn with plan.Listener given.
+func planSpawnWith(t *testing.T, plan Plan, script string) (*PlanHandle, int, *os.File) {
+	t.Helper()
+	bb := bbPath(t)
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
-	plan.Listener, plan.Cwd = lfd, "/"
+	plan.Cwd = "/"
 	if plan.Umask == 0 {
 		plan.Umask = -1
 	}
 	res, err := SpawnResult(&Config{
 		Args: []string{bb, "sh", "-c", script}, Env: []string{"PATH=/bin:/usr/bin"},
-		Files:    []int{int(w.Fd()), int(w.Fd()), int(w.Fd())}, // all of 0-2: accept then takes fd 3, the connection's
+		Files:    []int{int(w.Fd()), int(w.Fd()), int(w.Fd())},
 		NewFlags: unix.CLONE_NEWNS | unix.CLONE_NEWPID, Plan: &plan, Timeout: 10 * time.Second,
 	})
 	w.Close()
@@ -65,7 +71,7 @@ func planSpawn(t *testing.T, plan Plan, script string) (*PlanHandle, int, string
 		unix.Kill(res.Pid, unix.SIGKILL)
 		unix.Wait4(res.Pid, nil, 0, nil)
 	})
-	return res.Plan, res.Pid, sock, r
+	return res.Plan, res.Pid, r
 }
 
 // start connects as `berth start` does and returns the acknowledgement and what the
@@ -218,6 +224,7 @@ func TestDMZParamsLayout(t *testing.T) {
 		"sigs":         {unsafe.Offsetof(p.sigs), 72},
 		"waiting":      {unsafe.Offsetof(p.waiting), 104},
 		"committed":    {unsafe.Offsetof(p.committed), 120},
+		"connFd":       {unsafe.Offsetof(p.connFd), 136},
 	} {
 		if got[0] != got[1] {
 			t.Errorf("dmzParams.%s at %d, dmz_amd64.s reads it at %d", name, got[0], got[1])
@@ -379,5 +386,41 @@ func TestDMZReportsAFailedExec(t *testing.T) {
 	unix.Wait4(pid, &ws, 0, nil)
 	if ws.ExitStatus() != 127 {
 		t.Errorf("exit %v, want 127", ws)
+	}
+}
+
+// `berth exec`'s form: the connection is given (one end of a socket pair), nothing is
+// accepted; the process runs once committed, and the connection ends with its exec.
+func TestPlanGivenConnection(t *testing.T) {
+	requireRoot(t)
+	if !PlanSupported() {
+		t.Skip("no plan mode on this architecture")
+	}
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(pair[0])
+	h, pid, out := planSpawnWith(t, Plan{Listener: pair[1], Connected: true}, `echo pid $$; ls /proc/self/fd | wc -l`)
+	unix.Close(pair[1])
+	if err := h.Release(bbPath(t), "", nil, 0); err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	if err := h.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	f := os.NewFile(uintptr(pair[0]), "exec")
+	var said bytes.Buffer
+	said.ReadFrom(f)
+	if said.String() != "\x00" {
+		t.Fatalf("the connection said %q, want the acknowledgement alone", said.String())
+	}
+	var ws unix.WaitStatus
+	unix.Wait4(pid, &ws, 0, nil)
+	var got bytes.Buffer
+	got.ReadFrom(out)
+	// ls sees 0-2 and the directory it lists: the connection did not reach the process.
+	if want := "pid 1\n4\n"; got.String() != want {
+		t.Errorf("process wrote %q, want %q", got.String(), want)
 	}
 }

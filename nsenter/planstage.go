@@ -14,7 +14,8 @@ import (
 type rawPlan struct {
 	procFs    *byte   // "proc"
 	procAttrs uintptr // MOUNT_ATTR_* of the proc instance
-	listenFd  int     // exec.sock: `berth start` connects here
+	listenFd  int     // exec.sock: `berth start` connects here (connected: the connection)
+	connected bool
 	dmzFd     int     // the exec program (dmz.go), a memfd the stage seals
 	dmzArgv   []*byte // its argv: the path (path below), then the process's argv
 	dmzPath   [32]byte
@@ -216,7 +217,10 @@ func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
 	if _, _, err1 = syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(p.listenFd), syscall.F_SETFD, 0); err1 != 0 {
 		return
 	}
-	p.dmz.reportFd, p.dmz.goFd, p.dmz.listenFd = int32(a.reportFd), int32(a.goFd), int32(p.listenFd)
+	p.dmz.reportFd, p.dmz.goFd, p.dmz.listenFd, p.dmz.connFd = int32(a.reportFd), int32(a.goFd), int32(p.listenFd), -1
+	if p.connected {
+		p.dmz.listenFd, p.dmz.connFd = -1, int32(p.listenFd)
+	}
 	if p.fprog.Len > 0 && p.noNewPriv {
 		p.dmz.fprogLen, p.dmz.seccompFlags = p.fprog.Len, uint64(p.hdr.Flags)
 		r1, _, err1 = syscall.RawSyscall6(syscall.SYS_PWRITE64, uintptr(p.dmzFd), uintptr(unsafe.Pointer(&p.filter[0])),
