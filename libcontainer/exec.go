@@ -38,10 +38,11 @@ type ExecOpts struct {
 // (entered through a pidfd), its cgroup, its root. It returns the process's pid (a
 // child of the caller) and, for a terminal without ConsoleSocket, the pty master.
 func (s Store) Exec(o ExecOpts) (int, *os.File, error) {
-	return s.exec(o, startInit)
+	return s.exec(o, nil)
 }
 
-// exec is Exec with the spawner of init given (the orchestration tests pass a fake).
+// exec is Exec with the spawner of init given (the orchestration tests pass a fake);
+// nil: the real one, and the one-runtime path where the container allows it.
 func (s Store) exec(o ExecOpts, spawn spawner) (int, *os.File, error) {
 	// The process may come from the command line (--user), not through Convert.
 	if err := specconv.CheckUser(o.Process.UID, o.Process.GID, o.Process.AdditionalGids); err != nil {
@@ -89,6 +90,16 @@ func (s Store) exec(o ExecOpts, spawn spawner) (int, *os.File, error) {
 		o.BeforeHostChanges()
 	}
 	nListen := listenFDs()
+	if spawn == nil {
+		// One Go runtime per exec where the container allows it (see execPlanPath).
+		err := execPlanPath(st, o, nListen, s.Status(st) == StatePaused)
+		if err == nil {
+			pid, err := s.execPlan(o, st, pidfd)
+			return pid, nil, err
+		}
+		stagelog.Begin("path", err.Error()).End(nil)
+		spawn = startInit
+	}
 	// Compiled (or found in the cache) while init starts.
 	compiled := s.compileSeccomp(st.Config.Seccomp)
 	affinity := o.Process.ExecCPUAffinity

@@ -53,6 +53,14 @@ func signalStart(dir string, timeout time.Duration) error {
 	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: fmt.Sprintf("/proc/self/fd/%d/%s", dfd, execSock)}); err != nil {
 		return fmt.Errorf("connect to init: %w", err)
 	}
+	return awaitStart(fd, timeout)
+}
+
+// awaitStart reads, on a connection to what waits for start (init, or the exec program of
+// the one-runtime path), the byte it sends once past every check, then everything until
+// the end of the connection, which is the process executing; text before the end is the
+// failure.
+func awaitStart(fd int, timeout time.Duration) error {
 	tv := unix.NsecToTimeval(timeout.Nanoseconds())
 	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
 	var b [1]byte

@@ -91,15 +91,8 @@ func (e errNoPlan) Error() string { return "one-runtime path not taken: " + stri
 // compilePlan turns the process part of cfg into nsenter's plan: what init's
 // prepareProcess and caps.Apply would do, as values for raw system calls.
 func compilePlan(cfg *configs.Config, id string, listener, preserve int, nullFds []int) *nsenter.Plan {
-	p := &cfg.Process
-	plan := &nsenter.Plan{
-		Listener: listener, UID: p.UID, GID: p.GID, Groups: p.AdditionalGids,
-		NoNewPrivileges: p.NoNewPrivileges, Umask: -1, Cwd: p.Cwd, Preserve: preserve,
-		NullFds: nullFds,
-	}
-	if p.Umask != nil {
-		plan.Umask = int(*p.Umask)
-	}
+	plan := processPlan(&cfg.Process, listener, preserve)
+	plan.NullFds = nullFds
 	if !cfg.NoNewKeyring {
 		plan.Keyring = "_ses." + id
 	}
@@ -107,7 +100,21 @@ func compilePlan(cfg *configs.Config, id string, listener, preserve int, nullFds
 		if m.Type == "proc" && !m.IsBind() {
 			plan.MountProc = true
 			plan.ProcAttrs, _ = rootfs.ProcAttrs(m)
+			plan.ProcSource = m.Source
 		}
+	}
+	return plan
+}
+
+// processPlan is what compilePlan and exec's plan share: user, groups, umask, cwd,
+// no_new_privs and capabilities, as init's prepareProcess and caps.Apply would set them.
+func processPlan(p *configs.Process, listener, preserve int) *nsenter.Plan {
+	plan := &nsenter.Plan{
+		Listener: listener, UID: p.UID, GID: p.GID, Groups: p.AdditionalGids,
+		NoNewPrivileges: p.NoNewPrivileges, Umask: -1, Cwd: p.Cwd, Preserve: preserve,
+	}
+	if p.Umask != nil {
+		plan.Umask = int(*p.Umask)
 	}
 	c := p.Capabilities
 	if c == nil {

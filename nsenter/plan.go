@@ -23,9 +23,11 @@ import (
 // the exec program (dmz.go), which reports, waits on Listener for `berth start`, and
 // executes the process.
 type Plan struct {
-	// MountProc: make a proc instance (ProcAttrs: MOUNT_ATTR_* flags) for ProcMount.
-	MountProc bool
-	ProcAttrs uint64
+	// MountProc: make a proc instance (ProcAttrs: MOUNT_ATTR_* flags; ProcSource: its
+	// source as mountinfo shows it, "proc" when empty) for ProcMount.
+	MountProc  bool
+	ProcAttrs  uint64
+	ProcSource string
 	// Listener is the exec.sock listening socket; with Connected, it is instead the
 	// connection itself (`berth exec`: the caller holds the other end of a socket pair),
 	// and nothing is accepted.
@@ -56,6 +58,7 @@ type Plan struct {
 
 // compile turns p into the preallocated form the raw stage reads.
 func (p *Plan) compile() (*rawPlan, error) {
+	var err error
 	r := &rawPlan{
 		listenFd: p.Listener, uid: uintptr(p.UID), gid: uintptr(p.GID), noNewPriv: p.NoNewPrivileges,
 		umask: p.Umask, firstFree: uintptr(3 + p.Preserve), connected: p.Connected,
@@ -64,8 +67,15 @@ func (p *Plan) compile() (*rawPlan, error) {
 	if p.MountProc {
 		r.procFs = &[]byte("proc\x00")[0]
 		r.procAttrs = uintptr(p.ProcAttrs)
+		r.sourceKey = &[]byte("source\x00")[0]
+		src := p.ProcSource
+		if src == "" {
+			src = "proc"
+		}
+		if r.procSource, err = syscall.BytePtrFromString(src); err != nil {
+			return nil, fmt.Errorf("mounts: proc source: %w", err)
+		}
 	}
-	var err error
 	if r.cwd, err = syscall.BytePtrFromString(p.Cwd); err != nil {
 		return nil, fmt.Errorf("process.cwd: %w", err)
 	}

@@ -12,27 +12,31 @@ import (
 // fork (see Plan). The path and the seccomp program arrive later, with the go-ahead,
 // into buffers already here.
 type rawPlan struct {
-	procFs    *byte   // "proc"
-	procAttrs uintptr // MOUNT_ATTR_* of the proc instance
-	listenFd  int     // exec.sock: `berth start` connects here (connected: the connection)
-	connected bool
-	dmzFd     int     // the exec program (dmz.go), a memfd the stage seals
-	dmzArgv   []*byte // its argv: the path (path below), then the process's argv
-	dmzPath   [32]byte
-	uid, gid  uintptr
-	groups    []uint32
-	drop      []uintptr // capabilities to drop from the bounding set
-	caps      [2]unix.CapUserData
-	capHdr    unix.CapUserHeader
-	ambient   []uintptr
-	noNewPriv bool
-	umask     int // -1: leave it
-	cwd       *byte
-	keyring   *byte     // nil: keep the session keyring
-	firstFree uintptr   // 3 + preserved fds: every fd from here is close-on-exec at exec but those the exec program needs
-	nullFds   []uintptr // stdio that are the host's null device: reopened on the container's
-	devNull   *byte     // "/dev/null"
-	nullStat  unix.Stat_t
+	procFs    *byte // "proc"
+	sourceKey *byte // "source"
+	// procSource: the instance's source (mountinfo shows "none" without one; runtime-spec
+	// validators look the mount up by it)
+	procSource *byte
+	procAttrs  uintptr // MOUNT_ATTR_* of the proc instance
+	listenFd   int     // exec.sock: `berth start` connects here (connected: the connection)
+	connected  bool
+	dmzFd      int     // the exec program (dmz.go), a memfd the stage seals
+	dmzArgv    []*byte // its argv: the path (path below), then the process's argv
+	dmzPath    [32]byte
+	uid, gid   uintptr
+	groups     []uint32
+	drop       []uintptr // capabilities to drop from the bounding set
+	caps       [2]unix.CapUserData
+	capHdr     unix.CapUserHeader
+	ambient    []uintptr
+	noNewPriv  bool
+	umask      int // -1: leave it
+	cwd        *byte
+	keyring    *byte     // nil: keep the session keyring
+	firstFree  uintptr   // 3 + preserved fds: every fd from here is close-on-exec at exec but those the exec program needs
+	nullFds    []uintptr // stdio that are the host's null device: reopened on the container's
+	devNull    *byte     // "/dev/null"
+	nullStat   unix.Stat_t
 
 	// sigact: the handler (planSignalExit) for sigs, which would end init.
 	sigact kernelSigaction
@@ -113,6 +117,10 @@ func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
 		step = stepProcMount
 		fsfd, _, err1 = syscall.RawSyscall(unix.SYS_FSOPEN, uintptr(unsafe.Pointer(p.procFs)), unix.FSOPEN_CLOEXEC, 0)
 		if err1 != 0 {
+			return
+		}
+		if _, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_SET_STRING,
+			uintptr(unsafe.Pointer(p.sourceKey)), uintptr(unsafe.Pointer(p.procSource)), 0, 0); err1 != 0 {
 			return
 		}
 		if _, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_CMD_CREATE, 0, 0, 0, 0); err1 != 0 {

@@ -56,17 +56,22 @@ func PlanRoot(cfg *configs.Config, proc *os.File, cgroupPid int) error {
 // PATH and, when the env has no HOME, the "HOME=..." entry to add. It runs on the thread
 // PlanRoot ran on, after it.
 func PlanProcess(cfg *configs.Config) (RootResult, error) {
+	return PlanProcessOf(&cfg.Process, cfg.Process.Env)
+}
+
+// PlanProcessOf is PlanProcess for process p with environment env (`berth exec`: on a
+// thread in the container's mount namespace).
+func PlanProcessOf(p *configs.Process, env []string) (RootResult, error) {
 	var res RootResult
-	env := cfg.Process.Env
 	if EnvValue(env, "HOME") == "" {
-		withHome := containerHome(env, cfg.Process.UID)
+		withHome := containerHome(env, p.UID)
 		res.Home = withHome[len(withHome)-1]
 		if !strings.HasPrefix(res.Home, "HOME=") {
 			return res, fmt.Errorf("process.env: no HOME from %q", res.Home)
 		}
 		env = withHome
 	}
-	path, err := lookPath(cfg.Process.Args[0], EnvValue(env, "PATH"))
+	path, err := lookPath(p.Args[0], EnvValue(env, "PATH"))
 	if err != nil {
 		return res, err
 	}

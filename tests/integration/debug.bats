@@ -134,3 +134,24 @@ stages() { jq -r 'select(.stage != null) | "\(.proc):\(.stage)"' "$1" | sort -u;
 	assert_equal "$(jq -r 'select(.stage == "nsenter") | .detail' "$log" | tr '\n' ,)" \
 		"stage 1 forked,stage 1 ready,stage 1 released,stage 2 forked,stage 1 reaped,stage 2 waits for its plan,process set up," "nsenter steps"
 }
+
+@test "--debug exec on the one-runtime path: the runtime sets up the process, no init runs" {
+	is_runc && skip "berth's stage records"
+	set_args sleep 100
+	run_detached run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	log=$BATS_TEST_TMPDIR/debug.log
+	run berth --debug --log "$log" --log-format json exec "$ID" cat /proc/self/cgroup
+	assert_success
+	jq -e -s 'any(.[]; .stage == "spawn init" and .detail == "nsenter plan")' "$log" >/dev/null ||
+		fail "not the one-runtime path: $(grep path "$log")"
+	jq -e -s 'all(.[]; .proc != "init")' "$log" >/dev/null || fail "records of an init: $(grep '"init"' "$log")"
+	got=$(stages "$log")
+	for want in "berth:prepare process" "berth:spawn init" "berth:set up process" "berth:start process"; do
+		grep -qxF "$want" <<<"$got" || fail "no '$want' stage in: $got"
+	done
+	# The process is in every cgroup of the container's, as init's would be.
+	assert_equal "$output" "$(cat "/proc/$(container_pid "$ID")/cgroup")" "the exec'd process's cgroups"
+	grep -q "$ID" <<<"$output" || fail "not in the container's cgroups: $output"
+}
+

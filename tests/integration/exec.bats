@@ -170,7 +170,9 @@ start_sleeper() {
 	# The CVE-2019-5736 path through exec: a process that re-executes /proc/self/exe
 	# while berth's init stage is its image. Make it block (berth reading update's
 	# resources from a pipe: `berth init` now refuses a sync fd that is no socket at
-	# once), hold its exe open, let it die, then try to write through it.
+	# once), hold its exe open, let it die, then try to write through it. Through berth
+	# init: the one-runtime path has the next test.
+	export BERTH_NO_PLAN=1
 	sum_before=$(sha256sum <"$BERTH")
 	start_sleeper
 	mkfifo "$BATS_TEST_TMPDIR/hold"
@@ -187,6 +189,23 @@ start_sleeper() {
 	run sh -c 'echo x >> /proc/self/fd/8'
 	exec 8<&-
 	assert_failure
+	assert_equal "$(sha256sum <"$BERTH")" "$sum_before" "runtime binary checksum"
+}
+
+@test "exec on the one-runtime path: /proc/self/exe never leads to the runtime's binary" {
+	is_runc && skip "berth's one-runtime path"
+	[[ ${BERTH_NO_PLAN:-} == 1 ]] && skip "BERTH_NO_PLAN=1: every exec takes berth init"
+	# No init runs: the program is looked up by the runtime, outside the container's pid
+	# namespace, where its /proc/self means nothing, and executed by the sealed exec
+	# program, whose /proc/self/exe is itself. Either way the runtime's binary never runs.
+	sum_before=$(sha256sum <"$BERTH")
+	start_sleeper
+	run berth --debug exec "$ID" /proc/self/exe --version
+	assert_failure
+	assert_output_contains 'proc=berth pid='
+	assert_output_not_contains 'stage="path"'
+	assert_output_not_contains 'proc=init'
+	assert_output_not_contains "berth version"
 	assert_equal "$(sha256sum <"$BERTH")" "$sum_before" "runtime binary checksum"
 }
 

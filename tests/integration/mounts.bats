@@ -317,3 +317,13 @@ with_host_mount() {
 		[[ $(mount_opts $d) == ro,* ]] || fail "$d mask not ro: $(mountinfo_line $d)"
 	done
 }
+
+@test "the container's /proc shows its configured source and type in mountinfo" {
+	# runtime-spec validators (runtime-tools' runtimetest) find mounts[] by destination,
+	# type and source: the one-runtime path makes proc with fsopen, whose source is "none"
+	# unless set.
+	set_args sh -c 'grep " /proc " /proc/self/mountinfo'
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	[[ $output == *" - proc proc "* ]] || fail "/proc in mountinfo: $output"
+}

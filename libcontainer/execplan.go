@@ -1,0 +1,218 @@
+package libcontainer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/berth-runtime/berth/cgroups"
+	"github.com/berth-runtime/berth/libcontainer/caps"
+	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/incontainer"
+	"github.com/berth-runtime/berth/libcontainer/initproto"
+	"github.com/berth-runtime/berth/libcontainer/seccomp"
+	"github.com/berth-runtime/berth/libcontainer/stagelog"
+	"github.com/berth-runtime/berth/nsenter"
+	"golang.org/x/sys/unix"
+)
+
+// execPlanPath tells whether `berth exec` can take the one-runtime path: the new process
+// sets itself up with raw system calls (nsenter's plan mode) and executes through the
+// sealed exec program, so no `berth init` starts. What init does for exec that a plan
+// cannot (a terminal, LSM labels, scheduler, I/O priority, CPU affinity, personality,
+// memory policy, a seccomp agent, socket activation's LISTEN_PID) keeps init.
+//
+// CVE-2019-5736 class: an exec's last stage joins a pid namespace that has processes
+// already, and until it executes the sealed program it is a copy of the runtime. So
+// everything it needs is found before it is forked (the executable and HOME, looked up
+// in the container's mount namespace; the seccomp program; the cgroup, entered by stage
+// 1 before it forks): it never waits on the parent for anything but the go-ahead, sent
+// as soon as it is forked, which keeps that window as short as init's path (the stage
+// executing init from the protected copy).
+func execPlanPath(st *State, o ExecOpts, nListen int, paused bool) error {
+	cfg, p := st.Config, o.Process
+	switch {
+	case os.Getenv(NoPlanEnv) == "1":
+		return errNoPlan("disabled by " + NoPlanEnv)
+	case !nsenter.PlanSupported():
+		return errNoPlan("architecture")
+	case os.Geteuid() != 0:
+		return errNoPlan("not root")
+	case p.Terminal || o.ConsoleSocket != "":
+		return errNoPlan("terminal")
+	case paused:
+		return errNoPlan("paused container")
+	case nListen > 0:
+		return errNoPlan("socket activation")
+	case cfg.NoPivot:
+		return errNoPlan("no pivot")
+	case cfg.Personality != nil || cfg.MemoryPolicy != nil:
+		return errNoPlan("personality or memory policy")
+	case p.ApparmorProfile != "" || p.SelinuxLabel != "" || p.Scheduler != nil ||
+		p.IOPriority != nil || p.ExecCPUAffinity != nil:
+		return errNoPlan("process attributes init sets")
+	case seccomp.AgentPath(cfg.Seccomp) != "":
+		return errNoPlan("seccomp agent")
+	case len(p.Args) == 0:
+		return errNoPlan("no process")
+	}
+	for _, t := range []configs.NamespaceType{configs.NEWNS, configs.NEWPID} {
+		if !cfg.HasNamespace(t) {
+			return errNoPlan("needs the container's own mount and pid namespaces")
+		}
+	}
+	if cfg.HasNamespace(configs.NEWUSER) {
+		return errNoPlan("user namespace")
+	}
+	return nil
+}
+
+// execPlan is Exec on the one-runtime path (see execPlanPath): it returns the process's
+// pid, a child of the caller, once the process is executing.
+func (s Store) execPlan(o ExecOpts, st *State, pidfd int) (int, error) {
+	p := o.Process
+	compiled := s.compileSeccomp(st.Config.Seccomp)
+	sp := stagelog.Begin("prepare process", p.Args[0])
+	var found incontainer.RootResult
+	err := inMountNamespaceOf(pidfd, func() error {
+		var err error
+		found, err = incontainer.PlanProcessOf(p, p.Env)
+		return err
+	})
+	if sp.End(err) != nil {
+		return -1, err
+	}
+	env := p.Env
+	if found.Home != "" {
+		env = append(append([]string(nil), env...), found.Home)
+	}
+	prog, err := compiled.wait()
+	if err != nil {
+		return -1, err
+	}
+	var filter []unix.SockFilter
+	var flags uint
+	if prog != nil {
+		if filter, err = prog.Instructions(); err != nil {
+			return -1, err
+		}
+		flags = prog.Flags
+	}
+
+	// The connection `start` would make: the caller holds one end.
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("exec: socket pair: %w", err)
+	}
+	defer unix.Close(pair[0])
+	conn := pair[1]
+	defer func() {
+		if conn >= 0 {
+			unix.Close(conn)
+		}
+	}()
+	plan := processPlan(p, conn, o.PreserveFDs)
+	plan.Connected = true
+	if err := caps.Possible(plan.Effective, plan.Permitted, plan.Inheritable); err != nil {
+		return -1, fmt.Errorf("process.capabilities: %w", err)
+	}
+
+	// On pure cgroup v2 the process is born in the container's cgroup; otherwise stage 1
+	// enters it before it forks the last stage, which is born there.
+	into, err := cgroups.EnterDir(st.Cgroup, o.SubCgroups)
+	if err != nil {
+		return -1, err
+	}
+	if into != nil {
+		defer into.Close()
+	}
+	files := []int{fdOf(o.Stdin, os.Stdin), fdOf(o.Stdout, os.Stdout), fdOf(o.Stderr, os.Stderr)}
+	for i := 0; i < o.PreserveFDs; i++ {
+		files = append(files, 3+i)
+	}
+	sp = stagelog.Begin("spawn init", "nsenter plan")
+	r, err := nsenter.SpawnResult(&nsenter.Config{
+		ExecFD: -1, Args: p.Args, Env: env, Files: files,
+		JoinPidFD: pidfd, JoinPidFlags: namespaceFlags(st.Config),
+		IntoCgroup: into,
+		OnReady: func(stage1 int) error {
+			if into != nil {
+				return nil
+			}
+			return cgroups.Enter(st.Cgroup, stage1, o.SubCgroups)
+		},
+		OnStage: nsenterStages(),
+		Timeout: initproto.Timeout(),
+		Plan:    plan,
+	})
+	if sp.End(err) != nil {
+		return -1, err
+	}
+	handle := r.Plan
+	defer handle.Close()
+	unix.Close(conn)
+	conn = -1
+	pid := r.Pid
+	fail := func(err error) (int, error) {
+		unix.Kill(pid, unix.SIGKILL)
+		var ws unix.WaitStatus
+		unix.Wait4(pid, &ws, 0, nil)
+		return -1, err
+	}
+	if into != nil && !r.InCgroup { // clone3 without CLONE_INTO_CGROUP (before Linux 5.7)
+		if err := cgroups.Enter(st.Cgroup, pid, o.SubCgroups); err != nil {
+			return fail(err)
+		}
+	}
+	for i, rl := range p.Rlimits {
+		lim := unix.Rlimit{Cur: rl.Soft, Max: rl.Hard}
+		if err := unix.Prlimit(pid, rl.Type, &lim, nil); err != nil {
+			return fail(fmt.Errorf("process.rlimits[%d]: %w", i, err))
+		}
+	}
+	// The container's cpuset, not the caller's CPUs (what init's resetAffinity does).
+	resetAffinityOf(pid)
+	sp = stagelog.Begin("set up process", "")
+	err = handle.Release(found.Path, "", filter, flags)
+	if err == nil {
+		err = handle.Commit()
+	}
+	if err == nil && o.PidFile != "" {
+		err = writePidFile(o.PidFile, pid)
+	}
+	if sp.End(err) != nil {
+		return fail(err)
+	}
+	sp = stagelog.Begin("start process", "")
+	if err := sp.End(awaitStart(pair[0], 10*time.Second)); err != nil {
+		return fail(err)
+	}
+	return pid, nil
+}
+
+// inMountNamespaceOf runs f on a thread of its own in the mount namespace (and so the
+// root) of the process pidfd refers to. The thread never runs anything else: it ends
+// with f's goroutine.
+func inMountNamespaceOf(pidfd int, f func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread exits with the goroutine
+		// setns of a mount namespace needs a thread that shares no fs_struct.
+		if err := unix.Unshare(unix.CLONE_FS); err != nil {
+			errc <- fmt.Errorf("exec: unshare fs: %w", err)
+			return
+		}
+		if err := unix.Setns(pidfd, unix.CLONE_NEWNS); err != nil {
+			errc <- fmt.Errorf("exec: enter the container's mount namespace: %w", err)
+			return
+		}
+		errc <- f()
+	}()
+	err := <-errc
+	if err != nil && errors.Is(err, unix.ESRCH) {
+		return errors.New("cannot exec in a stopped container")
+	}
+	return err
+}
