@@ -11,7 +11,7 @@ import (
 	"github.com/berth-runtime/berth/rootfs"
 )
 
-// NoPlanEnv, set to 1, makes every create run `berth init` (the tests run the security
+// NoPlanEnv, set to 1, makes every create and exec run `berth init` (the tests run the security
 // suites both ways with it).
 const NoPlanEnv = "BERTH_NO_PLAN"
 

@@ -9,9 +9,14 @@ load helpers
 
 # trace ARGS...: `berth ARGS` under a tracer that prints every new process the moment it
 # is created: "<pid> <pid namespace> <command line>".
+# The output goes through a file: a created container keeps the caller's stdout, and a
+# pipe would keep `run` waiting until it dies.
 trace() {
+	local out=$BATS_TEST_TMPDIR/trace.out rc=0
 	"$REPO_ROOT/tests/integration/testdata/trace-new-processes.py" "$BERTH" --root "$ROOT" \
-		--log "$BATS_TEST_TMPDIR/log-path-of-the-host" "$@"
+		--log "$BATS_TEST_TMPDIR/log-path-of-the-host" "$@" >"$out" 2>&1 </dev/null || rc=$?
+	cat "$out"
+	return "$rc"
 }
 
 # assert_only_init_in NS: every process created in pid namespace NS (from $output) shows

@@ -6,7 +6,8 @@ and print one line per new process as it is created, before it runs an instructi
 
 A process that lives a few microseconds (a runtime's raw stage before it executes its
 init) is seen as surely as a long-lived one. Threads are followed but not printed.
-Exits with COMMAND's status. Needs root (or ptrace rights over COMMAND).
+Exits with COMMAND's status as soon as COMMAND exits (the processes it leaves are let
+go). Needs root (or ptrace rights over COMMAND).
 """
 import ctypes
 import os
@@ -63,6 +64,9 @@ def main():
                 status = os.waitstatus_to_exitcode(st)
                 if status < 0:
                     status = 128 - status
+                # Done: what the command left running (a created container waiting
+                # for start) is let go as this tracer exits, not waited for.
+                break
             continue
         if not os.WIFSTOPPED(st):
             continue
