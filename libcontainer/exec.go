@@ -155,7 +155,8 @@ func (s Store) exec(o ExecOpts, spawn spawner) (int, *os.File, error) {
 		PreserveFDs: nListen + o.PreserveFDs, ExtraEnv: listenEnv(nListen), Debug: stagelog.On(),
 		ForegroundTTY: o.Process.Terminal && o.ConsoleSocket == "",
 		// The container-wide settings every process of the container runs with.
-		Config: &configs.Config{Personality: st.Config.Personality, MemoryPolicy: st.Config.MemoryPolicy},
+		Config: &configs.Config{Personality: st.Config.Personality, MemoryPolicy: st.Config.MemoryPolicy,
+			NoNewKeyring: st.Config.NoNewKeyring},
 	}
 	if prog, cerr := compiled.wait(); err == nil && cerr != nil {
 		err = cerr

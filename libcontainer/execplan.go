@@ -115,6 +115,11 @@ func (s Store) execPlan(o ExecOpts, st *State, pidfd int) (int, error) {
 	}()
 	plan := processPlan(p, conn, o.PreserveFDs)
 	plan.Connected = true
+	if !st.Config.NoNewKeyring {
+		// Not the caller's session keyring (the engine's, the host's): a fresh one, as
+		// init gives every process of the container.
+		plan.Keyring = "_ses." + o.ID
+	}
 	if err := caps.Possible(plan.Effective, plan.Permitted, plan.Inheritable); err != nil {
 		return -1, fmt.Errorf("process.capabilities: %w", err)
 	}

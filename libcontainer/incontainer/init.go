@@ -230,6 +230,14 @@ func initExec(ch *initproto.Init, ic *initproto.InitConfig, consoleFd int) error
 	if err := sp.End(applyProcessAttrs(ic.Process, ic.Config)); err != nil {
 		return err
 	}
+	// The caller's session keyring (the engine's, the host's) is none of the container's
+	// business: a fresh one named after the container, as for its first process (runc's
+	// setns init does the same).
+	if ic.Config == nil || !ic.Config.NoNewKeyring {
+		if _, err := unix.KeyctlJoinSessionKeyring("_ses." + ic.ID); err != nil && err != unix.ENOSYS {
+			return fmt.Errorf("join session keyring: %w", err)
+		}
+	}
 	sp = stagelog.Begin("prepare process", ic.Process.Args[0])
 	proc, err := prepareProcess(ic.Process, ic.ExtraEnv, ic.PreserveFDs, sc)
 	if sp.End(err) != nil {

@@ -245,3 +245,25 @@ start_sleeper() {
 		assert_equal "$output" "$want" "cgroups with --cgroup pids:/"
 	fi
 }
+
+@test "exec: the process gets a session keyring of the container's, not the caller's" {
+	# The caller's session keyring (an engine's, a login's) must not reach the container;
+	# runc gives each process "_ses.<id>", the create's as the exec's.
+	local probe=$BATS_RUN_TMPDIR/keyring-probe
+	if [[ ! -x $probe ]]; then
+		(cd "$REPO_ROOT" && CGO_ENABLED=0 go build -o "$probe.tmp" ./tests/integration/testdata/keyring-probe) &&
+			mv "$probe.tmp" "$probe" || fail "cannot build keyring-probe"
+	fi
+	cp "$probe" "$BUNDLE/rootfs/bin/keyring-probe"
+	mine=$("$probe")
+	start_sleeper
+	run berth exec "$ID" /bin/keyring-probe
+	assert_success
+	assert_equal "$output" "_ses.$ID" "the exec'd process's session keyring (the caller's is $mine)"
+	set_args /bin/keyring-probe
+	first=$(new_id)
+	run berth run --bundle "$BUNDLE" "$first"
+	assert_success
+	assert_equal "$output" "_ses.$first" "the first process's session keyring"
+}
+
