@@ -54,10 +54,8 @@ type dmzParams struct {
 	_            int32
 }
 
-// dmzParamsAddr is where the program finds its parameters (PARAMS in dmz_amd64.s).
-const dmzParamsAddr = dmzBase + dmzParamsOff
-
-// codeMarker ends the assembly functions copied into the image: ud2, "BERTH!".
+// codeMarker ends the assembly functions copied into the image: ud2, "BERTH!" (MARKER in
+// marker_amd64.h).
 var codeMarker = [8]byte{0x0f, 0x0b, 'B', 'E', 'R', 'T', 'H', '!'}
 
 // functionBytes copies the machine code at pc up to codeMarker.

@@ -1,9 +1,10 @@
 #include "textflag.h"
+#include "marker_amd64.h"
 
 // The exec program (dmz.go) for amd64. Its bytes are copied out of this binary into a
-// small static ELF that loads at DMZ_BASE, so the code must not refer to any symbol:
-// absolute addresses are constants of that layout (dmzParamsAddr in dmz.go), and jumps
-// stay inside the function. It never returns; it ends with the marker dmzCode scans for.
+// small static ELF that loads at dmzBase, so the code must not refer to any symbol:
+// absolute addresses are constants of that layout (PARAMS below), and jumps stay inside
+// the function. It never returns; it ends with the MARKER functionBytes scans for.
 
 #define PARAMS 0x400080 // dmzBase + dmzParamsOff
 
@@ -35,8 +36,6 @@
 #define PR_SET_DUMPABLE 4
 #define SOCK_CLOEXEC 0x80000
 #define EINTR 4
-
-#define MARKER BYTE $0x0f; BYTE $0x0b; BYTE $0x42; BYTE $0x45; BYTE $0x52; BYTE $0x54; BYTE $0x48; BYTE $0x21
 
 // dmzProgram: the process's argv[0] is the path to execute, the rest its argv. At entry
 // SP points at argc, then argv, NULL, envp (the System V process start).

@@ -81,7 +81,6 @@ const (
 	planMagic = 0xb5e27a11
 	pathMax   = 4096
 	maxFilter = 4096 // BPF_MAXINSNS
-	errPrefix = "exec "
 )
 
 // runPlan is the last stage's work in plan mode: make the proc instance for the parent,
