@@ -53,7 +53,8 @@ func (s Store) exec(o ExecOpts, spawn spawner) (int, *os.File, error) {
 		return -1, nil, err
 	}
 	// runc's texts, which callers may match on.
-	switch status := s.Status(st); {
+	status := s.Status(st)
+	switch {
 	case status == specs.StateStopped:
 		return -1, nil, errors.New("cannot exec in a stopped container")
 	case status == StatePaused && !o.IgnorePaused:
@@ -92,7 +93,7 @@ func (s Store) exec(o ExecOpts, spawn spawner) (int, *os.File, error) {
 	nListen := listenFDs()
 	if spawn == nil {
 		// One Go runtime per exec where the container allows it (see execPlanPath).
-		err := execPlanPath(st, o, nListen, s.Status(st) == StatePaused)
+		err := execPlanPath(st, o, nListen, status == StatePaused)
 		if err == nil {
 			pid, err := s.execPlan(o, st, pidfd)
 			return pid, nil, err
@@ -186,12 +187,18 @@ func (s Store) exec(o ExecOpts, spawn spawner) (int, *os.File, error) {
 		err = writePidFile(o.PidFile, pid)
 	}
 	if err != nil {
-		unix.Kill(pid, unix.SIGKILL)
-		var ws unix.WaitStatus
-		unix.Wait4(pid, &ws, 0, nil)
+		killAndReap(pid)
 		return -1, nil, err
 	}
 	return pid, master, nil
+}
+
+// killAndReap ends an exec'd process that failed before it ran, and reaps it (the
+// caller's child).
+func killAndReap(pid int) {
+	unix.Kill(pid, unix.SIGKILL)
+	var ws unix.WaitStatus
+	unix.Wait4(pid, &ws, 0, nil)
 }
 
 // sendSeccompAgent answers init's request for the seccomp agent: a connection to

@@ -12,7 +12,6 @@ import (
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/libcontainer/incontainer"
 	"github.com/berth-runtime/berth/libcontainer/initproto"
-	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/berth-runtime/berth/nsenter"
 	"golang.org/x/sys/unix"
@@ -32,31 +31,17 @@ import (
 // as soon as it is forked, which keeps that window as short as init's path (the stage
 // executing init from the protected copy).
 func execPlanPath(st *State, o ExecOpts, nListen int, paused bool) error {
-	cfg, p := st.Config, o.Process
+	cfg := st.Config
+	if err := planRefusal(cfg, o.Process, false); err != nil {
+		return err
+	}
 	switch {
-	case os.Getenv(NoPlanEnv) == "1":
-		return errNoPlan("disabled by " + NoPlanEnv)
-	case !nsenter.PlanSupported():
-		return errNoPlan("architecture")
-	case os.Geteuid() != 0:
-		return errNoPlan("not root")
-	case p.Terminal || o.ConsoleSocket != "":
+	case o.ConsoleSocket != "":
 		return errNoPlan("terminal")
 	case paused:
 		return errNoPlan("paused container")
 	case nListen > 0:
 		return errNoPlan("socket activation")
-	case cfg.NoPivot:
-		return errNoPlan("no pivot")
-	case cfg.Personality != nil || cfg.MemoryPolicy != nil:
-		return errNoPlan("personality or memory policy")
-	case p.ApparmorProfile != "" || p.SelinuxLabel != "" || p.Scheduler != nil ||
-		p.IOPriority != nil || p.ExecCPUAffinity != nil:
-		return errNoPlan("process attributes init sets")
-	case seccomp.AgentPath(cfg.Seccomp) != "":
-		return errNoPlan("seccomp agent")
-	case len(p.Args) == 0:
-		return errNoPlan("no process")
 	}
 	for _, t := range []configs.NamespaceType{configs.NEWNS, configs.NEWPID} {
 		if !cfg.HasNamespace(t) {
@@ -161,9 +146,7 @@ func (s Store) execPlan(o ExecOpts, st *State, pidfd int) (int, error) {
 	conn = -1
 	pid := r.Pid
 	fail := func(err error) (int, error) {
-		unix.Kill(pid, unix.SIGKILL)
-		var ws unix.WaitStatus
-		unix.Wait4(pid, &ws, 0, nil)
+		killAndReap(pid)
 		return -1, err
 	}
 	if into != nil && !r.InCgroup { // clone3 without CLONE_INTO_CGROUP (before Linux 5.7)

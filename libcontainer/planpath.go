@@ -33,28 +33,14 @@ const NoPlanEnv = "BERTH_NO_PLAN"
 // the host's root; and with no user namespace its memory belongs to the host's. What
 // waits for start, for as long as it takes, is the sealed program (nsenter/dmz.go).
 func planPath(cfg *configs.Config, o CreateOpts) error {
+	if err := planRefusal(cfg, &cfg.Process, o.Rootless); err != nil {
+		return err
+	}
 	switch {
-	case os.Getenv(NoPlanEnv) == "1":
-		return errNoPlan("disabled by " + NoPlanEnv)
-	case !nsenter.PlanSupported():
-		return errNoPlan("architecture")
-	case os.Geteuid() != 0 || o.Rootless:
-		return errNoPlan("not root")
-	case cfg.Process.Terminal:
-		return errNoPlan("terminal")
-	case cfg.NoPivot:
-		return errNoPlan("no pivot")
-	case cfg.Personality != nil || cfg.MemoryPolicy != nil || cfg.MountLabel != "":
-		return errNoPlan("personality, memory policy or mount label")
-	case cfg.Process.ApparmorProfile != "" || cfg.Process.SelinuxLabel != "" || cfg.Process.Scheduler != nil ||
-		cfg.Process.IOPriority != nil || cfg.Process.ExecCPUAffinity != nil:
-		return errNoPlan("process attributes init sets")
-	case seccomp.AgentPath(cfg.Seccomp) != "":
-		return errNoPlan("seccomp agent")
+	case cfg.MountLabel != "":
+		return errNoPlan("mount label")
 	case len(hooks.List(cfg.Hooks, "createContainer")) > 0 || len(hooks.List(cfg.Hooks, "startContainer")) > 0:
 		return errNoPlan("hooks that run in the container")
-	case len(cfg.Process.Args) == 0:
-		return errNoPlan("no process")
 	}
 	for _, t := range []configs.NamespaceType{configs.NEWNS, configs.NEWPID} {
 		if !cfg.HasNamespace(t) || cfg.NamespacePath(t) != "" {
@@ -80,6 +66,33 @@ func planPath(cfg *configs.Config, o CreateOpts) error {
 	}
 	if procs > 1 {
 		return errNoPlan("more than one proc mount")
+	}
+	return nil
+}
+
+// planRefusal is what keeps init for the container's first process and for an exec
+// alike (process p in the container cfg): what a plan cannot set, or cannot set yet.
+func planRefusal(cfg *configs.Config, p *configs.Process, rootless bool) error {
+	switch {
+	case os.Getenv(NoPlanEnv) == "1":
+		return errNoPlan("disabled by " + NoPlanEnv)
+	case !nsenter.PlanSupported():
+		return errNoPlan("architecture")
+	case os.Geteuid() != 0 || rootless:
+		return errNoPlan("not root")
+	case p.Terminal:
+		return errNoPlan("terminal")
+	case cfg.NoPivot:
+		return errNoPlan("no pivot")
+	case cfg.Personality != nil || cfg.MemoryPolicy != nil:
+		return errNoPlan("personality or memory policy")
+	case p.ApparmorProfile != "" || p.SelinuxLabel != "" || p.Scheduler != nil ||
+		p.IOPriority != nil || p.ExecCPUAffinity != nil:
+		return errNoPlan("process attributes init sets")
+	case seccomp.AgentPath(cfg.Seccomp) != "":
+		return errNoPlan("seccomp agent")
+	case len(p.Args) == 0:
+		return errNoPlan("no process")
 	}
 	return nil
 }
