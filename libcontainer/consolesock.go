@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/berth-runtime/berth/libcontainer/fdpass"
+	"github.com/berth-runtime/berth/libcontainer/pty"
 	"golang.org/x/sys/unix"
 )
 
@@ -35,6 +36,9 @@ func openConsole(path string) (*consoleEnd, error) {
 	}
 	return &consoleEnd{child: fd}, nil
 }
+
+// foreground tells whether berth runs the terminal itself (no --console-socket).
+func (c *consoleEnd) foreground() bool { return c != nil && c.own != nil }
 
 // childFD is the fd for init, or -1 without a terminal.
 func (c *consoleEnd) childFD() int {
@@ -67,4 +71,17 @@ func (c *consoleEnd) receiveMaster() (*os.File, error) {
 		return nil, fmt.Errorf("receive pty master: %w", err)
 	}
 	return master, nil
+}
+
+// sendMaster sends a pty master the runtime opened itself (the one-runtime path) to the
+// --console-socket receiver, named as init names it.
+func sendMaster(sock int, master *os.File) error {
+	name, err := pty.Name(int(master.Fd()))
+	if err != nil {
+		return fmt.Errorf("process.terminal: pty number: %w", err)
+	}
+	if err := fdpass.Send(sock, []byte(name), 0, int(master.Fd())); err != nil {
+		return fmt.Errorf("send pty master to console socket: %w", err)
+	}
+	return nil
 }

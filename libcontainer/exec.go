@@ -95,8 +95,12 @@ func (s Store) exec(o ExecOpts, spawn spawner) (int, *os.File, error) {
 		// One Go runtime per exec where the container allows it (see execPlanPath).
 		err := execPlanPath(st, o, nListen, status == StatePaused)
 		if err == nil {
-			pid, err := s.execPlan(o, st, pidfd)
-			return pid, nil, err
+			var pid int
+			var master *os.File
+			pid, master, err = s.execPlan(o, st, pidfd, console)
+			if _, notTaken := err.(errNoPlan); !notTaken {
+				return pid, master, err
+			}
 		}
 		stagelog.Begin("path", err.Error()).End(nil)
 		spawn = startInit

@@ -20,7 +20,7 @@ import (
 // execPlanPath tells whether `berth exec` can take the one-runtime path: the new process
 // sets itself up with raw system calls (nsenter's plan mode) and executes through the
 // sealed exec program, so no `berth init` starts. What init does for exec that a plan
-// cannot (a terminal, LSM labels, scheduler, I/O priority, CPU affinity, personality,
+// cannot (LSM labels, scheduler, I/O priority, CPU affinity, personality,
 // memory policy, a seccomp agent, socket activation's LISTEN_PID) keeps init.
 //
 // CVE-2019-5736 class: an exec's last stage joins a pid namespace that has processes
@@ -36,8 +36,6 @@ func execPlanPath(st *State, o ExecOpts, nListen int, paused bool) error {
 		return err
 	}
 	switch {
-	case o.ConsoleSocket != "":
-		return errNoPlan("terminal")
 	case paused:
 		return errNoPlan("paused container")
 	case nListen > 0:
@@ -55,33 +53,57 @@ func execPlanPath(st *State, o ExecOpts, nListen int, paused bool) error {
 }
 
 // execPlan is Exec on the one-runtime path (see execPlanPath): it returns the process's
-// pid, a child of the caller, once the process is executing.
-func (s Store) execPlan(o ExecOpts, st *State, pidfd int) (int, error) {
+// pid, a child of the caller, once the process is executing, and for a terminal without
+// a console socket the pty master. An errNoPlan says the path cannot be taken after all
+// (the container's /dev/pts), before anything was started.
+func (s Store) execPlan(o ExecOpts, st *State, pidfd int, console *consoleEnd) (int, *os.File, error) {
 	p := o.Process
-	compiled := s.compileSeccomp(st.Config.Seccomp)
 	sp := stagelog.Begin("prepare process", p.Args[0])
 	var found incontainer.RootResult
+	var master, peer *os.File
 	err := inMountNamespaceOf(pidfd, func() error {
 		var err error
+		if p.Terminal {
+			// Made by the runtime in the container's devpts, before the fork (see
+			// incontainer.OpenPlanPty): the process gets the peer as its stdio.
+			if master, peer, err = incontainer.OpenPlanPty(p, console.foreground()); err != nil {
+				return err
+			}
+		}
 		found, err = incontainer.PlanProcessOf(p, p.Env)
 		return err
 	})
-	if sp.End(err) != nil {
-		return -1, err
+	if peer != nil {
+		defer peer.Close()
 	}
+	if master != nil {
+		defer func() {
+			if master != nil {
+				master.Close()
+			}
+		}()
+	}
+	if errors.Is(err, incontainer.ErrNoDevpts) {
+		sp.End(nil)
+		return -1, nil, errNoPlan(err.Error())
+	}
+	if sp.End(err) != nil {
+		return -1, nil, err
+	}
+	compiled := s.compileSeccomp(st.Config.Seccomp)
 	env := p.Env
 	if found.Home != "" {
 		env = append(append([]string(nil), env...), found.Home)
 	}
 	prog, err := compiled.wait()
 	if err != nil {
-		return -1, err
+		return -1, nil, err
 	}
 	var filter []unix.SockFilter
 	var flags uint
 	if prog != nil {
 		if filter, err = prog.Instructions(); err != nil {
-			return -1, err
+			return -1, nil, err
 		}
 		flags = prog.Flags
 	}
@@ -89,7 +111,7 @@ func (s Store) execPlan(o ExecOpts, st *State, pidfd int) (int, error) {
 	// The connection `start` would make: the caller holds one end.
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return -1, fmt.Errorf("exec: socket pair: %w", err)
+		return -1, nil, fmt.Errorf("exec: socket pair: %w", err)
 	}
 	defer unix.Close(pair[0])
 	conn := pair[1]
@@ -106,19 +128,23 @@ func (s Store) execPlan(o ExecOpts, st *State, pidfd int) (int, error) {
 		plan.Keyring = "_ses." + o.ID
 	}
 	if err := caps.Possible(plan.Effective, plan.Permitted, plan.Inheritable); err != nil {
-		return -1, fmt.Errorf("process.capabilities: %w", err)
+		return -1, nil, fmt.Errorf("process.capabilities: %w", err)
 	}
 
 	// On pure cgroup v2 the process is born in the container's cgroup; otherwise stage 1
 	// enters it before it forks the last stage, which is born there.
 	into, err := cgroups.EnterDir(st.Cgroup, o.SubCgroups)
 	if err != nil {
-		return -1, err
+		return -1, nil, err
 	}
 	if into != nil {
 		defer into.Close()
 	}
 	files := []int{fdOf(o.Stdin, os.Stdin), fdOf(o.Stdout, os.Stdout), fdOf(o.Stderr, os.Stderr)}
+	if peer != nil {
+		files = []int{int(peer.Fd()), int(peer.Fd()), int(peer.Fd())}
+		plan.Terminal = true
+	}
 	for i := 0; i < o.PreserveFDs; i++ {
 		files = append(files, 3+i)
 	}
@@ -138,16 +164,16 @@ func (s Store) execPlan(o ExecOpts, st *State, pidfd int) (int, error) {
 		Plan:    plan,
 	})
 	if sp.End(err) != nil {
-		return -1, err
+		return -1, nil, err
 	}
 	handle := r.Plan
 	defer handle.Close()
 	unix.Close(conn)
 	conn = -1
 	pid := r.Pid
-	fail := func(err error) (int, error) {
+	fail := func(err error) (int, *os.File, error) {
 		killAndReap(pid)
-		return -1, err
+		return -1, nil, err
 	}
 	if into != nil && !r.InCgroup { // clone3 without CLONE_INTO_CGROUP (before Linux 5.7)
 		if err := cgroups.Enter(st.Cgroup, pid, o.SubCgroups); err != nil {
@@ -167,6 +193,10 @@ func (s Store) execPlan(o ExecOpts, st *State, pidfd int) (int, error) {
 	if err == nil {
 		err = handle.Commit()
 	}
+	if err == nil && master != nil && !console.foreground() {
+		// The receiver on --console-socket gets the master as init would send it.
+		err = sendMaster(console.child, master)
+	}
 	if err == nil && o.PidFile != "" {
 		err = writePidFile(o.PidFile, pid)
 	}
@@ -177,7 +207,12 @@ func (s Store) execPlan(o ExecOpts, st *State, pidfd int) (int, error) {
 	if err := sp.End(awaitStart(pair[0], 10*time.Second)); err != nil {
 		return fail(err)
 	}
-	return pid, nil
+	if !console.foreground() {
+		return pid, nil, nil
+	}
+	fg := master // foreground: the caller runs the terminal
+	master = nil
+	return pid, fg, nil
 }
 
 // inMountNamespaceOf runs f on a thread of its own in the mount namespace (and so the

@@ -37,6 +37,8 @@ func planPath(cfg *configs.Config, o CreateOpts) error {
 		return err
 	}
 	switch {
+	case cfg.Process.Terminal:
+		return errNoPlan("terminal")
 	case cfg.MountLabel != "":
 		return errNoPlan("mount label")
 	case len(hooks.List(cfg.Hooks, "createContainer")) > 0 || len(hooks.List(cfg.Hooks, "startContainer")) > 0:
@@ -80,8 +82,6 @@ func planRefusal(cfg *configs.Config, p *configs.Process, rootless bool) error {
 		return errNoPlan("architecture")
 	case os.Geteuid() != 0 || rootless:
 		return errNoPlan("not root")
-	case p.Terminal:
-		return errNoPlan("terminal")
 	case cfg.NoPivot:
 		return errNoPlan("no pivot")
 	case cfg.Personality != nil || cfg.MemoryPolicy != nil:

@@ -51,6 +51,9 @@ type Plan struct {
 	// HomeSlot: the env ends with an entry Release fills in ("HOME=...", found in the
 	// container's /etc/passwd once the rootfs is built).
 	HomeSlot bool
+	// Terminal: fd 0 is the process's terminal (a pty peer the parent opened in the
+	// container's devpts), to become its controlling terminal.
+	Terminal bool
 	// NullFds are stdio fds that are the host's null device, to be reopened on the
 	// container's /dev/null once the root is the container's.
 	NullFds []int
@@ -61,7 +64,7 @@ func (p *Plan) compile() (*rawPlan, error) {
 	var err error
 	r := &rawPlan{
 		listenFd: p.Listener, uid: uintptr(p.UID), gid: uintptr(p.GID), noNewPriv: p.NoNewPrivileges,
-		umask: p.Umask, firstFree: uintptr(3 + p.Preserve), connected: p.Connected,
+		umask: p.Umask, firstFree: uintptr(3 + p.Preserve), connected: p.Connected, terminal: p.Terminal,
 		groups: append([]uint32(nil), p.Groups...),
 	}
 	if p.MountProc {

@@ -3,6 +3,7 @@ package nsenter
 import (
 	"bytes"
 	"debug/elf"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -422,5 +423,68 @@ func TestPlanGivenConnection(t *testing.T) {
 	// ls sees 0-2 and the directory it lists: the connection did not reach the process.
 	if want := "pid 1\n4\n"; got.String() != want {
 		t.Errorf("process wrote %q, want %q", got.String(), want)
+	}
+}
+
+// With Terminal, the pty on fd 0 becomes the process's controlling terminal (the last
+// stage is a session leader without one, so /proc/self/stat's tty_nr would be 0).
+func TestPlanTerminal(t *testing.T) {
+	requireRoot(t)
+	if !PlanSupported() {
+		t.Skip("no plan mode on this architecture")
+	}
+	bb := bbPath(t)
+	master, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	m := os.NewFile(uintptr(master), "ptmx")
+	defer m.Close()
+	if err := unix.IoctlSetPointerInt(master, unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	peer, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(master), unix.TIOCGPTPEER, uintptr(unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC))
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(peer), &st); err != nil {
+		t.Fatal(err)
+	}
+	major, minor := unix.Major(st.Rdev), unix.Minor(st.Rdev)
+	want := fmt.Sprintf("tty %d\n", minor&0xff|major<<8|(minor&^0xff)<<12)
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(pair[0])
+	res, err := SpawnResult(&Config{
+		Args: []string{bb, "sh", "-c", `echo tty $(cut -d" " -f7 /proc/self/stat)`}, Env: []string{"PATH=/bin:/usr/bin"},
+		Files:    []int{int(peer), int(peer), int(peer)},
+		NewFlags: unix.CLONE_NEWNS | unix.CLONE_NEWPID, Timeout: 10 * time.Second,
+		Plan: &Plan{Listener: pair[1], Connected: true, Terminal: true, Cwd: "/", Umask: -1},
+	})
+	unix.Close(int(peer))
+	unix.Close(pair[1])
+	if err != nil {
+		t.Fatalf("Spawn: %v", err)
+	}
+	defer func() {
+		res.Plan.Close()
+		unix.Kill(res.Pid, unix.SIGKILL)
+		unix.Wait4(res.Pid, nil, 0, nil)
+	}()
+	if err := res.Plan.Release(bb, "", nil, 0); err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	if err := res.Plan.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var ws unix.WaitStatus
+	unix.Wait4(res.Pid, &ws, 0, nil)
+	buf := make([]byte, 256)
+	n, _ := m.Read(buf)
+	if got := strings.ReplaceAll(string(buf[:n]), "\r", ""); got != want {
+		t.Errorf("process wrote %q, want %q (its controlling terminal)", got, want)
 	}
 }

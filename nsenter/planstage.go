@@ -20,6 +20,7 @@ type rawPlan struct {
 	procAttrs  uintptr // MOUNT_ATTR_* of the proc instance
 	listenFd   int     // exec.sock: `berth start` connects here (connected: the connection)
 	connected  bool
+	terminal   bool    // fd 0 becomes the controlling terminal
 	dmzFd      int     // the exec program (dmz.go), a memfd the stage seals
 	dmzArgv    []*byte // its argv: the path (path below), then the process's argv
 	dmzPath    [32]byte
@@ -107,6 +108,15 @@ func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
 	// What would end init ends this stage too (see sigexit.go).
 	for i = 0; i < len(p.sigs); i++ {
 		syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, p.sigs[i], uintptr(unsafe.Pointer(&p.sigact)), 0, 8, 0, 0)
+	}
+
+	// The last stage is a session leader (forkStages called setsid) without a terminal:
+	// the pty on fd 0 becomes its controlling terminal, as init's setupConsole does.
+	if p.terminal {
+		step = stepTerminal
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_IOCTL, 0, syscall.TIOCSCTTY, 0); err1 != 0 {
+			return
+		}
 	}
 
 	// The container's proc: an instance of this pid namespace, made here (a proc mount

@@ -60,6 +60,7 @@ const (
 	stepCapabilities
 	stepNoNewPrivs
 	stepExecProgram
+	stepTerminal
 )
 
 var stepNames = map[uint16]string{
@@ -88,6 +89,7 @@ var stepNames = map[uint16]string{
 	stepCapabilities: "process.capabilities",
 	stepNoNewPrivs:   "process.noNewPrivileges",
 	stepExecProgram:  "hand over to the sealed exec program",
+	stepTerminal:     "process.terminal: set the controlling terminal",
 }
 
 func parseRecord(buf [recordSize]byte) (record, error) {

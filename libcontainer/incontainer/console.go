@@ -28,32 +28,11 @@ func setupConsole(sock int, p *configs.Process, mountConsole, foreground bool) e
 		return fmt.Errorf("process.terminal: open /dev/ptmx: %w", err)
 	}
 	defer unix.Close(master)
-	if err := unix.IoctlSetPointerInt(master, unix.TIOCSPTLCK, 0); err != nil {
-		return fmt.Errorf("process.terminal: unlock pty: %w", err)
-	}
-	peer, err := pty.Peer(master)
+	peer, err := preparePty(master, p, foreground)
 	if err != nil {
 		return err
 	}
 	defer unix.Close(peer)
-	if err := pty.CheckPeer(peer); err != nil {
-		return err
-	}
-	// The user owns its terminal, as after a login; the group stays devpts' tty group.
-	if err := unix.Fchown(peer, int(p.UID), -1); err != nil {
-		return fmt.Errorf("process.terminal: chown pty to uid %d: %w", p.UID, err)
-	}
-	if p.ConsoleHeight > 0 || p.ConsoleWidth > 0 {
-		ws := &unix.Winsize{Row: p.ConsoleHeight, Col: p.ConsoleWidth}
-		if err := unix.IoctlSetWinsize(master, unix.TIOCSWINSZ, ws); err != nil {
-			return fmt.Errorf("process.consoleSize: %w", err)
-		}
-	}
-	if foreground {
-		if err := console.ClearONLCR(uintptr(master)); err != nil {
-			return fmt.Errorf("process.terminal: clear ONLCR: %w", err)
-		}
-	}
 	if mountConsole {
 		if err := bindConsole(peer); err != nil {
 			return err
@@ -103,4 +82,41 @@ func bindConsole(peer int) error {
 		return fmt.Errorf("/dev/console: bind pty: %w", err)
 	}
 	return nil
+}
+
+// preparePty unlocks a new pty master and opens its peer (TIOCGPTPEER, checked to be a
+// devpts terminal), owned by the process's user, with process.consoleSize and, for a
+// foreground pty, ONLCR cleared: what every terminal of a container gets, on init's
+// path and the one-runtime path alike.
+func preparePty(master int, p *configs.Process, foreground bool) (int, error) {
+	if err := unix.IoctlSetPointerInt(master, unix.TIOCSPTLCK, 0); err != nil {
+		return -1, fmt.Errorf("process.terminal: unlock pty: %w", err)
+	}
+	peer, err := pty.Peer(master)
+	if err != nil {
+		return -1, err
+	}
+	fail := func(err error) (int, error) {
+		unix.Close(peer)
+		return -1, err
+	}
+	if err := pty.CheckPeer(peer); err != nil {
+		return fail(err)
+	}
+	// The user owns its terminal, as after a login; the group stays devpts' tty group.
+	if err := unix.Fchown(peer, int(p.UID), -1); err != nil {
+		return fail(fmt.Errorf("process.terminal: chown pty to uid %d: %w", p.UID, err))
+	}
+	if p.ConsoleHeight > 0 || p.ConsoleWidth > 0 {
+		ws := &unix.Winsize{Row: p.ConsoleHeight, Col: p.ConsoleWidth}
+		if err := unix.IoctlSetWinsize(master, unix.TIOCSWINSZ, ws); err != nil {
+			return fail(fmt.Errorf("process.consoleSize: %w", err))
+		}
+	}
+	if foreground {
+		if err := console.ClearONLCR(uintptr(master)); err != nil {
+			return fail(fmt.Errorf("process.terminal: clear ONLCR: %w", err))
+		}
+	}
+	return peer, nil
 }

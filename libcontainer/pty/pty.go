@@ -25,18 +25,20 @@ func Peer(master int) (int, error) {
 // might have made /dev/ptmx point at.
 func CheckPeer(fd int) error {
 	var st unix.Stat_t
-	var sfs unix.Statfs_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		return err
 	}
-	if err := unix.Fstatfs(fd, &sfs); err != nil {
-		return err
-	}
 	major := unix.Major(st.Rdev)
-	if st.Mode&unix.S_IFMT != unix.S_IFCHR || major < 136 || major > 143 || sfs.Type != devptsMagic {
+	if st.Mode&unix.S_IFMT != unix.S_IFCHR || major < 136 || major > 143 || !OnDevpts(fd) {
 		return errors.New("process.terminal: /dev/ptmx did not give a devpts terminal")
 	}
 	return nil
+}
+
+// OnDevpts tells whether fd is a file of a devpts file system.
+func OnDevpts(fd int) bool {
+	var sfs unix.Statfs_t
+	return unix.Fstatfs(fd, &sfs) == nil && sfs.Type == devptsMagic
 }
 
 // Name is the path of master's peer in its devpts (/dev/pts/N), as the console socket's

@@ -133,6 +133,22 @@ scenario_interactive_terminal() {
 	assert_output_contains is-a-tty
 }
 
+# exec -it: the exec'd process gets a terminal of the caller's size, follows a resize,
+# reads what is typed, and the terminal is its controlling one (the runtime's exec -t
+# with a console socket, the engines' common interactive path).
+scenario_exec_terminal() {
+	eng_run -d --name shell "$BUSYBOX" sleep 1000
+	run "$PTY_DRIVE" --size 30x90 --timeout 50 expect:ready resize:40x120 sleep:1 'send:typed-line\n' -- \
+		timeout 45 "${ENG_CLI[@]}" exec -it shell sh -c "$SIZED_TERMINAL; ps -o pid=,tty= | grep \"^ *\$\$ \""
+	assert_success
+	assert_output_contains "30 90"
+	assert_output_contains "got:typed-line"
+	assert_output_contains "40 120"
+	assert_output_contains is-a-tty
+	[[ $output =~ \ 136,[0-9]+ ]] || fail "no controlling terminal: $output"
+	eng_rm_force shell
+}
+
 # ticks NAME: the counter the paused container writes, read from the host.
 ticks() { cat "/proc/$(eng_state "$1" '{{.State.Pid}}')/root/tmp/ticks"; }
 ticks_above() { (($(ticks "$1") > $2)); }

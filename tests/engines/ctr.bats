@@ -142,6 +142,19 @@ cgroup_of() { echo "/sys/fs/cgroup/$2/$NS/$1"; }
 	assert_output_contains is-a-tty
 }
 
+@test "ctr: task exec -t with typed input and window size" {
+	cr -d "$BUSYBOX" shell sleep 1000
+	run "$PTY_DRIVE" --size 30x90 --timeout 50 expect:ready resize:40x120 sleep:1 'send:typed-line\n' -- \
+		timeout 45 ctr --address "$CONTAINERD_SOCK" -n "$NS" task exec -t --fifo-dir "$ENGINE_DIR/fifo" \
+		--exec-id tty1 shell sh -c "$SIZED_TERMINAL; ps -o pid=,tty= | grep \"^ *\$\$ \""
+	assert_success
+	assert_output_contains "30 90"
+	assert_output_contains "got:typed-line"
+	assert_output_contains "40 120"
+	assert_output_contains is-a-tty
+	[[ $output =~ \ 136,[0-9]+ ]] || fail "no controlling terminal: $output"
+}
+
 @test "ctr: task pause and resume" {
 	local log=$BATS_TEST_TMPDIR/frozen.log
 	cr -d --log-uri "file://$log" "$BUSYBOX" frozen sh -c 'while :; do echo tick; sleep 0.1; done'

@@ -91,6 +91,10 @@ engine_force_clean() {
 	scenario_interactive_terminal
 }
 
+@test "docker: exec -it with typed input and window size" {
+	scenario_exec_terminal
+}
+
 @test "docker: pause and unpause" {
 	scenario_pause_unpause
 }

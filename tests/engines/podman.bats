@@ -134,6 +134,10 @@ engine_force_clean() {
 	scenario_interactive_terminal
 }
 
+@test "podman: exec -it with typed input and window size" {
+	scenario_exec_terminal
+}
+
 @test "podman: pause and unpause" {
 	scenario_pause_unpause
 	run eng exec frozen true

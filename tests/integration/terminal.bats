@@ -125,3 +125,47 @@ wait_recvtty() {
 	assert_failure
 	assert_one_line_error 'terminal'
 }
+
+@test "terminal: exec -t on the one-runtime path: a pty of the container's devpts, the process's controlling terminal and stdio, owned by its user" {
+	set_args sleep 1000
+	run_detached run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	start_recvtty
+	log=$BATS_TEST_TMPDIR/debug.log
+	run berth --debug --log "$log" --log-format json exec -d -t --user 1000:1000 --console-socket "$SOCK" "$ID" \
+		sh -c 'tty; stat -c "owner %u:%g" $(tty); ps -o pid=,tty= | grep "^ *$$ "; echo fds $(ls /proc/self/fd)'
+	assert_success
+	wait_recvtty
+	out=$(tr -d '\r' <"$TTY_OUT")
+	[[ $out == *"/dev/pts/"* ]] || fail "no pty: $out"
+	# The user owns its terminal; the group is devpts' gid=5 (tty).
+	[[ $out == *"owner 1000:5"* ]] || fail "pty owner: $out"
+	# A controlling terminal: ps shows the pty's device (136,N), not "?".
+	grep -Eq '^ *[0-9]+ +136,[0-9]+$' <<<"$out" || fail "no controlling terminal: $out"
+	# stdio and ls's own directory fd, nothing of the runtime's.
+	[[ $out == *"fds 0 1 2 3"* && $out != *"fds 0 1 2 3 "* ]] || fail "fds: $out"
+	is_runc && return
+	jq -e -s 'any(.[]; .stage == "spawn init" and .detail == "nsenter plan")' "$log" >/dev/null ||
+		fail "not the one-runtime path: $(grep path "$log")"
+	jq -e -s 'all(.[]; .proc != "init")' "$log" >/dev/null || fail "records of an init: $(grep '"init"' "$log")"
+}
+
+@test "terminal: exec -t where /dev/pts is not a devpts: the runtime opens nothing there, init's path fails cleanly" {
+	# The runtime, outside the container's device cgroup, opens only a devpts's own ptmx;
+	# here /dev/pts is a tmpfs, so the process is left to init, which finds no pty there.
+	update_config '(.mounts[] | select(.destination == "/dev/pts")) |= {destination: "/dev/pts", type: "tmpfs", source: "tmpfs", options: ["nosuid"]}'
+	set_args sleep 1000
+	run_detached run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	start_recvtty
+	log=$BATS_TEST_TMPDIR/debug.log
+	run berth --debug --log "$log" --log-format json exec -d -t --console-socket "$SOCK" "$ID" tty
+	assert_failure
+	[[ $output == *ptmx* ]] || fail "error: $output"
+	# Nothing left running in the container: only its pid 1, this shell and its children.
+	run berth exec "$ID" sh -c 'ps -o pid=,ppid=,args= | awk -v me=$$ '"'"'$1 != 1 && $1 != me && $2 != me'"'"''
+	assert_success
+	assert_equal "$output" "" "processes left in the container"
+	is_runc && return
+	grep -q "/dev/pts is not the container's devpts" "$log" || fail "path: $(grep path "$log")"
+}
