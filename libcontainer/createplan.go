@@ -54,6 +54,7 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	}
 	plan := compilePlan(c.cfg, c.opts.ID, int(lis.Fd()), extra, hostNullFds(stdio))
 	plan.HomeSlot = homeSlot
+	plan.Terminal = p.Terminal // the peer arrives with the go-ahead (GiveTerminal)
 	if err := caps.Possible(plan.Effective, plan.Permitted, plan.Inheritable); err != nil {
 		return nil, nil, fmt.Errorf("process.capabilities: %w", err)
 	}
@@ -117,7 +118,23 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 		}
 		defer proc.Close()
 	}
-	if err := nsb.do(func() error { return incontainer.PlanRoot(c.cfg, proc, pid) }); err != nil {
+	var master, peer *os.File
+	err = nsb.do(func() error {
+		var err error
+		master, peer, err = incontainer.PlanRoot(c.cfg, proc, pid, c.console.foreground())
+		return err
+	})
+	if master != nil {
+		defer func() {
+			if master != nil {
+				master.Close()
+			}
+			peer.Close()
+		}()
+		// The stage takes the peer as its stdio and controlling terminal with the go-ahead.
+		handle.GiveTerminal(int(peer.Fd()))
+	}
+	if err != nil {
 		return nil, nil, err
 	}
 	prog, err := c.limitsHooksSeccomp(st)
@@ -144,6 +161,10 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	if err == nil {
 		err = handle.Release(proc0.Path, proc0.Home, filter, flags)
 	}
+	if err == nil && master != nil && !c.console.foreground() {
+		// The receiver on --console-socket gets the master as init would send it.
+		err = sendMaster(c.console.child, master)
+	}
 	if sp.End(err) != nil {
 		return nil, nil, err
 	}
@@ -154,6 +175,11 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 		return nil, nil, err
 	}
 	os.Remove(filepath.Join(c.dir, partialFile))
+	if master != nil && c.console.foreground() {
+		fg := master // the caller runs the terminal
+		master = nil
+		return st, fg, nil
+	}
 	return st, nil, nil
 }
 

@@ -2,6 +2,7 @@ package libcontainer
 
 import (
 	"os"
+	"path/filepath"
 
 	"github.com/berth-runtime/berth/libcontainer/caps"
 	"github.com/berth-runtime/berth/libcontainer/configs"
@@ -37,8 +38,8 @@ func planPath(cfg *configs.Config, o CreateOpts) error {
 		return err
 	}
 	switch {
-	case cfg.Process.Terminal:
-		return errNoPlan("terminal")
+	case cfg.Process.Terminal && !devptsLast(cfg.Mounts):
+		return errNoPlan("terminal without a devpts at /dev/pts")
 	case cfg.MountLabel != "":
 		return errNoPlan("mount label")
 	case len(hooks.List(cfg.Hooks, "createContainer")) > 0 || len(hooks.List(cfg.Hooks, "startContainer")) > 0:
@@ -70,6 +71,22 @@ func planPath(cfg *configs.Config, o CreateOpts) error {
 		return errNoPlan("more than one proc mount")
 	}
 	return nil
+}
+
+// devptsLast tells whether /dev/pts is a devpts mount that no later mount covers: the
+// runtime opens the terminal of a create on the one-runtime path there, and only there
+// (incontainer.OpenPlanPty); otherwise init opens /dev/ptmx from inside the container.
+func devptsLast(mounts []configs.Mount) bool {
+	ok := false
+	for _, m := range mounts {
+		switch dest := filepath.Clean(m.Destination); {
+		case dest == "/dev/pts":
+			ok = m.Type == "devpts" && !m.IsBind()
+		case dest == "/" || dest == "/dev":
+			ok = false
+		}
+	}
+	return ok
 }
 
 // planRefusal is what keeps init for the container's first process and for an exec

@@ -36,7 +36,12 @@ func TestPlanPath(t *testing.T) {
 		change func(*configs.Config, *CreateOpts)
 		reason string
 	}{
-		{"terminal", func(c *configs.Config, _ *CreateOpts) { c.Process.Terminal = true }, "terminal"},
+		{"terminal without a devpts", func(c *configs.Config, _ *CreateOpts) { c.Process.Terminal = true }, "terminal without a devpts"},
+		{"terminal, devpts covered by /dev", func(c *configs.Config, _ *CreateOpts) {
+			c.Process.Terminal = true
+			c.Mounts = append(c.Mounts, configs.Mount{Type: "devpts", Source: "devpts", Destination: "/dev/pts"},
+				configs.Mount{Type: "tmpfs", Source: "tmpfs", Destination: "/dev/"})
+		}, "terminal without a devpts"},
 		{"user namespace", func(c *configs.Config, _ *CreateOpts) {
 			c.Namespaces = append(c.Namespaces, configs.Namespace{Type: configs.NEWUSER})
 		}, "user or cgroup namespace"},
@@ -62,6 +67,13 @@ func TestPlanPath(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.reason) {
 			t.Errorf("%s: %v, want a refusal with %q", tc.name, err, tc.reason)
 		}
+	}
+	tty := planConfig()
+	tty.Process.Terminal = true
+	tty.Mounts = append(tty.Mounts, configs.Mount{Type: "tmpfs", Source: "tmpfs", Destination: "/dev"},
+		configs.Mount{Type: "devpts", Source: "devpts", Destination: "/dev/pts"})
+	if err := planPath(tty, run); err != nil {
+		t.Errorf("a terminal with a devpts at /dev/pts: %v", err)
 	}
 	t.Setenv(NoPlanEnv, "1")
 	if err := planPath(planConfig(), run); err == nil {

@@ -52,7 +52,8 @@ type Plan struct {
 	// container's /etc/passwd once the rootfs is built).
 	HomeSlot bool
 	// Terminal: fd 0 is the process's terminal (a pty peer the parent opened in the
-	// container's devpts), to become its controlling terminal.
+	// container's devpts, given in Files or, once the rootfs is built, with
+	// PlanHandle.GiveTerminal), to become its controlling terminal.
 	Terminal bool
 	// NullFds are stdio fds that are the host's null device, to be reopened on the
 	// container's /dev/null once the root is the container's.
@@ -128,7 +129,13 @@ type PlanHandle struct {
 	procFd  int // the proc instance's fd number in the stage, or -1
 	report  *reportPipe
 	goWrite int
+	ttyFd   int // GiveTerminal's fd, or -1
 }
+
+// GiveTerminal has Release hand the stage tty (a pty peer it keeps open until Release
+// returns) as its stdio: the stage takes it from the caller with pidfd_getfd. For a
+// terminal made only once the rootfs is built (create), with Plan.Terminal.
+func (h *PlanHandle) GiveTerminal(tty int) { h.ttyFd = tty }
 
 // ProcMount takes the proc instance the stage made (pidfd_getfd, Linux 5.6): a detached
 // mount, close-on-exec, for the caller to attach with move_mount.
@@ -162,7 +169,7 @@ func (h *PlanHandle) Release(path, home string, filter []unix.SockFilter, seccom
 	msg = binary.NativeEndian.AppendUint32(msg, uint32(len(filter)))
 	msg = binary.NativeEndian.AppendUint32(msg, uint32(len(home)))
 	msg = binary.NativeEndian.AppendUint32(msg, uint32(seccompFlags))
-	msg = binary.NativeEndian.AppendUint32(msg, 0)
+	msg = binary.NativeEndian.AppendUint32(msg, uint32(int32(h.ttyFd)))
 	msg = append(msg, path...)
 	msg = append(msg, home...)
 	if len(filter) > 0 {

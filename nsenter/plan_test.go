@@ -427,12 +427,19 @@ func TestPlanGivenConnection(t *testing.T) {
 }
 
 // With Terminal, the pty on fd 0 becomes the process's controlling terminal (the last
-// stage is a session leader without one, so /proc/self/stat's tty_nr would be 0).
+// stage is a session leader without one, so /proc/self/stat's tty_nr would be 0): given
+// in Files (exec) or with GiveTerminal once the stage waits (create).
 func TestPlanTerminal(t *testing.T) {
 	requireRoot(t)
 	if !PlanSupported() {
 		t.Skip("no plan mode on this architecture")
 	}
+	for _, given := range []bool{false, true} {
+		t.Run(fmt.Sprintf("given=%v", given), func(t *testing.T) { planTerminal(t, given) })
+	}
+}
+
+func planTerminal(t *testing.T, given bool) {
 	bb := bbPath(t)
 	master, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -447,6 +454,7 @@ func TestPlanTerminal(t *testing.T) {
 	if errno != 0 {
 		t.Fatal(errno)
 	}
+	defer unix.Close(int(peer))
 	var st unix.Stat_t
 	if err := unix.Fstat(int(peer), &st); err != nil {
 		t.Fatal(err)
@@ -458,13 +466,15 @@ func TestPlanTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unix.Close(pair[0])
+	files := []int{int(peer), int(peer), int(peer)}
+	if given {
+		files = []int{-1, -1, -1}
+	}
 	res, err := SpawnResult(&Config{
 		Args: []string{bb, "sh", "-c", `echo tty $(cut -d" " -f7 /proc/self/stat)`}, Env: []string{"PATH=/bin:/usr/bin"},
-		Files:    []int{int(peer), int(peer), int(peer)},
-		NewFlags: unix.CLONE_NEWNS | unix.CLONE_NEWPID, Timeout: 10 * time.Second,
+		Files: files, NewFlags: unix.CLONE_NEWNS | unix.CLONE_NEWPID, Timeout: 10 * time.Second,
 		Plan: &Plan{Listener: pair[1], Connected: true, Terminal: true, Cwd: "/", Umask: -1},
 	})
-	unix.Close(int(peer))
 	unix.Close(pair[1])
 	if err != nil {
 		t.Fatalf("Spawn: %v", err)
@@ -474,6 +484,9 @@ func TestPlanTerminal(t *testing.T) {
 		unix.Kill(res.Pid, unix.SIGKILL)
 		unix.Wait4(res.Pid, nil, 0, nil)
 	}()
+	if given {
+		res.Plan.GiveTerminal(int(peer))
+	}
 	if err := res.Plan.Release(bb, "", nil, 0); err != nil {
 		t.Fatalf("Release: %v", err)
 	}

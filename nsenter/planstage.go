@@ -72,7 +72,7 @@ type planHeader struct {
 	NInsns  uint32
 	HomeLen uint32
 	Flags   uint32 // seccomp(2) flags
-	_       uint32
+	TtyFd   int32  // >= 0: the parent's fd of the terminal to take (pidfd_getfd) as stdio
 }
 
 // atFdcwd is AT_FDCWD (-100) as a system call argument.
@@ -108,15 +108,6 @@ func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
 	// What would end init ends this stage too (see sigexit.go).
 	for i = 0; i < len(p.sigs); i++ {
 		syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, p.sigs[i], uintptr(unsafe.Pointer(&p.sigact)), 0, 8, 0, 0)
-	}
-
-	// The last stage is a session leader (forkStages called setsid) without a terminal:
-	// the pty on fd 0 becomes its controlling terminal, as init's setupConsole does.
-	if p.terminal {
-		step = stepTerminal
-		if _, _, err1 = syscall.RawSyscall(syscall.SYS_IOCTL, 0, syscall.TIOCSCTTY, 0); err1 != 0 {
-			return
-		}
 	}
 
 	// The container's proc: an instance of this pid namespace, made here (a proc mount
@@ -189,6 +180,38 @@ func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
 			syscall.RawSyscall(syscall.SYS_CLOSE, r1, 0, 0)
 		}
 		err1 = 0
+	}
+
+	// A terminal the parent made once the rootfs was built (create) arrives now: taken
+	// from the parent, it becomes the stdio. The last stage is a session leader
+	// (forkStages called setsid) without a terminal: the pty on fd 0 becomes its
+	// controlling terminal, as init's setupConsole does.
+	if p.hdr.TtyFd >= 0 {
+		step = stepTerminal
+		r1, _, err1 = syscall.RawSyscall(unix.SYS_PIDFD_GETFD, uintptr(a.parentPidfd), uintptr(p.hdr.TtyFd), 0)
+		if err1 != 0 {
+			return
+		}
+		// It lands on the lowest free fd, close-on-exec: maybe one of 0-2 already.
+		for i = 0; i < 3; i++ {
+			if r1 == uintptr(i) {
+				_, _, err1 = syscall.RawSyscall(syscall.SYS_FCNTL, r1, syscall.F_SETFD, 0)
+			} else {
+				_, _, err1 = syscall.RawSyscall(syscall.SYS_DUP3, r1, uintptr(i), 0)
+			}
+			if err1 != 0 {
+				return
+			}
+		}
+		if r1 > 2 {
+			syscall.RawSyscall(syscall.SYS_CLOSE, r1, 0, 0)
+		}
+	}
+	if p.terminal {
+		step = stepTerminal
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_IOCTL, 0, syscall.TIOCSCTTY, 0); err1 != 0 {
+			return
+		}
 	}
 
 	if p.keyring != nil {

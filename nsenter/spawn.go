@@ -218,7 +218,7 @@ func spawn(cfg *Config, handle **PlanHandle) (int, bool, error) {
 			err = fmt.Errorf("nsenter: pidfd of the last stage: %w", err)
 		} else {
 			// The handle owns the report pipe and the go-ahead from here on.
-			*handle = &PlanHandle{cfg: cfg, pid: pid, pidfd: pidfd, procFd: p.procFd, report: rf, goWrite: goWrite}
+			*handle = &PlanHandle{cfg: cfg, pid: pid, pidfd: pidfd, procFd: p.procFd, report: rf, goWrite: goWrite, ttyFd: -1}
 			rf, goWrite = nil, -1
 		}
 	}

@@ -319,9 +319,9 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 		}
 	}
 	if a.plan != nil {
-		// Plan mode moves four fds, each to a new number: start above all of them, so
+		// Plan mode moves five fds, each to a new number: start above all of them, so
 		// that no move lands on one not moved yet.
-		for _, fd := range [...]int{a.reportFd, a.goFd, a.plan.listenFd, a.plan.dmzFd} {
+		for _, fd := range [...]int{a.reportFd, a.goFd, a.plan.listenFd, a.plan.dmzFd, a.parentPidfd} {
 			if fd >= nextfd {
 				nextfd = fd + 1
 			}
@@ -358,6 +358,15 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 		}
 		a.plan.dmzFd = nextfd
 		nextfd++
+		if a.parentPidfd >= 0 {
+			// The caller's pidfd: a terminal made once the rootfs is built is taken
+			// through it (pidfd_getfd).
+			if _, _, err1 = syscall.RawSyscall(syscall.SYS_DUP3, uintptr(a.parentPidfd), uintptr(nextfd), syscall.O_CLOEXEC); err1 != 0 {
+				goto fail
+			}
+			a.parentPidfd = nextfd
+			nextfd++
+		}
 	}
 	for i = 0; i < len(a.files); i++ {
 		if a.files[i] >= 0 && a.files[i] < i {

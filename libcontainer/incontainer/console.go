@@ -55,20 +55,27 @@ func setupConsole(sock int, p *configs.Process, mountConsole, foreground bool) e
 }
 
 // bindConsole bind-mounts the pty peer onto /dev/console, creating the target file.
+//
+// Nothing already there is opened but as an O_PATH handle: on the one-runtime path this
+// runs as the host's root outside the container's device cgroup, and an image's
+// /dev/console may be any device node, whose driver an open would reach. A missing one
+// is created with O_EXCL, which never opens what another made meanwhile.
 func bindConsole(peer int) error {
 	dev, err := unix.Open("/dev", unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("/dev/console: open /dev: %w", err)
 	}
 	defer unix.Close(dev)
-	f, err := unix.Openat(dev, "console", unix.O_CREAT|unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NOCTTY, 0o600)
-	if err != nil && !errors.Is(err, unix.ELOOP) && !errors.Is(err, unix.ENXIO) {
-		return fmt.Errorf("/dev/console: create: %w", err)
-	}
-	if err == nil {
-		unix.Close(f)
-	}
 	target, err := unix.Openat(dev, "console", unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if errors.Is(err, unix.ENOENT) {
+		var f int
+		f, err = unix.Openat(dev, "console", unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NOCTTY, 0o600)
+		if err != nil {
+			return fmt.Errorf("/dev/console: create: %w", err)
+		}
+		unix.Close(f)
+		target, err = unix.Openat(dev, "console", unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	}
 	if err != nil {
 		return fmt.Errorf("/dev/console: %w", err)
 	}

@@ -19,8 +19,8 @@ type RootResult struct {
 
 // PlanRoot does what init does in the container before it prepares the process, for
 // nsenter's plan mode, where no init runs (libcontainer/createplan.go): the rootfs,
-// pivot_root, the working directory, hostname, lo, sysctls and the read-only remounts, in
-// init's order.
+// pivot_root, the working directory, hostname, lo, sysctls, the terminal and the
+// read-only remounts, in init's order.
 //
 // It runs on a locked thread of the runtime that has the container's mount, uts, ipc and
 // network namespaces of its own and will exit with them, never to run another goroutine:
@@ -29,27 +29,44 @@ type RootResult struct {
 // that process (its cgroups are the container's). The paths are resolved as init
 // resolves them, through verified handles in the rootfs, and nothing of the container
 // runs yet while they are.
-func PlanRoot(cfg *configs.Config, proc *os.File, cgroupPid int) error {
+//
+// With process.terminal it returns the pty master and the peer, bound onto /dev/console
+// (see OpenPlanPty; foreground: berth runs the terminal itself).
+func PlanRoot(cfg *configs.Config, proc *os.File, cgroupPid int, foreground bool) (master, peer *os.File, err error) {
 	sp := stagelog.Begin("prepare rootfs", cfg.Rootfs)
 	if err := sp.End(rootfs.PrepareWith(cfg, rootfs.PrepareOpts{Proc: proc, CgroupPid: cgroupPid})); err != nil {
-		return err
+		return nil, nil, err
 	}
 	sp = stagelog.Begin("finish rootfs", "pivot_root")
 	if err := sp.End(rootfs.FinishFromOutside(cfg)); err != nil {
-		return err
+		return nil, nil, err
 	}
 	// After the pivot the root is the container's: no symlink can take MkdirAll outside.
 	if err := os.MkdirAll(cfg.Process.Cwd, 0o755); err != nil {
-		return fmt.Errorf("process.cwd %s: %w", cfg.Process.Cwd, err)
+		return nil, nil, fmt.Errorf("process.cwd %s: %w", cfg.Process.Cwd, err)
 	}
 	if err := namesLoSysctls(cfg); err != nil {
-		return err
+		return nil, nil, err
+	}
+	if cfg.Process.Terminal {
+		if master, peer, err = OpenPlanPty(&cfg.Process, foreground); err != nil {
+			return nil, nil, err
+		}
+		if err := bindConsole(int(peer.Fd())); err != nil {
+			master.Close()
+			peer.Close()
+			return nil, nil, err
+		}
 	}
 	sp = stagelog.Begin("read-only remounts", "")
 	if err := sp.End(rootfs.Readonly(cfg)); err != nil {
-		return err
+		if master != nil {
+			master.Close()
+			peer.Close()
+		}
+		return nil, nil, err
 	}
-	return nil
+	return master, peer, nil
 }
 
 // PlanProcess finds, as init's prepareProcess does, the executable in the container's

@@ -126,6 +126,27 @@ wait_recvtty() {
 	assert_one_line_error 'terminal'
 }
 
+@test "terminal: create with a terminal on the one-runtime path: the pty of the container's devpts, its controlling terminal, stdio and /dev/console, owned by its user" {
+	update_config '.process.terminal = true | .process.user = {"uid": 1000, "gid": 1000}'
+	set_args sh -c 'tty; stat -c "owner %u:%g" $(tty); ps -o pid=,tty= | grep "^ *$$ "; ls -l /dev/console; echo fds $(ls /proc/self/fd)'
+	start_recvtty
+	log=$BATS_TEST_TMPDIR/debug.log
+	run_detached --debug --log "$log" --log-format json create --console-socket "$SOCK" --bundle "$BUNDLE" "$ID"
+	assert_success
+	berth start "$ID"
+	wait_recvtty
+	out=$(tr -d '\r' <"$TTY_OUT")
+	[[ $out == *"/dev/pts/0"* ]] || fail "no pty: $out"
+	[[ $out == *"owner 1000:5"* ]] || fail "pty owner: $out"
+	grep -Eq '^ *1 +136,0$' <<<"$out" || fail "no controlling terminal: $out"
+	grep -Eq '^c.* 136, +0 .*/dev/console' <<<"$out" || fail "/dev/console is not the pty: $out"
+	[[ $out == *"fds 0 1 2 3"* && $out != *"fds 0 1 2 3 "* ]] || fail "fds: $out"
+	is_runc && return
+	jq -e -s 'any(.[]; .stage == "spawn init" and .detail == "nsenter plan")' "$log" >/dev/null ||
+		fail "not the one-runtime path: $(grep path "$log")"
+	jq -e -s 'all(.[]; .proc != "init")' "$log" >/dev/null || fail "records of an init: $(grep '"init"' "$log")"
+}
+
 @test "terminal: exec -t on the one-runtime path: a pty of the container's devpts, the process's controlling terminal and stdio, owned by its user" {
 	set_args sleep 1000
 	run_detached run -d --bundle "$BUNDLE" "$ID"
