@@ -21,8 +21,9 @@ const NoPlanEnv = "BERTH_NO_PLAN"
 // then executes a sealed exec program that waits for `berth start` and executes the user
 // process, and the runtime builds the rootfs from one of its threads, so no second Go
 // runtime (`berth init`) starts. It is the path of the common container, for `create`
-// and `run` alike: root, new mount and pid namespaces, no user or cgroup namespace, no
-// terminal. What it cannot do, or must not (see below), goes through init as before.
+// and `run` alike: root, new mount and pid namespaces, no user or cgroup namespace, a
+// terminal only on a devpts at /dev/pts. What it cannot do, or must not (see below),
+// goes through init as before.
 //
 // Why a new pid namespace and no user namespace (CVE-2019-5736 class): until it executes
 // the exec program the last stage is a copy of the runtime, its /proc/<pid>/exe the
