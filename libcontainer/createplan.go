@@ -34,6 +34,10 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	ns := namespacesFor(c.cfg)
 	ns.join = append(nsb.joins, joinsNotIn(ns.join, nsb.types)...)
 	ns.newFlags &^= nsb.types
+	// A new cgroup namespace is the last stage's to make, once in the container's
+	// cgroups, so that it is rooted there (as init makes it once placed).
+	newCgroupNS := ns.newFlags&unix.CLONE_NEWCGROUP != 0
+	ns.newFlags &^= unix.CLONE_NEWCGROUP
 
 	p := &c.cfg.Process
 	nListen := listenFDs()
@@ -55,6 +59,7 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	plan := compilePlan(c.cfg, c.opts.ID, int(lis.Fd()), extra, hostNullFds(stdio))
 	plan.HomeSlot = homeSlot
 	plan.Terminal = p.Terminal // the peer arrives with the go-ahead (GiveTerminal)
+	plan.NewCgroupNS = newCgroupNS
 	if err := caps.Possible(plan.Effective, plan.Permitted, plan.Inheritable); err != nil {
 		return nil, nil, fmt.Errorf("process.capabilities: %w", err)
 	}
@@ -66,6 +71,7 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	if into != nil {
 		defer into.Close()
 	}
+	placedEarly := false
 	sp := stagelog.Begin("spawn init", "nsenter plan")
 	r, err := nsenter.SpawnResult(&nsenter.Config{
 		ExecFD: -1, Args: p.Args, Env: env, Files: files,
@@ -74,7 +80,20 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 		IntoCgroup:  into,
 		OnReady: func(pid int) error {
 			c.rdtPlaced = c.cfg.IntelRdt != nil
-			return applyIntelRdt(c.opts.ID, c.cfg.IntelRdt, pid)
+			if err := applyIntelRdt(c.opts.ID, c.cfg.IntelRdt, pid); err != nil {
+				return err
+			}
+			if !newCgroupNS {
+				return nil
+			}
+			// Stage 1 into the cgroups before it forks the last stage, which makes
+			// the cgroup namespace as it starts (on v2 stage 1 is usually born there;
+			// the write is then a no-op). Otherwise the placement waits until after
+			// the fork, off the critical path.
+			c.cgPlaced = true
+			placedEarly = true
+			sp := stagelog.Begin("place init in cgroup", c.cfg.CgroupsPath)
+			return sp.End(c.placeInCgroup(pid))
 		},
 		OnStage: nsenterStages(),
 		Timeout: initproto.Timeout(),
@@ -97,7 +116,7 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 		}
 	}
 	c.cgPlaced = true
-	if !r.InCgroup {
+	if !r.InCgroup && !placedEarly {
 		sp = stagelog.Begin("place init in cgroup", c.cfg.CgroupsPath)
 		if err := sp.End(c.placeInCgroup(pid)); err != nil {
 			return nil, nil, err
@@ -120,6 +139,13 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	}
 	var master, peer *os.File
 	err = nsb.do(func() error {
+		if newCgroupNS {
+			// cgroupfs is mounted from the container's cgroup namespace, the view
+			// rooted at its own cgroups, as init mounts it.
+			if err := unix.Setns(handle.Pidfd(), unix.CLONE_NEWCGROUP); err != nil {
+				return fmt.Errorf("join the container's cgroup namespace: %w", err)
+			}
+		}
 		var err error
 		master, peer, err = incontainer.PlanRoot(c.cfg, proc, pid, c.console.foreground())
 		return err

@@ -21,7 +21,7 @@ const NoPlanEnv = "BERTH_NO_PLAN"
 // then executes a sealed exec program that waits for `berth start` and executes the user
 // process, and the runtime builds the rootfs from one of its threads, so no second Go
 // runtime (`berth init`) starts. It is the path of the common container, for `create`
-// and `run` alike: root, new mount and pid namespaces, no user or cgroup namespace, a
+// and `run` alike: root, new mount and pid namespaces, no user namespace, a
 // terminal only on a devpts at /dev/pts. What it cannot do, or must not (see below),
 // goes through init as before.
 //
@@ -51,10 +51,8 @@ func planPath(cfg *configs.Config, o CreateOpts) error {
 			return errNoPlan("needs new mount and pid namespaces")
 		}
 	}
-	for _, t := range []configs.NamespaceType{configs.NEWUSER, configs.NEWCGROUP} {
-		if cfg.HasNamespace(t) {
-			return errNoPlan("user or cgroup namespace")
-		}
+	if cfg.HasNamespace(configs.NEWUSER) {
+		return errNoPlan("user namespace")
 	}
 	procs := 0
 	for _, m := range cfg.Mounts {
@@ -70,6 +68,11 @@ func planPath(cfg *configs.Config, o CreateOpts) error {
 	}
 	if procs > 1 {
 		return errNoPlan("more than one proc mount")
+	}
+	if procs == 0 && cfg.HasNamespace(configs.NEWCGROUP) {
+		// The proc record is what tells the runtime the stage has made the cgroup
+		// namespace it joins to mount cgroupfs (nsenter's Plan.NewCgroupNS).
+		return errNoPlan("cgroup namespace without a proc mount")
 	}
 	return nil
 }

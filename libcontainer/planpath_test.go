@@ -44,7 +44,11 @@ func TestPlanPath(t *testing.T) {
 		}, "terminal without a devpts"},
 		{"user namespace", func(c *configs.Config, _ *CreateOpts) {
 			c.Namespaces = append(c.Namespaces, configs.Namespace{Type: configs.NEWUSER})
-		}, "user or cgroup namespace"},
+		}, "user namespace"},
+		{"cgroup namespace without proc", func(c *configs.Config, _ *CreateOpts) {
+			c.Namespaces = append(c.Namespaces, configs.Namespace{Type: configs.NEWCGROUP})
+			c.Mounts = nil
+		}, "cgroup namespace without a proc mount"},
 		{"joined pid namespace", func(c *configs.Config, _ *CreateOpts) { c.Namespaces[1].Path = "/proc/1/ns/pid" }, "new mount and pid"},
 		{"no mount namespace", func(c *configs.Config, _ *CreateOpts) { c.Namespaces = c.Namespaces[1:] }, "new mount and pid"},
 		{"createContainer hook", func(c *configs.Config, _ *CreateOpts) {
@@ -67,6 +71,11 @@ func TestPlanPath(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.reason) {
 			t.Errorf("%s: %v, want a refusal with %q", tc.name, err, tc.reason)
 		}
+	}
+	cgns := planConfig()
+	cgns.Namespaces = append(cgns.Namespaces, configs.Namespace{Type: configs.NEWCGROUP})
+	if err := planPath(cgns, run); err != nil {
+		t.Errorf("a new cgroup namespace: %v", err)
 	}
 	tty := planConfig()
 	tty.Process.Terminal = true

@@ -44,6 +44,10 @@ type Plan struct {
 	NoNewPrivileges                   bool
 	Umask                             int // -1: leave it
 	Cwd                               string
+	// NewCgroupNS: the last stage makes the container's cgroup namespace as it starts, in
+	// the container's cgroups by then (born there, or stage 1 was placed at OnReady), so
+	// that it is rooted there; the parent joins it (Pidfd) to mount cgroupfs.
+	NewCgroupNS bool
 	// Keyring, when not empty, is the name of a new session keyring to join.
 	Keyring string
 	// Preserve: fds 3..3+Preserve-1 stay open across exec (Files must place them).
@@ -66,6 +70,7 @@ func (p *Plan) compile() (*rawPlan, error) {
 	r := &rawPlan{
 		listenFd: p.Listener, uid: uintptr(p.UID), gid: uintptr(p.GID), noNewPriv: p.NoNewPrivileges,
 		umask: p.Umask, firstFree: uintptr(3 + p.Preserve), connected: p.Connected, terminal: p.Terminal,
+		newCgroupNS: p.NewCgroupNS,
 		groups: append([]uint32(nil), p.Groups...),
 	}
 	if p.MountProc {
@@ -136,6 +141,9 @@ type PlanHandle struct {
 // returns) as its stdio: the stage takes it from the caller with pidfd_getfd. For a
 // terminal made only once the rootfs is built (create), with Plan.Terminal.
 func (h *PlanHandle) GiveTerminal(tty int) { h.ttyFd = tty }
+
+// Pidfd is the last stage's pidfd, valid until Close (to join its namespaces).
+func (h *PlanHandle) Pidfd() int { return h.pidfd }
 
 // ProcMount takes the proc instance the stage made (pidfd_getfd, Linux 5.6): a detached
 // mount, close-on-exec, for the caller to attach with move_mount.

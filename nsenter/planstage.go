@@ -16,28 +16,29 @@ type rawPlan struct {
 	sourceKey *byte // "source"
 	// procSource: the instance's source (mountinfo shows "none" without one; runtime-spec
 	// validators look the mount up by it)
-	procSource *byte
-	procAttrs  uintptr // MOUNT_ATTR_* of the proc instance
-	listenFd   int     // exec.sock: `berth start` connects here (connected: the connection)
-	connected  bool
-	terminal   bool    // fd 0 becomes the controlling terminal
-	dmzFd      int     // the exec program (dmz.go), a memfd the stage seals
-	dmzArgv    []*byte // its argv: the path (path below), then the process's argv
-	dmzPath    [32]byte
-	uid, gid   uintptr
-	groups     []uint32
-	drop       []uintptr // capabilities to drop from the bounding set
-	caps       [2]unix.CapUserData
-	capHdr     unix.CapUserHeader
-	ambient    []uintptr
-	noNewPriv  bool
-	umask      int // -1: leave it
-	cwd        *byte
-	keyring    *byte     // nil: keep the session keyring
-	firstFree  uintptr   // 3 + preserved fds: every fd from here is close-on-exec at exec but those the exec program needs
-	nullFds    []uintptr // stdio that are the host's null device: reopened on the container's
-	devNull    *byte     // "/dev/null"
-	nullStat   unix.Stat_t
+	procSource  *byte
+	procAttrs   uintptr // MOUNT_ATTR_* of the proc instance
+	listenFd    int     // exec.sock: `berth start` connects here (connected: the connection)
+	connected   bool
+	terminal    bool    // fd 0 becomes the controlling terminal
+	newCgroupNS bool    // unshare the cgroup namespace first
+	dmzFd       int     // the exec program (dmz.go), a memfd the stage seals
+	dmzArgv     []*byte // its argv: the path (path below), then the process's argv
+	dmzPath     [32]byte
+	uid, gid    uintptr
+	groups      []uint32
+	drop        []uintptr // capabilities to drop from the bounding set
+	caps        [2]unix.CapUserData
+	capHdr      unix.CapUserHeader
+	ambient     []uintptr
+	noNewPriv   bool
+	umask       int // -1: leave it
+	cwd         *byte
+	keyring     *byte     // nil: keep the session keyring
+	firstFree   uintptr   // 3 + preserved fds: every fd from here is close-on-exec at exec but those the exec program needs
+	nullFds     []uintptr // stdio that are the host's null device: reopened on the container's
+	devNull     *byte     // "/dev/null"
+	nullStat    unix.Stat_t
 
 	// sigact: the handler (planSignalExit) for sigs, which would end init.
 	sigact kernelSigaction
@@ -108,6 +109,16 @@ func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
 	// What would end init ends this stage too (see sigexit.go).
 	for i = 0; i < len(p.sigs); i++ {
 		syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, p.sigs[i], uintptr(unsafe.Pointer(&p.sigact)), 0, 8, 0, 0)
+	}
+
+	// The container's cgroup namespace, rooted at the cgroups this stage is in: the
+	// container's (see Plan.NewCgroupNS). Before anything else, so that the parent, which
+	// joins it to mount cgroupfs once the proc record below arrives, finds it.
+	if p.newCgroupNS {
+		step = stepUnshare
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_UNSHARE, unix.CLONE_NEWCGROUP, 0, 0); err1 != 0 {
+			return
+		}
 	}
 
 	// The container's proc: an instance of this pid namespace, made here (a proc mount

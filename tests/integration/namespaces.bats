@@ -168,3 +168,24 @@ ensure_namespace() {
 	(($(head -1 <<<"$output") & 1)) || fail "lo is down: $output"
 	assert_output_not_contains "unreachable"
 }
+
+@test "a new cgroup namespace on the one-runtime path: rooted at the container's cgroups, cgroupfs mounted from it, joined by exec" {
+	ensure_namespace cgroup
+	# Each line of /proc/self/cgroup ends in ":/" in a namespace rooted at the container's
+	# cgroups; /sys/fs/cgroup shows that root (no directory of the host's cgroups there).
+	set_args sh -c 'echo roots $(grep -c ":/$" /proc/self/cgroup) of $(wc -l </proc/self/cgroup); ls /sys/fs/cgroup/*/ 2>/dev/null | grep -c "^berth$"; readlink /proc/self/ns/cgroup; exec sleep 1000'
+	log=$BATS_TEST_TMPDIR/debug.log
+	run_detached --debug --log "$log" --log-format json run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	for _ in $(seq 100); do grep -q "cgroup:" "$CONTAINER_OUT" && break; sleep 0.1; done
+	read -r _ roots _ lines < <(grep ^roots "$CONTAINER_OUT")
+	assert_equal "$roots" "$lines" "hierarchies rooted at the container's cgroup"
+	assert_equal "$(sed -n 2p "$CONTAINER_OUT")" 0 "host cgroup directories under /sys/fs/cgroup"
+	ns=$(sed -n 3p "$CONTAINER_OUT")
+	[[ $ns != "$(host_ns cgroup)" ]] || fail "the host's cgroup namespace"
+	run berth exec "$ID" sh -c 'readlink /proc/self/ns/cgroup; grep -vc ":/$" /proc/self/cgroup'
+	assert_equal "$(echo $output)" "$ns 0" "exec: the container's cgroup namespace, rooted alike"
+	is_runc && return
+	jq -e -s 'any(.[]; .stage == "spawn init" and .detail == "nsenter plan")' "$log" >/dev/null ||
+		fail "not the one-runtime path: $(grep path "$log")"
+}
