@@ -71,7 +71,7 @@ func (p *Plan) compile() (*rawPlan, error) {
 		listenFd: p.Listener, uid: uintptr(p.UID), gid: uintptr(p.GID), noNewPriv: p.NoNewPrivileges,
 		umask: p.Umask, firstFree: uintptr(3 + p.Preserve), connected: p.Connected, terminal: p.Terminal,
 		newCgroupNS: p.NewCgroupNS,
-		groups: append([]uint32(nil), p.Groups...),
+		groups:      append([]uint32(nil), p.Groups...),
 	}
 	if p.MountProc {
 		r.procFs = &[]byte("proc\x00")[0]
