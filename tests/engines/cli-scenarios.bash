@@ -116,36 +116,36 @@ scenario_kill_with_exec_processes() {
 }
 
 # What the -it tests run: docker sets the terminal's size only after the process started,
-# so wait (5 s at most) for a size before printing it.
+# so wait (5 s at most) for a size before printing it; ps shows the terminal as the
+# shell's controlling one (its device, 136,N, where "?" means none).
 SIZED_TERMINAL='i=0; until stty size 2>/dev/null | grep -q "^[1-9]" || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
-stty size; echo ready; read line; stty size; echo "got:$line"; test -t 0 && echo is-a-tty'
+stty size; echo ready; read line; stty size; echo "got:$line"; test -t 0 && echo is-a-tty; ps -o pid=,tty= | grep "^ *$$ "'
 
-# -it: the container gets a terminal of the caller's size, follows a resize, and reads
-# what is typed.
-scenario_interactive_terminal() {
+# drive_sized_terminal CMD...: CMD (an engine's -it command running $SIZED_TERMINAL) on
+# a 30x90 terminal, resized to 40x120 once ready, then a line typed: the container's
+# process saw both sizes and the line, on its controlling terminal.
+drive_sized_terminal() {
 	run "$PTY_DRIVE" --size 30x90 --timeout 50 expect:ready resize:40x120 sleep:1 'send:typed-line\n' -- \
-		timeout 45 "${ENG_CLI[@]}" run -it --rm -e "LANE_MARK=$LANE_MARK" "$BUSYBOX" \
-		sh -c "$SIZED_TERMINAL"
-	assert_success
-	assert_output_contains "30 90"
-	assert_output_contains "got:typed-line"
-	assert_output_contains "40 120"
-	assert_output_contains is-a-tty
-}
-
-# exec -it: the exec'd process gets a terminal of the caller's size, follows a resize,
-# reads what is typed, and the terminal is its controlling one (the runtime's exec -t
-# with a console socket, the engines' common interactive path).
-scenario_exec_terminal() {
-	eng_run -d --name shell "$BUSYBOX" sleep 1000
-	run "$PTY_DRIVE" --size 30x90 --timeout 50 expect:ready resize:40x120 sleep:1 'send:typed-line\n' -- \
-		timeout 45 "${ENG_CLI[@]}" exec -it shell sh -c "$SIZED_TERMINAL; ps -o pid=,tty= | grep \"^ *\$\$ \""
+		timeout 45 "$@"
 	assert_success
 	assert_output_contains "30 90"
 	assert_output_contains "got:typed-line"
 	assert_output_contains "40 120"
 	assert_output_contains is-a-tty
 	[[ $output =~ \ 136,[0-9]+ ]] || fail "no controlling terminal: $output"
+}
+
+# -it: the container gets a terminal of the caller's size, follows a resize, and reads
+# what is typed.
+scenario_interactive_terminal() {
+	drive_sized_terminal "${ENG_CLI[@]}" run -it --rm -e "LANE_MARK=$LANE_MARK" "$BUSYBOX" sh -c "$SIZED_TERMINAL"
+}
+
+# exec -it: the same for a process exec'd into a running container (the runtime's exec -t
+# with a console socket, the engines' common interactive path).
+scenario_exec_terminal() {
+	eng_run -d --name shell "$BUSYBOX" sleep 1000
+	drive_sized_terminal "${ENG_CLI[@]}" exec -it shell sh -c "$SIZED_TERMINAL"
 	eng_rm_force shell
 }
 

@@ -133,26 +133,13 @@ cgroup_of() { echo "/sys/fs/cgroup/$2/$NS/$1"; }
 }
 
 @test "ctr: run -t with typed input and window size" {
-	run "$PTY_DRIVE" --size 30x90 --timeout 50 expect:ready resize:40x120 sleep:1 'send:typed-line\n' -- \
-		timeout 45 "${CTR_CLI[@]}" -t --rm --env "LANE_MARK=$LANE_MARK" "$BUSYBOX" tty1 sh -c "$SIZED_TERMINAL"
-	assert_success
-	assert_output_contains "30 90"
-	assert_output_contains "got:typed-line"
-	assert_output_contains "40 120"
-	assert_output_contains is-a-tty
+	drive_sized_terminal "${CTR_CLI[@]}" -t --rm --env "LANE_MARK=$LANE_MARK" "$BUSYBOX" tty1 sh -c "$SIZED_TERMINAL"
 }
 
 @test "ctr: task exec -t with typed input and window size" {
 	cr -d "$BUSYBOX" shell sleep 1000
-	run "$PTY_DRIVE" --size 30x90 --timeout 50 expect:ready resize:40x120 sleep:1 'send:typed-line\n' -- \
-		timeout 45 ctr --address "$CONTAINERD_SOCK" -n "$NS" task exec -t --fifo-dir "$ENGINE_DIR/fifo" \
-		--exec-id tty1 shell sh -c "$SIZED_TERMINAL; ps -o pid=,tty= | grep \"^ *\$\$ \""
-	assert_success
-	assert_output_contains "30 90"
-	assert_output_contains "got:typed-line"
-	assert_output_contains "40 120"
-	assert_output_contains is-a-tty
-	[[ $output =~ \ 136,[0-9]+ ]] || fail "no controlling terminal: $output"
+	drive_sized_terminal ctr --address "$CONTAINERD_SOCK" -n "$NS" task exec -t --fifo-dir "$ENGINE_DIR/fifo" \
+		--exec-id tty1 shell sh -c "$SIZED_TERMINAL"
 }
 
 @test "ctr: task pause and resume" {

@@ -128,9 +128,7 @@ stages() { jq -r 'select(.stage != null) | "\(.proc):\(.stage)"' "$1" | sort -u;
 		"berth:set cgroup limits" "berth:prepare process" "berth:save state" "berth:start process"; do
 		grep -qxF "$want" <<<"$got" || fail "no '$want' stage in: $got"
 	done
-	jq -e -s 'any(.[]; .stage == "spawn init" and .detail == "nsenter plan")' "$log" >/dev/null ||
-		fail "not the one-runtime path: $(grep path "$log")"
-	jq -e -s 'all(.[]; .proc != "init")' "$log" >/dev/null || fail "records of an init: $(grep '"init"' "$log")"
+	assert_one_runtime_path "$log"
 	assert_equal "$(jq -r 'select(.stage == "nsenter") | .detail' "$log" | tr '\n' ,)" \
 		"stage 1 forked,stage 1 ready,stage 1 released,stage 2 forked,stage 1 reaped,stage 2 waits for its plan,process set up," "nsenter steps"
 }
@@ -143,9 +141,7 @@ stages() { jq -r 'select(.stage != null) | "\(.proc):\(.stage)"' "$1" | sort -u;
 	log=$BATS_TEST_TMPDIR/debug.log
 	run berth --debug --log "$log" --log-format json exec "$ID" cat /proc/self/cgroup
 	assert_success
-	jq -e -s 'any(.[]; .stage == "spawn init" and .detail == "nsenter plan")' "$log" >/dev/null ||
-		fail "not the one-runtime path: $(grep path "$log")"
-	jq -e -s 'all(.[]; .proc != "init")' "$log" >/dev/null || fail "records of an init: $(grep '"init"' "$log")"
+	assert_one_runtime_path "$log"
 	got=$(stages "$log")
 	for want in "berth:prepare process" "berth:spawn init" "berth:set up process" "berth:start process"; do
 		grep -qxF "$want" <<<"$got" || fail "no '$want' stage in: $got"

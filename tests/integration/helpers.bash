@@ -207,6 +207,14 @@ restore_run_netns() {
 # host_ns TYPE: this shell's namespace link, e.g. "net:[4026531840]".
 host_ns() { readlink "/proc/self/ns/$1"; }
 
+# assert_one_runtime_path LOG: the --debug --log-format json LOG of a create, run or exec
+# shows the one-runtime path (nsenter's plan) and no record of a `berth init`.
+assert_one_runtime_path() {
+	jq -e -s 'any(.[]; .stage == "spawn init" and .detail == "nsenter plan")' "$1" >/dev/null ||
+		fail "not the one-runtime path: $(grep path "$1")"
+	jq -e -s 'all(.[]; .proc != "init")' "$1" >/dev/null || fail "records of an init: $(grep '"init"' "$1")"
+}
+
 fail() {
 	echo "FAIL: $*" >&2
 	return 1

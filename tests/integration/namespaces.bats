@@ -186,6 +186,5 @@ ensure_namespace() {
 	run berth exec "$ID" sh -c 'readlink /proc/self/ns/cgroup; grep -vc ":/$" /proc/self/cgroup'
 	assert_equal "$(echo $output)" "$ns 0" "exec: the container's cgroup namespace, rooted alike"
 	is_runc && return
-	jq -e -s 'any(.[]; .stage == "spawn init" and .detail == "nsenter plan")' "$log" >/dev/null ||
-		fail "not the one-runtime path: $(grep path "$log")"
+	assert_one_runtime_path "$log"
 }
