@@ -126,6 +126,7 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	if err := c.recordPartial(st.Cgroup); err != nil {
 		return nil, nil, err
 	}
+
 	// In the cgroup now: run on its cpuset, not on the runtime caller's CPUs (what init's
 	// resetAffinity does, from outside).
 	resetAffinityOf(pid)
@@ -165,6 +166,11 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	}
 	prog, err := c.limitsHooksSeccomp(st)
 	if err != nil {
+		return nil, nil, err
+	}
+	// Once in the cgroup with its limits: a real-time policy needs the cgroup's
+	// real-time time.
+	if err := incontainer.SchedulerAndIOPriority(pid, p); err != nil {
 		return nil, nil, err
 	}
 	var filter []unix.SockFilter

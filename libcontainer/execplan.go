@@ -20,8 +20,7 @@ import (
 // execPlanPath tells whether `berth exec` can take the one-runtime path: the new process
 // sets itself up with raw system calls (nsenter's plan mode) and executes through the
 // sealed exec program, so no `berth init` starts. What init does for exec that a plan
-// cannot (LSM labels, scheduler, I/O priority, CPU affinity, personality,
-// memory policy, a seccomp agent, socket activation's LISTEN_PID) keeps init.
+// cannot (LSM labels, a seccomp agent, socket activation's LISTEN_PID) keeps init.
 //
 // CVE-2019-5736 class: an exec's last stage joins a pid namespace that has processes
 // already, and until it executes the sealed program it is a copy of the runtime. So
@@ -120,7 +119,7 @@ func (s Store) execPlan(o ExecOpts, st *State, pidfd int, console *consoleEnd) (
 			unix.Close(conn)
 		}
 	}()
-	plan := processPlan(p, conn, o.PreserveFDs)
+	plan := processPlan(st.Config, p, conn, o.PreserveFDs)
 	plan.Connected = true
 	if !st.Config.NoNewKeyring {
 		// Not the caller's session keyring (the engine's, the host's): a fresh one, as
@@ -148,20 +147,25 @@ func (s Store) execPlan(o ExecOpts, st *State, pidfd int, console *consoleEnd) (
 	for i := 0; i < o.PreserveFDs; i++ {
 		files = append(files, 3+i)
 	}
+	affinity := p.ExecCPUAffinity
+	var r nsenter.Result
 	sp = stagelog.Begin("spawn init", "nsenter plan")
-	r, err := nsenter.SpawnResult(&nsenter.Config{
-		ExecFD: -1, Args: p.Args, Env: env, Files: files,
-		JoinPidFD: pidfd, JoinPidFlags: namespaceFlags(st.Config),
-		IntoCgroup: into,
-		OnReady: func(stage1 int) error {
-			if into != nil {
-				return nil
-			}
-			return cgroups.Enter(st.Cgroup, stage1, o.SubCgroups)
-		},
-		OnStage: nsenterStages(),
-		Timeout: initproto.Timeout(),
-		Plan:    plan,
+	err = withInitialAffinity(affinity, func() (err error) {
+		r, err = nsenter.SpawnResult(&nsenter.Config{
+			ExecFD: -1, Args: p.Args, Env: env, Files: files,
+			JoinPidFD: pidfd, JoinPidFlags: namespaceFlags(st.Config),
+			IntoCgroup: into,
+			OnReady: func(stage1 int) error {
+				if into != nil {
+					return nil
+				}
+				return cgroups.Enter(st.Cgroup, stage1, o.SubCgroups)
+			},
+			OnStage: nsenterStages(),
+			Timeout: initproto.Timeout(),
+			Plan:    plan,
+		})
+		return err
 	})
 	if sp.End(err) != nil {
 		return -1, nil, err
@@ -186,8 +190,17 @@ func (s Store) execPlan(o ExecOpts, st *State, pidfd int, console *consoleEnd) (
 			return fail(fmt.Errorf("process.rlimits[%d]: %w", i, err))
 		}
 	}
-	// The container's cpuset, not the caller's CPUs (what init's resetAffinity does).
-	resetAffinityOf(pid)
+	if err := incontainer.SchedulerAndIOPriority(pid, p); err != nil {
+		return fail(err)
+	}
+	if affinity != nil && len(affinity.Final) > 0 {
+		if err := setFinalAffinity(affinity, pid); err != nil {
+			return fail(err)
+		}
+	} else {
+		// The container's cpuset, not the caller's CPUs (what init's resetAffinity does).
+		resetAffinityOf(pid)
+	}
 	sp = stagelog.Begin("set up process", "")
 	err = handle.Release(found.Path, "", filter, flags)
 	if err == nil {

@@ -105,11 +105,8 @@ func planRefusal(cfg *configs.Config, p *configs.Process, rootless bool) error {
 		return errNoPlan("not root")
 	case cfg.NoPivot:
 		return errNoPlan("no pivot")
-	case cfg.Personality != nil || cfg.MemoryPolicy != nil:
-		return errNoPlan("personality or memory policy")
-	case p.ApparmorProfile != "" || p.SelinuxLabel != "" || p.Scheduler != nil ||
-		p.IOPriority != nil || p.ExecCPUAffinity != nil:
-		return errNoPlan("process attributes init sets")
+	case p.ApparmorProfile != "" || p.SelinuxLabel != "":
+		return errNoPlan("LSM label")
 	case seccomp.AgentPath(cfg.Seccomp) != "":
 		return errNoPlan("seccomp agent")
 	case len(p.Args) == 0:
@@ -125,7 +122,7 @@ func (e errNoPlan) Error() string { return "one-runtime path not taken: " + stri
 // compilePlan turns the process part of cfg into nsenter's plan: what init's
 // prepareProcess and caps.Apply would do, as values for raw system calls.
 func compilePlan(cfg *configs.Config, id string, listener, preserve int, nullFds []int) *nsenter.Plan {
-	plan := processPlan(&cfg.Process, listener, preserve)
+	plan := processPlan(cfg, &cfg.Process, listener, preserve)
 	plan.NullFds = nullFds
 	if !cfg.NoNewKeyring {
 		plan.Keyring = "_ses." + id
@@ -141,14 +138,19 @@ func compilePlan(cfg *configs.Config, id string, listener, preserve int, nullFds
 }
 
 // processPlan is what compilePlan and exec's plan share: user, groups, umask, cwd,
-// no_new_privs and capabilities, as init's prepareProcess and caps.Apply would set them.
-func processPlan(p *configs.Process, listener, preserve int) *nsenter.Plan {
+// no_new_privs and capabilities, as init's prepareProcess and caps.Apply would set them,
+// and the container-wide settings of cfg a task gives itself (personality, memory policy).
+func processPlan(cfg *configs.Config, p *configs.Process, listener, preserve int) *nsenter.Plan {
 	plan := &nsenter.Plan{
 		Listener: listener, UID: p.UID, GID: p.GID, Groups: p.AdditionalGids,
 		NoNewPrivileges: p.NoNewPrivileges, Umask: -1, Cwd: p.Cwd, Preserve: preserve,
 	}
 	if p.Umask != nil {
 		plan.Umask = int(*p.Umask)
+	}
+	plan.Personality = cfg.Personality
+	if mp := cfg.MemoryPolicy; mp != nil {
+		plan.MemPolicy, plan.MemPolicyMode, plan.MemPolicyNodes = true, mp.Mode, mp.Nodes
 	}
 	c := p.Capabilities
 	if c == nil {

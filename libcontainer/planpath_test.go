@@ -54,7 +54,7 @@ func TestPlanPath(t *testing.T) {
 		{"createContainer hook", func(c *configs.Config, _ *CreateOpts) {
 			c.Hooks = &specs.Hooks{CreateContainer: []specs.Hook{{Path: "/bin/true"}}}
 		}, "hooks that run in the container"},
-		{"apparmor", func(c *configs.Config, _ *CreateOpts) { c.Process.ApparmorProfile = "p" }, "process attributes"},
+		{"apparmor", func(c *configs.Config, _ *CreateOpts) { c.Process.ApparmorProfile = "p" }, "LSM label"},
 		{"proc options", func(c *configs.Config, _ *CreateOpts) { c.Mounts[0].Data = "hidepid=2" }, "proc mount options"},
 		{"idmapped mount", func(c *configs.Config, _ *CreateOpts) {
 			c.Mounts = append(c.Mounts, configs.Mount{Type: "bind", UIDMappings: []configs.IDMap{{Size: 1}}})
@@ -120,8 +120,17 @@ func TestCompilePlan(t *testing.T) {
 	if len(p.BoundingDrop) == 0 || !p.MountProc || p.ProcAttrs != unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NOEXEC|unix.MOUNT_ATTR_NODEV {
 		t.Errorf("bounding drop %v, proc %v %#x", p.BoundingDrop, p.MountProc, p.ProcAttrs)
 	}
+	if p.Personality != nil || p.MemPolicy {
+		t.Errorf("personality %v or memory policy %v the config does not set", p.Personality, p.MemPolicy)
+	}
 	c.NoNewKeyring = true
-	if p := compilePlan(c, "abc", 9, 0, nil); p.Keyring != "" {
+	persona := uint32(8)
+	c.Personality, c.MemoryPolicy = &persona, &configs.MemoryPolicy{Mode: 2, Nodes: []int{0, 3}}
+	p = compilePlan(c, "abc", 9, 0, nil)
+	if p.Keyring != "" {
 		t.Errorf("noNewKeyring: keyring %q", p.Keyring)
+	}
+	if p.Personality == nil || *p.Personality != 8 || !p.MemPolicy || p.MemPolicyMode != 2 || len(p.MemPolicyNodes) != 2 {
+		t.Errorf("personality %v, memory policy %v %d %v", p.Personality, p.MemPolicy, p.MemPolicyMode, p.MemPolicyNodes)
 	}
 }

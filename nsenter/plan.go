@@ -48,6 +48,13 @@ type Plan struct {
 	// the container's cgroups by then (born there, or stage 1 was placed at OnReady), so
 	// that it is rooted there; the parent joins it (Pidfd) to mount cgroupfs.
 	NewCgroupNS bool
+	// Personality (nil: keep) and the memory policy (MemPolicy: with MemPolicyMode, the
+	// set_mempolicy mode and flags, and MemPolicyNodes) are the container-wide settings
+	// a task can only give itself: the stage sets them before it executes anything.
+	Personality    *uint32
+	MemPolicy      bool
+	MemPolicyMode  int
+	MemPolicyNodes []int
 	// Keyring, when not empty, is the name of a new session keyring to join.
 	Keyring string
 	// Preserve: fds 3..3+Preserve-1 stay open across exec (Files must place them).
@@ -87,6 +94,21 @@ func (p *Plan) compile() (*rawPlan, error) {
 	}
 	if r.cwd, err = syscall.BytePtrFromString(p.Cwd); err != nil {
 		return nil, fmt.Errorf("process.cwd: %w", err)
+	}
+	if p.Personality != nil {
+		r.setPersona, r.persona = true, uintptr(*p.Personality)
+	}
+	if p.MemPolicy {
+		r.setMempol, r.mempolMode = true, uintptr(p.MemPolicyMode)
+		for _, n := range p.MemPolicyNodes {
+			if n < 0 || n >= len(r.mempolNodes)*64 {
+				return nil, fmt.Errorf("linux.memoryPolicy.nodes: node %d", n)
+			}
+			r.mempolNodes[n/64] |= 1 << (uint(n) % 64)
+		}
+		if len(p.MemPolicyNodes) > 0 {
+			r.mempolMax = uintptr(len(r.mempolNodes) * 64)
+		}
 	}
 	if p.Keyring != "" {
 		if r.keyring, err = syscall.BytePtrFromString(p.Keyring); err != nil {

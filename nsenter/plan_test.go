@@ -501,3 +501,29 @@ func planTerminal(t *testing.T, given bool) {
 		t.Errorf("process wrote %q, want %q (its controlling terminal)", got, want)
 	}
 }
+
+// The container-wide settings a task can only give itself: the stage sets the persona
+// and the memory policy, and the process keeps them across both execs.
+func TestPlanPersonalityAndMemPolicy(t *testing.T) {
+	persona := uint32(0x0008) // PER_LINUX32
+	plan := Plan{Umask: -1, Personality: &persona}
+	script := `cat /proc/self/personality`
+	numa := false
+	if _, err := os.Stat("/proc/self/numa_maps"); err == nil {
+		numa = true
+		plan.MemPolicy, plan.MemPolicyMode, plan.MemPolicyNodes = true, 2 /* MPOL_BIND */, []int{0}
+		script += `; grep -c " bind:0 " /proc/self/numa_maps`
+	}
+	h, pid, sock, out := planSpawn(t, plan, script)
+	if err := h.Release(bbPath(t), "", nil, 0); err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	got := commitStartCollect(t, h, pid, sock, out)
+	lines := strings.Fields(got)
+	if len(lines) == 0 || lines[0] != "00000008" {
+		t.Errorf("personality: %q, want 00000008", got)
+	}
+	if numa && (len(lines) < 2 || lines[1] == "0") {
+		t.Errorf("no mapping with the bind policy: %q", got)
+	}
+}

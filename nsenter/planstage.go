@@ -20,10 +20,16 @@ type rawPlan struct {
 	procAttrs   uintptr // MOUNT_ATTR_* of the proc instance
 	listenFd    int     // exec.sock: `berth start` connects here (connected: the connection)
 	connected   bool
-	terminal    bool    // fd 0 becomes the controlling terminal
-	newCgroupNS bool    // unshare the cgroup namespace first
-	dmzFd       int     // the exec program (dmz.go), a memfd the stage seals
-	dmzArgv     []*byte // its argv: the path (path below), then the process's argv
+	terminal    bool // fd 0 becomes the controlling terminal
+	newCgroupNS bool // unshare the cgroup namespace first
+	setPersona  bool // personality(persona)
+	persona     uintptr
+	setMempol   bool // set_mempolicy(mempolMode, mempolNodes, mempolMax)
+	mempolMode  uintptr
+	mempolNodes [16]uint64 // a node mask of 1024 bits, as unix.CPUSet
+	mempolMax   uintptr    // 0: no mask (MPOL_DEFAULT, MPOL_LOCAL)
+	dmzFd       int        // the exec program (dmz.go), a memfd the stage seals
+	dmzArgv     []*byte    // its argv: the path (path below), then the process's argv
 	dmzPath     [32]byte
 	uid, gid    uintptr
 	groups      []uint32
@@ -221,6 +227,24 @@ func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
 	if p.terminal {
 		step = stepTerminal
 		if _, _, err1 = syscall.RawSyscall(syscall.SYS_IOCTL, 0, syscall.TIOCSCTTY, 0); err1 != 0 {
+			return
+		}
+	}
+
+	// The container-wide settings only a task can give itself; execve keeps them.
+	if p.setPersona {
+		step = stepPersonality
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_PERSONALITY, p.persona, 0, 0); err1 != 0 {
+			return
+		}
+	}
+	if p.setMempol {
+		step = stepMemPolicy
+		r1 = 0
+		if p.mempolMax > 0 {
+			r1 = uintptr(unsafe.Pointer(&p.mempolNodes[0]))
+		}
+		if _, _, err1 = syscall.RawSyscall(unix.SYS_SET_MEMPOLICY, p.mempolMode, r1, p.mempolMax); err1 != 0 {
 			return
 		}
 	}

@@ -61,6 +61,8 @@ const (
 	stepNoNewPrivs
 	stepExecProgram
 	stepTerminal
+	stepPersonality
+	stepMemPolicy
 )
 
 var stepNames = map[uint16]string{
@@ -90,6 +92,8 @@ var stepNames = map[uint16]string{
 	stepNoNewPrivs:   "process.noNewPrivileges",
 	stepExecProgram:  "hand over to the sealed exec program",
 	stepTerminal:     "process.terminal: set the controlling terminal",
+	stepPersonality:  "linux.personality",
+	stepMemPolicy:    "linux.memoryPolicy: set_mempolicy",
 }
 
 func parseRecord(buf [recordSize]byte) (record, error) {
@@ -115,6 +119,15 @@ func (r record) err(cfg *Config) error {
 	if r.Step == stepJoin && r.Value >= 0 && int(r.Value) < len(cfg.Join) {
 		j := cfg.Join[r.Value]
 		what = fmt.Sprintf("join %s namespace %s", NamespaceName(j.Type), j.Path)
+	}
+	if pl := cfg.Plan; pl != nil {
+		// The values, as init's errors name them.
+		switch {
+		case r.Step == stepMemPolicy:
+			what = fmt.Sprintf("linux.memoryPolicy: set_mempolicy(mode %#x, nodes %v)", pl.MemPolicyMode, pl.MemPolicyNodes)
+		case r.Step == stepPersonality && pl.Personality != nil:
+			what = fmt.Sprintf("linux.personality: personality(%#x)", *pl.Personality)
+		}
 	}
 	if r.Step == stepExec && syscall.Errno(r.Errno) == syscall.ENOENT {
 		// The binary is there (we hold it); its ELF interpreter is not, in the mount

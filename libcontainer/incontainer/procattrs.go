@@ -9,7 +9,7 @@ import (
 )
 
 // Every setting here belongs to the calling thread (sched_setattr, ioprio_set and
-// set_mempolicy with pid 0 act on one task). Init runs on its locked main thread, the
+// set_mempolicy with pid 0 act on one task; personality and set_mempolicy only on it). Init runs on its locked main thread, the
 // one that execs the user process, and execve keeps them all.
 
 // applyProcessAttrs sets the scheduler, I/O priority, personality, memory policy and
@@ -25,10 +25,7 @@ func applyProcessAttrs(p *configs.Process, container *configs.Config) error {
 			return err
 		}
 	}
-	if err := setScheduler(p.Scheduler); err != nil {
-		return err
-	}
-	if err := setIOPriority(p.IOPriority); err != nil {
+	if err := SchedulerAndIOPriority(0, p); err != nil {
 		return err
 	}
 	return setLSMLabels(p)
@@ -68,7 +65,18 @@ func setMemoryPolicy(mp *configs.MemoryPolicy) error {
 	return nil
 }
 
-func setScheduler(s *configs.Scheduler) error {
+// SchedulerAndIOPriority gives task tid (0: the caller) p's scheduler and I/O priority.
+// Both survive execve. The one-runtime path sets them from outside on the process's
+// only thread before it runs anything of the container's, with the runtime's
+// CAP_SYS_NICE, as init would before its user switch.
+func SchedulerAndIOPriority(tid int, p *configs.Process) error {
+	if err := setScheduler(tid, p.Scheduler); err != nil {
+		return err
+	}
+	return setIOPriority(tid, p.IOPriority)
+}
+
+func setScheduler(tid int, s *configs.Scheduler) error {
 	if s == nil {
 		return nil
 	}
@@ -76,7 +84,7 @@ func setScheduler(s *configs.Scheduler) error {
 		Size: unix.SizeofSchedAttr, Policy: s.Policy, Flags: s.Flags, Nice: s.Nice,
 		Priority: s.Priority, Runtime: s.Runtime, Deadline: s.Deadline, Period: s.Period,
 	}
-	if err := unix.SchedSetAttr(0, &attr, 0); err != nil {
+	if err := unix.SchedSetAttr(tid, &attr, 0); err != nil {
 		return fmt.Errorf("process.scheduler: sched_setattr(policy %d): %w", s.Policy, err)
 	}
 	return nil
@@ -85,11 +93,11 @@ func setScheduler(s *configs.Scheduler) error {
 // ioprioWhoProcess is IOPRIO_WHO_PROCESS: the who argument is a task id (0: caller).
 const ioprioWhoProcess = 1
 
-func setIOPriority(prio *int) error {
+func setIOPriority(tid int, prio *int) error {
 	if prio == nil {
 		return nil
 	}
-	if _, _, errno := unix.RawSyscall(unix.SYS_IOPRIO_SET, ioprioWhoProcess, 0, uintptr(*prio)); errno != 0 {
+	if _, _, errno := unix.RawSyscall(unix.SYS_IOPRIO_SET, ioprioWhoProcess, uintptr(tid), uintptr(*prio)); errno != 0 {
 		return fmt.Errorf("process.ioPriority: ioprio_set(%#x): %w", *prio, errno)
 	}
 	return nil

@@ -44,6 +44,31 @@ start_sleeper() {
 	assert_one_line_error 'linux\.personality\.domain: "LINUX64"'
 }
 
+@test "personality, scheduler, I/O priority and execCPUAffinity on the one-runtime path, for the first process and exec" {
+	[[ $(uname -m) == x86_64 ]] || skip "needs an x86_64 host (LINUX32 shows i686 there)"
+	[[ $(nproc --all) -ge 2 ]] || skip "needs two CPUs"
+	runc_older_than 1.2 && skip "runc 1.1 does not know these fields"
+	update_config '.linux.personality = {domain: "LINUX32"} |
+		.process.scheduler = {policy: "SCHED_BATCH", nice: 5} |
+		.process.ioPriority = {class: "IOPRIO_CLASS_IDLE", priority: 0} |
+		.process.execCPUAffinity = {final: "1"}'
+	set_args sh -c 'uname -m; ionice; cut -d" " -f19 /proc/self/stat; exec sleep 1000'
+	log=$BATS_TEST_TMPDIR/run.log
+	run_detached --debug --log "$log" --log-format json run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	for _ in $(seq 100); do [[ $(wc -l <"$CONTAINER_OUT") -ge 3 ]] && break; sleep 0.1; done
+	assert_equal "$(echo $(cat "$CONTAINER_OUT"))" "i686 idle 5" "machine, I/O class, nice of the first process"
+	pid=$(container_pid "$ID")
+	assert_equal "$(stat_field "$(cat /proc/"$pid"/stat)" 41)" 3 "policy (SCHED_BATCH)"
+	run berth --debug --log "$BATS_TEST_TMPDIR/exec.log" --log-format json exec "$ID" \
+		sh -c 'uname -m; ionice; cut -d" " -f19,41 /proc/self/stat; grep Cpus_allowed_list /proc/self/status'
+	assert_success
+	assert_equal "$(echo $output)" "i686 idle 5 3 Cpus_allowed_list: 1" "exec: machine, I/O class, nice and policy, CPUs"
+	is_runc && return
+	assert_one_runtime_path "$log"
+	assert_one_runtime_path "$BATS_TEST_TMPDIR/exec.log"
+}
+
 @test "process.scheduler: SCHED_BATCH with a nice value" {
 	update_config '.process.scheduler = {policy: "SCHED_BATCH", nice: 7}'
 	set_args cat /proc/self/stat
