@@ -40,8 +40,10 @@ func (s Store) Start(id string) (warning error, err error) {
 	}
 	os.Remove(filepath.Join(s.dir(id), execSock))
 	unlock()
+	// The process was started: poststart hooks see it running, with its pid, even when
+	// it has already exited (`true`), rather than "running" with pid 0.
 	state := s.OCIState(st)
-	state.Status = specs.StateRunning
+	state.Status, state.Pid = specs.StateRunning, st.InitPid
 	if err := hooks.Run("poststart", hooks.List(st.Config.Hooks, "poststart"), state); err != nil {
 		if kerr := killEverything(st); kerr != nil {
 			err = errors.Join(err, fmt.Errorf("stop the container: %w", kerr))

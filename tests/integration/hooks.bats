@@ -67,6 +67,28 @@ all_hooks() {
 	assert_equal "$(jq -r .status "$HOOKS/poststop.json")" stopped "poststop status"
 }
 
+@test "poststart of a process that has already exited still gets it running, with its pid" {
+	# `true` may be gone before start runs poststart: the hook still learns which process
+	# was started (runtime-tools' hooks_stdin checks it), not "running" with pid 0.
+	is_runc && skip "runc 1.1 runs poststart hooks during create"
+	update_config --argjson poststart "$(hook poststart)" '.hooks = {poststart: [$poststart]}'
+	set_args true
+	# A race: busy CPUs and twenty rounds make it likely that the process is gone before
+	# start reads the state (with pid 0 there, this failed within a few rounds).
+	for _ in $(seq "$(nproc)"); do
+		sh -c 'while :; do :; done' &
+		on_teardown "kill $! 2>/dev/null || true"
+	done
+	for i in $(seq 20); do
+		create_container "$ID-$i"
+		pid=$(container_pid "$ID-$i")
+		run berth start "$ID-$i"
+		assert_success
+		assert_equal "$(jq -r '"\(.status) \(.pid)"' "$HOOKS/poststart.json")" "running $pid" "poststart state, run $i"
+		berth delete --force "$ID-$i"
+	done
+}
+
 @test "hooks run in lifecycle order" {
 	all_hooks
 	set_args sh -c 'cat /order > /seen-by-process'
