@@ -35,6 +35,9 @@ func execPlanPath(st *State, o ExecOpts, nListen int, paused bool) error {
 		return err
 	}
 	switch {
+	case o.Process.ApparmorProfile != "" || o.Process.SelinuxLabel != "":
+		// An exec makes no proc instance to open the label's file in.
+		return errNoPlan("LSM label")
 	case paused:
 		return errNoPlan("paused container")
 	case nListen > 0:

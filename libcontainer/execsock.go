@@ -98,8 +98,19 @@ func awaitStart(fd int, timeout time.Duration) error {
 		// The exec program of the one-runtime path (nsenter/dmz.go): its execve failed.
 		return fmt.Errorf("exec the process: %w", unix.Errno(msg[1]))
 	}
+	if len(msg) == 2 && msg[0] == 0xfe {
+		// ... or the write of the process's LSM label before it.
+		return errLSMLabel{unix.Errno(msg[1])}
+	}
 	if len(msg) > 0 {
 		return errors.New(string(msg))
 	}
 	return nil
 }
+
+// errLSMLabel: the exec program could not set the process's LSM label (Start names the
+// field).
+type errLSMLabel struct{ errno unix.Errno }
+
+func (e errLSMLabel) Error() string { return "set the process's LSM label: " + e.errno.Error() }
+func (e errLSMLabel) Unwrap() error { return e.errno }

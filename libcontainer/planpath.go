@@ -1,6 +1,7 @@
 package libcontainer
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -69,6 +70,15 @@ func planPath(cfg *configs.Config, o CreateOpts) error {
 	if procs > 1 {
 		return errNoPlan("more than one proc mount")
 	}
+	if p := &cfg.Process; p.ApparmorProfile != "" || p.SelinuxLabel != "" {
+		switch {
+		case p.ApparmorProfile != "" && p.SelinuxLabel != "":
+			return errNoPlan("both an AppArmor profile and an SELinux label")
+		case procs == 0:
+			// The label's file is opened in the container's own proc instance.
+			return errNoPlan("LSM label without a proc mount")
+		}
+	}
 	if procs == 0 && cfg.HasNamespace(configs.NEWCGROUP) {
 		// The proc record is what tells the runtime the stage has made the cgroup
 		// namespace it joins to mount cgroupfs (nsenter's Plan.NewCgroupNS).
@@ -105,8 +115,6 @@ func planRefusal(cfg *configs.Config, p *configs.Process, rootless bool) error {
 		return errNoPlan("not root")
 	case cfg.NoPivot:
 		return errNoPlan("no pivot")
-	case p.ApparmorProfile != "" || p.SelinuxLabel != "":
-		return errNoPlan("LSM label")
 	case seccomp.AgentPath(cfg.Seccomp) != "":
 		return errNoPlan("seccomp agent")
 	case len(p.Args) == 0:
@@ -124,6 +132,17 @@ func (e errNoPlan) Error() string { return "one-runtime path not taken: " + stri
 func compilePlan(cfg *configs.Config, id string, listener, preserve int, nullFds []int) *nsenter.Plan {
 	plan := processPlan(cfg, &cfg.Process, listener, preserve)
 	plan.NullFds = nullFds
+	// The label the process runs with, as init's setLSMLabels writes it (planPath allows
+	// one of the two).
+	switch p := &cfg.Process; {
+	case p.ApparmorProfile != "":
+		// The LSM-specific file since Linux 5.8, the shared one before.
+		plan.ExecAttr = "exec " + p.ApparmorProfile
+		plan.ExecAttrFiles = [2]string{"self/attr/apparmor/exec", "self/attr/exec"}
+	case p.SelinuxLabel != "":
+		plan.ExecAttr = p.SelinuxLabel
+		plan.ExecAttrFiles = [2]string{"self/attr/exec"}
+	}
 	if !cfg.NoNewKeyring {
 		plan.Keyring = "_ses." + id
 	}
@@ -172,4 +191,12 @@ func processPlan(cfg *configs.Config, p *configs.Process, listener, preserve int
 		}
 	}
 	return plan
+}
+
+// lsmField names the field and value of p's LSM label (the one-runtime path takes one).
+func lsmField(p *configs.Process) string {
+	if p.ApparmorProfile != "" {
+		return fmt.Sprintf("process.apparmorProfile %q", p.ApparmorProfile)
+	}
+	return fmt.Sprintf("process.selinuxLabel %q", p.SelinuxLabel)
 }

@@ -54,7 +54,12 @@ func TestPlanPath(t *testing.T) {
 		{"createContainer hook", func(c *configs.Config, _ *CreateOpts) {
 			c.Hooks = &specs.Hooks{CreateContainer: []specs.Hook{{Path: "/bin/true"}}}
 		}, "hooks that run in the container"},
-		{"apparmor", func(c *configs.Config, _ *CreateOpts) { c.Process.ApparmorProfile = "p" }, "LSM label"},
+		{"apparmor and selinux", func(c *configs.Config, _ *CreateOpts) {
+			c.Process.ApparmorProfile, c.Process.SelinuxLabel = "p", "l"
+		}, "both an AppArmor profile and an SELinux label"},
+		{"apparmor without proc", func(c *configs.Config, _ *CreateOpts) {
+			c.Process.ApparmorProfile, c.Mounts = "p", nil
+		}, "LSM label without a proc mount"},
 		{"proc options", func(c *configs.Config, _ *CreateOpts) { c.Mounts[0].Data = "hidepid=2" }, "proc mount options"},
 		{"idmapped mount", func(c *configs.Config, _ *CreateOpts) {
 			c.Mounts = append(c.Mounts, configs.Mount{Type: "bind", UIDMappings: []configs.IDMap{{Size: 1}}})
@@ -71,6 +76,14 @@ func TestPlanPath(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.reason) {
 			t.Errorf("%s: %v, want a refusal with %q", tc.name, err, tc.reason)
 		}
+	}
+	aa := planConfig()
+	aa.Process.ApparmorProfile = "berth-test"
+	if err := planPath(aa, run); err != nil {
+		t.Errorf("an AppArmor profile: %v", err)
+	}
+	if p := compilePlan(aa, "abc", 9, 0, nil); p.ExecAttr != "exec berth-test" || p.ExecAttrFiles[0] != "self/attr/apparmor/exec" {
+		t.Errorf("AppArmor: attribute %q to %v", p.ExecAttr, p.ExecAttrFiles)
 	}
 	cgns := planConfig()
 	cgns.Namespaces = append(cgns.Namespaces, configs.Namespace{Type: configs.NEWCGROUP})

@@ -36,6 +36,10 @@ func (s Store) Start(id string) (warning error, err error) {
 	sp := stagelog.Begin("start process", s.dir(id)+"/"+execSock)
 	if err := sp.End(signalStart(s.dir(id), 10*time.Second)); err != nil {
 		unlock()
+		var lsm errLSMLabel
+		if errors.As(err, &lsm) {
+			err = fmt.Errorf("%s: %w", lsmField(&st.Config.Process), err)
+		}
 		return nil, err
 	}
 	os.Remove(filepath.Join(s.dir(id), execSock))

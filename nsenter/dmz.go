@@ -29,10 +29,15 @@ import (
 const (
 	dmzBase      = 0x400000
 	dmzParamsOff = 0x80  // dmzParams (after the ELF and program headers, 0x78 bytes)
-	dmzCodeOff   = 0x110 // the signal handler, then at dmzEntryOff the program
-	dmzEntryOff  = 0x120
+	dmzCodeOff   = 0x120 // the signal handler, then at dmzEntryOff the program
+	dmzEntryOff  = 0x130
 	dmzFilterOff = 0x400 // the seccomp program, up to maxFilter instructions
-	dmzSize      = dmzFilterOff + maxFilter*8
+	dmzAttrOff   = dmzFilterOff + maxFilter*8
+	dmzAttrSize  = 1024  // the LSM attribute block: its text (attrLen bytes), then
+	dmzAttrMax   = 0x300 // at dmzAttrPath1 and dmzAttrPath2 the files to write it to
+	dmzAttrPath1 = 0x300 // (NUL-terminated, under the proc instance; the second if the
+	dmzAttrPath2 = 0x380 // first is missing, an empty second: none)
+	dmzSize      = dmzAttrOff + dmzAttrSize
 )
 
 // dmzParams is the program's parameter block at dmzBase+dmzParamsOff. The offsets are
@@ -51,7 +56,16 @@ type dmzParams struct {
 	waiting      record
 	committed    record
 	connFd       int32
-	_            int32
+	// attrFd, when not -1, is the container's own proc instance (the stage's fsmount):
+	// the program opens the attribute file under it (dmzAttrPath1, else dmzAttrPath2) and
+	// writes the attrLen bytes at dmzAttrOff there right before it executes the process
+	// (the LSM label it runs with). It opens the file itself: the kernel takes writes to
+	// /proc/<pid>/attr only from the credentials that opened it, and the stage's change
+	// on the way (user, capabilities, keyring).
+	attrFd  int32
+	attrLen int32
+	// nnp: set no_new_privs (after the label, before the filter).
+	nnp int32
 }
 
 // codeMarker ends the assembly functions copied into the image: ud2, "BERTH!" (MARKER in

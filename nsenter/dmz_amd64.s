@@ -20,6 +20,12 @@
 #define P_WAITING 104
 #define P_COMMITTED 120
 #define P_CONN 136
+#define P_ATTRFD 140
+#define P_ATTRLEN 144
+#define P_NNP 148
+#define ATTR 0x408400 // dmzBase + dmzAttrOff
+#define ATTRPATH1 0x408700 // ATTR + dmzAttrPath1
+#define ATTRPATH2 0x408780 // ATTR + dmzAttrPath2
 
 #define SYS_read 0
 #define SYS_write 1
@@ -31,11 +37,15 @@
 #define SYS_exit_group 231
 #define SYS_accept4 288
 #define SYS_seccomp 317
+#define SYS_openat 257
 
 #define PR_SET_PDEATHSIG 1
 #define PR_SET_DUMPABLE 4
+#define PR_SET_NO_NEW_PRIVS 38
 #define SOCK_CLOEXEC 0x80000
 #define EINTR 4
+#define ENOENT 2
+#define O_WRONLY_CLOEXEC 0x80001
 
 // dmzProgram: the process's argv[0] is the path to execute, the rest its argv. At entry
 // SP points at argc, then argv, NULL, envp (the System V process start).
@@ -142,7 +152,65 @@ ack:
 	MOVL	$SYS_write, AX
 	SYSCALL
 
+	// The LSM label the process runs with (AppArmor's "exec <profile>", SELinux's
+	// context), for the next execve: the process's. The file is opened here, under the
+	// container's proc instance: the kernel takes the write only from the credentials
+	// that opened it. Before the filter, which may refuse these calls.
+	MOVLQSX	P_ATTRFD(R12), DI
+	CMPQ	DI, $0
+	JLT	filter
+	MOVQ	$ATTRPATH1, SI
+	MOVL	$O_WRONLY_CLOEXEC, DX
+	XORL	R10, R10
+	MOVL	$SYS_openat, AX
+	SYSCALL
+	CMPQ	AX, $-ENOENT
+	JNE	attropened
+	MOVQ	$ATTRPATH2, SI
+	MOVBLZX	(SI), CX
+	TESTL	CX, CX
+	JEQ	attropened
+	MOVLQSX	P_ATTRFD(R12), DI
+	MOVL	$O_WRONLY_CLOEXEC, DX
+	XORL	R10, R10
+	MOVL	$SYS_openat, AX
+	SYSCALL
+attropened:
+	CMPQ	AX, $0
+	JLT	attrfailed
+	MOVQ	AX, R13
+	MOVQ	AX, DI
+	MOVQ	$ATTR, SI
+	MOVLQSX	P_ATTRLEN(R12), DX
+	MOVL	$SYS_write, AX
+	SYSCALL
+	CMPQ	AX, $0
+	JLT	attrfailed
+	MOVQ	R13, DI
+	MOVL	$SYS_close, AX
+	SYSCALL
+	MOVLQSX	P_ATTRFD(R12), DI
+	MOVL	$SYS_close, AX
+	SYSCALL
+
+	// no_new_privs after the label (AppArmor refuses a profile change under it), before
+	// the filter (which needs it unless loaded by the stage).
+filter:
+	MOVL	P_NNP(R12), AX
+	TESTL	AX, AX
+	JEQ	seccomp
+	MOVL	$PR_SET_NO_NEW_PRIVS, DI
+	MOVL	$1, SI
+	XORL	DX, DX
+	XORL	R10, R10
+	XORL	R8, R8
+	MOVL	$SYS_prctl, AX
+	SYSCALL
+	TESTQ	AX, AX
+	JNE	failed
+
 	// With no_new_privs the filter comes last: the profile then sees only the execve.
+seccomp:
 	MOVWLZX	P_FPROG(R12), AX
 	TESTL	AX, AX
 	JEQ	exec
@@ -163,10 +231,11 @@ exec:
 	SYSCALL
 
 failed:
-	// Tell start: 0xff and the errno.
+	// Tell start: 0xff (the execve) and the errno.
 	NEGQ	AX
 	MOVB	AX, -1(SP)
 	MOVB	$0xff, -2(SP)
+tell:
 	MOVQ	BX, DI
 	LEAQ	-2(SP), SI
 	MOVL	$2, DX
@@ -180,6 +249,12 @@ exit1:
 	MOVL	$1, DI
 	MOVL	$SYS_exit_group, AX
 	SYSCALL
+attrfailed:
+	// Tell start: 0xfe (the LSM attribute) and the errno.
+	NEGQ	AX
+	MOVB	AX, -1(SP)
+	MOVB	$0xfe, -2(SP)
+	JMP	tell
 	INT	$3
 	MARKER
 

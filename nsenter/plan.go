@@ -55,6 +55,12 @@ type Plan struct {
 	MemPolicy      bool
 	MemPolicyMode  int
 	MemPolicyNodes []int
+	// ExecAttr, when not empty, is the LSM attribute the process is executed with
+	// (AppArmor's "exec <profile>", an SELinux context): the stage opens ExecAttrFiles[0]
+	// (or, missing, [1]) of its own proc instance (MountProc), and the exec program writes
+	// it there right before the execve of the process, as init does before its own.
+	ExecAttr      string
+	ExecAttrFiles [2]string
 	// Keyring, when not empty, is the name of a new session keyring to join.
 	Keyring string
 	// Preserve: fds 3..3+Preserve-1 stay open across exec (Files must place them).
@@ -110,6 +116,18 @@ func (p *Plan) compile() (*rawPlan, error) {
 			r.mempolMax = uintptr(len(r.mempolNodes) * 64)
 		}
 	}
+	if p.ExecAttr != "" {
+		f1, f2 := p.ExecAttrFiles[0], p.ExecAttrFiles[1]
+		if !p.MountProc || len(p.ExecAttr) > dmzAttrMax || f1 == "" ||
+			len(f1) >= dmzAttrPath2-dmzAttrPath1 || len(f2) >= dmzAttrSize-dmzAttrPath2 {
+			return nil, fmt.Errorf("nsenter: LSM attribute of %d bytes for %q (proc instance: %v)", len(p.ExecAttr), f1, p.MountProc)
+		}
+		r.attr = make([]byte, dmzAttrSize)
+		r.attrLen = len(p.ExecAttr)
+		copy(r.attr, p.ExecAttr)
+		copy(r.attr[dmzAttrPath1:], f1)
+		copy(r.attr[dmzAttrPath2:], f2)
+	}
 	if p.Keyring != "" {
 		if r.keyring, err = syscall.BytePtrFromString(p.Keyring); err != nil {
 			return nil, err
@@ -130,6 +148,8 @@ func (p *Plan) compile() (*rawPlan, error) {
 		sigact:      kernelSigaction{handler: dmzBase + dmzCodeOff, flags: saRestorer, restorer: dmzBase + dmzCodeOff},
 		fprogFilter: dmzBase + dmzFilterOff,
 		nsigs:       int32(len(r.sigs)),
+		attrFd:      -1,
+		nnp:         boolInt32(p.NoNewPrivileges),
 		waiting:     record{Magic: recordMagic, Kind: kindWaiting},
 		committed:   record{Magic: recordMagic, Kind: kindCommitted},
 	}
@@ -259,4 +279,11 @@ func (h *PlanHandle) Close() {
 			*fd = -1
 		}
 	}
+}
+
+func boolInt32(b bool) int32 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -226,6 +226,9 @@ func TestDMZParamsLayout(t *testing.T) {
 		"waiting":      {unsafe.Offsetof(p.waiting), 104},
 		"committed":    {unsafe.Offsetof(p.committed), 120},
 		"connFd":       {unsafe.Offsetof(p.connFd), 136},
+		"attrFd":       {unsafe.Offsetof(p.attrFd), 140},
+		"attrLen":      {unsafe.Offsetof(p.attrLen), 144},
+		"nnp":          {unsafe.Offsetof(p.nnp), 148},
 	} {
 		if got[0] != got[1] {
 			t.Errorf("dmzParams.%s at %d, dmz_amd64.s reads it at %d", name, got[0], got[1])
@@ -233,6 +236,10 @@ func TestDMZParamsLayout(t *testing.T) {
 	}
 	if dmzParamsOff+unsafe.Sizeof(p) > dmzCodeOff {
 		t.Errorf("dmzParams (%d bytes) runs into the code at %#x", unsafe.Sizeof(p), dmzCodeOff)
+	}
+	if dmzBase+dmzAttrOff != 0x408400 || dmzAttrPath1 != 0x300 || dmzAttrPath2 != 0x380 {
+		t.Errorf("the attribute at %#x, paths at +%#x, +%#x: dmz_amd64.s has 0x408400, +0x300, +0x380",
+			dmzBase+dmzAttrOff, dmzAttrPath1, dmzAttrPath2)
 	}
 	if unsafe.Sizeof(unix.SockFprog{}) != 16 || unsafe.Offsetof(p.fprogFilter)-unsafe.Offsetof(p.fprogLen) != 8 {
 		t.Error("fprogLen and fprogFilter are not a struct sock_fprog")
@@ -525,5 +532,37 @@ func TestPlanPersonalityAndMemPolicy(t *testing.T) {
 	}
 	if numa && (len(lines) < 2 || lines[1] == "0") {
 		t.Errorf("no mapping with the bind policy: %q", got)
+	}
+}
+
+// ExecAttr: the exec program writes the attribute to the file the stage opened in its
+// proc instance (here its stdout, through self/fd/1, after a missing first choice), right
+// before the execve; a write the kernel refuses is told to start as 0xfe and the errno.
+func TestPlanExecAttr(t *testing.T) {
+	h, pid, sock, out := planSpawn(t, Plan{Umask: -1, MountProc: true, ExecAttr: "exec some-profile",
+		ExecAttrFiles: [2]string{"self/attr/no-such-lsm/exec", "self/fd/1"}}, `echo ran`)
+	if err := h.Release(bbPath(t), "", nil, 0); err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	if got := commitStartCollect(t, h, pid, sock, out); got != "exec some-profileran\n" {
+		t.Errorf("output %q, want the attribute, then the process's", got)
+	}
+
+	// Without an LSM (or with one that refuses it), attr/current takes no write.
+	h, pid, sock, _ = planSpawn(t, Plan{Umask: -1, MountProc: true, ExecAttr: "bogus",
+		ExecAttrFiles: [2]string{"self/attr/current"}}, "unused")
+	if err := h.Release(bbPath(t), "", nil, 0); err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	if err := h.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if ack, msg := start(t, sock); ack != 0 || len(msg) != 2 || msg[0] != 0xfe || msg[1] == 0 {
+		t.Fatalf("start got ack %d and %q, want 0 and 0xfe with an errno", ack, msg)
+	}
+	var ws unix.WaitStatus
+	unix.Wait4(pid, &ws, 0, nil)
+	if ws.ExitStatus() != 127 {
+		t.Errorf("exit %v, want 127", ws)
 	}
 }

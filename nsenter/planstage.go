@@ -20,9 +20,12 @@ type rawPlan struct {
 	procAttrs   uintptr // MOUNT_ATTR_* of the proc instance
 	listenFd    int     // exec.sock: `berth start` connects here (connected: the connection)
 	connected   bool
-	terminal    bool // fd 0 becomes the controlling terminal
-	newCgroupNS bool // unshare the cgroup namespace first
-	setPersona  bool // personality(persona)
+	terminal    bool   // fd 0 becomes the controlling terminal
+	newCgroupNS bool   // unshare the cgroup namespace first
+	attr        []byte // the exec program's LSM attribute block (dmzAttrSize), or nil
+	attrLen     int
+	procMnt     uintptr // the proc instance's fd (fsmount), to open attrFiles in
+	setPersona  bool    // personality(persona)
 	persona     uintptr
 	setMempol   bool // set_mempolicy(mempolMode, mempolNodes, mempolMax)
 	mempolMode  uintptr
@@ -148,6 +151,7 @@ func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
 			return
 		}
 		syscall.RawSyscall(syscall.SYS_CLOSE, fsfd, 0, 0)
+		p.procMnt = r1
 		step = stepWriteRecord
 		rec = record{Magic: recordMagic, Kind: kindProcFd, Value: int64(r1)}
 		if _, _, err1 = syscall.RawSyscall(syscall.SYS_WRITE, uintptr(a.reportFd), uintptr(unsafe.Pointer(&rec)), recordSize); err1 != 0 {
@@ -292,6 +296,23 @@ func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
 	if _, _, err1 = syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(p.listenFd), syscall.F_SETFD, 0); err1 != 0 {
 		return
 	}
+	if len(p.attr) > 0 {
+		// The LSM label: the program opens its file in this proc instance, of the
+		// container's own pid namespace, which nothing of the container can have covered
+		// or replaced (CVE-2019-16884 class).
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_FCNTL, p.procMnt, syscall.F_SETFD, 0); err1 != 0 {
+			return
+		}
+		p.dmz.attrFd, p.dmz.attrLen = int32(p.procMnt), int32(p.attrLen)
+		r1, _, err1 = syscall.RawSyscall6(syscall.SYS_PWRITE64, uintptr(p.dmzFd), uintptr(unsafe.Pointer(&p.attr[0])),
+			uintptr(len(p.attr)), dmzAttrOff, 0, 0)
+		if err1 == 0 && r1 != uintptr(len(p.attr)) {
+			err1 = syscall.EIO
+		}
+		if err1 != 0 {
+			return
+		}
+	}
 	p.dmz.reportFd, p.dmz.goFd, p.dmz.listenFd, p.dmz.connFd = int32(a.reportFd), int32(a.goFd), int32(p.listenFd), -1
 	if p.connected {
 		p.dmz.listenFd, p.dmz.connFd = -1, int32(p.listenFd)
@@ -380,12 +401,10 @@ func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
 			return
 		}
 	}
-	if p.noNewPriv {
-		step = stepNoNewPrivs
-		if _, _, err1 = syscall.RawSyscall6(syscall.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0); err1 != 0 {
-			return
-		}
-	}
+	// no_new_privs is the exec program's to set (dmzParams.nnp), after it has written the
+	// LSM label: AppArmor refuses a profile change under no_new_privs, and runc's init
+	// too sets the label first. Executing the sealed program gains nothing (mode 0111, no
+	// set-id bits, no file capabilities).
 
 	// Set up: the exec program takes over (see dmz.go), its exe the sealed memfd.
 	step = stepExecProgram

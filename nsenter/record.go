@@ -58,7 +58,6 @@ const (
 	stepBounding
 	stepSetUser
 	stepCapabilities
-	stepNoNewPrivs
 	stepExecProgram
 	stepTerminal
 	stepPersonality
@@ -89,7 +88,6 @@ var stepNames = map[uint16]string{
 	stepBounding:     "process.capabilities.bounding",
 	stepSetUser:      "process.user",
 	stepCapabilities: "process.capabilities",
-	stepNoNewPrivs:   "process.noNewPrivileges",
 	stepExecProgram:  "hand over to the sealed exec program",
 	stepTerminal:     "process.terminal: set the controlling terminal",
 	stepPersonality:  "linux.personality",

@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${BERTH_VM_CACHE:-/var/cache/berth-vm}
 suite=bookworm
 mirror=${BERTH_VM_MIRROR:-http://deb.debian.org/debian}
-guest_pkgs=systemd,systemd-sysv,dbus,libpam-systemd,dbus-user-session,kmod,busybox-static,libseccomp2,tini,bats,jq,procps
+guest_pkgs=systemd,systemd-sysv,dbus,libpam-systemd,dbus-user-session,kmod,busybox-static,libseccomp2,tini,bats,jq,procps,apparmor
 # Checkpoint/restore (tests/integration/checkpoint_vm.bats): CRIU, iptables (CRIU locks the
 # network with it while it dumps), ip (the tests' network namespaces), and the engines that
 # drive checkpoints through berth.
