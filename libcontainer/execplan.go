@@ -20,7 +20,8 @@ import (
 // execPlanPath tells whether `berth exec` can take the one-runtime path: the new process
 // sets itself up with raw system calls (nsenter's plan mode) and executes through the
 // sealed exec program, so no `berth init` starts. What init does for exec that a plan
-// cannot (LSM labels, a seccomp agent, socket activation's LISTEN_PID) keeps init.
+// cannot (a seccomp agent, socket activation's LISTEN_PID, both an AppArmor profile and
+// an SELinux label) keeps init.
 //
 // CVE-2019-5736 class: an exec's last stage joins a pid namespace that has processes
 // already, and until it executes the sealed program it is a copy of the runtime. So
@@ -35,9 +36,8 @@ func execPlanPath(st *State, o ExecOpts, nListen int, paused bool) error {
 		return err
 	}
 	switch {
-	case o.Process.ApparmorProfile != "" || o.Process.SelinuxLabel != "":
-		// An exec makes no proc instance to open the label's file in.
-		return errNoPlan("LSM label")
+	case o.Process.ApparmorProfile != "" && o.Process.SelinuxLabel != "":
+		return errNoPlan("both an AppArmor profile and an SELinux label")
 	case paused:
 		return errNoPlan("paused container")
 	case nListen > 0:
@@ -124,6 +124,11 @@ func (s Store) execPlan(o ExecOpts, st *State, pidfd int, console *consoleEnd) (
 	}()
 	plan := processPlan(st.Config, p, conn, o.PreserveFDs)
 	plan.Connected = true
+	if plan.ExecAttr != "" {
+		// A proc instance of the container's pid namespace, made by the stage, for the
+		// exec program to open the label's file in (nothing of the container's /proc).
+		plan.MountProc, plan.ProcAttrs = true, unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC
+	}
 	if !st.Config.NoNewKeyring {
 		// Not the caller's session keyring (the engine's, the host's): a fresh one, as
 		// init gives every process of the container.

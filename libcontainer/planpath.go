@@ -132,17 +132,6 @@ func (e errNoPlan) Error() string { return "one-runtime path not taken: " + stri
 func compilePlan(cfg *configs.Config, id string, listener, preserve int, nullFds []int) *nsenter.Plan {
 	plan := processPlan(cfg, &cfg.Process, listener, preserve)
 	plan.NullFds = nullFds
-	// The label the process runs with, as init's setLSMLabels writes it (planPath allows
-	// one of the two).
-	switch p := &cfg.Process; {
-	case p.ApparmorProfile != "":
-		// The LSM-specific file since Linux 5.8, the shared one before.
-		plan.ExecAttr = "exec " + p.ApparmorProfile
-		plan.ExecAttrFiles = [2]string{"self/attr/apparmor/exec", "self/attr/exec"}
-	case p.SelinuxLabel != "":
-		plan.ExecAttr = p.SelinuxLabel
-		plan.ExecAttrFiles = [2]string{"self/attr/exec"}
-	}
 	if !cfg.NoNewKeyring {
 		plan.Keyring = "_ses." + id
 	}
@@ -166,6 +155,18 @@ func processPlan(cfg *configs.Config, p *configs.Process, listener, preserve int
 	}
 	if p.Umask != nil {
 		plan.Umask = int(*p.Umask)
+	}
+	// The label the process runs with, as init's setLSMLabels writes it (the paths allow
+	// one of the two). The exec program writes it under a proc instance of the
+	// container's: a create's own (planPath wants one), for an exec one made for it.
+	switch {
+	case p.ApparmorProfile != "":
+		// The LSM-specific file since Linux 5.8, the shared one before.
+		plan.ExecAttr = "exec " + p.ApparmorProfile
+		plan.ExecAttrFiles = [2]string{"self/attr/apparmor/exec", "self/attr/exec"}
+	case p.SelinuxLabel != "":
+		plan.ExecAttr = p.SelinuxLabel
+		plan.ExecAttrFiles = [2]string{"self/attr/exec"}
 	}
 	plan.Personality = cfg.Personality
 	if mp := cfg.MemoryPolicy; mp != nil {

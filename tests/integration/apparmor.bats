@@ -45,9 +45,9 @@ confined() {
 	assert_equal "$(cat "$CONTAINER_OUT")" "$PROFILE (enforce)" "the process's label, and no write to /denied"
 	pid=$(container_pid "$ID")
 	assert_equal "$(cat /proc/"$pid"/attr/current)" "$PROFILE (enforce)" "the label seen from the host"
-	run berth exec "$ID" cat /proc/self/attr/current
+	run berth --debug --log "$BATS_TEST_TMPDIR/exec.log" --log-format json exec "$ID" sh -c 'cat /proc/self/attr/current; echo x 2>/dev/null >/denied && echo wrote; true'
 	assert_success
-	assert_equal "$output" "$PROFILE (enforce)" "an exec'd process's label"
+	assert_equal "$output" "$PROFILE (enforce)" "an exec'd process's label, and no write to /denied"
 }
 
 # bats test_tags=vm
@@ -55,6 +55,7 @@ confined() {
 	confined
 	is_runc && return
 	assert_one_runtime_path "$BATS_TEST_TMPDIR/run.log"
+	assert_one_runtime_path "$BATS_TEST_TMPDIR/exec.log"
 }
 
 # bats test_tags=vm
