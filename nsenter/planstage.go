@@ -24,7 +24,7 @@ type rawPlan struct {
 	newCgroupNS bool   // unshare the cgroup namespace first
 	attr        []byte // the exec program's LSM attribute block (dmzAttrSize), or nil
 	attrLen     int
-	procMnt     uintptr // the proc instance's fd (fsmount), to open attrFiles in
+	procMnt     uintptr // the proc instance's fd (fsmount): the exec program opens the LSM label's file in it
 	setPersona  bool    // personality(persona)
 	persona     uintptr
 	setMempol   bool // set_mempolicy(mempolMode, mempolNodes, mempolMax)
