@@ -60,6 +60,8 @@ func execPlanPath(st *State, o ExecOpts, nListen int, paused bool) error {
 // (the container's /dev/pts), before anything was started.
 func (s Store) execPlan(o ExecOpts, st *State, pidfd int, console *consoleEnd) (int, *os.File, error) {
 	p := o.Process
+	// Compiled (or found in the cache) meanwhile; a fallback to init, rare, compiles again.
+	compiled := s.compileSeccomp(st.Config.Seccomp)
 	sp := stagelog.Begin("prepare process", p.Args[0])
 	var found incontainer.RootResult
 	var master, peer *os.File
@@ -92,7 +94,6 @@ func (s Store) execPlan(o ExecOpts, st *State, pidfd int, console *consoleEnd) (
 	if sp.End(err) != nil {
 		return -1, nil, err
 	}
-	compiled := s.compileSeccomp(st.Config.Seccomp)
 	env := p.Env
 	if found.Home != "" {
 		env = append(append([]string(nil), env...), found.Home)
