@@ -36,8 +36,6 @@ func execPlanPath(st *State, o ExecOpts, nListen int, paused bool) error {
 		return err
 	}
 	switch {
-	case o.Process.ApparmorProfile != "" && o.Process.SelinuxLabel != "":
-		return errNoPlan("both an AppArmor profile and an SELinux label")
 	case paused:
 		return errNoPlan("paused container")
 	case nListen > 0:
@@ -123,17 +121,12 @@ func (s Store) execPlan(o ExecOpts, st *State, pidfd int, console *consoleEnd) (
 			unix.Close(conn)
 		}
 	}()
-	plan := processPlan(st.Config, p, conn, o.PreserveFDs)
+	plan := processPlan(st.Config, o.ID, p, conn, o.PreserveFDs)
 	plan.Connected = true
 	if plan.ExecAttr != "" {
 		// A proc instance of the container's pid namespace, made by the stage, for the
 		// exec program to open the label's file in (nothing of the container's /proc).
 		plan.MountProc, plan.ProcAttrs = true, unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC
-	}
-	if !st.Config.NoNewKeyring {
-		// Not the caller's session keyring (the engine's, the host's): a fresh one, as
-		// init gives every process of the container.
-		plan.Keyring = "_ses." + o.ID
 	}
 	if err := caps.Possible(plan.Effective, plan.Permitted, plan.Inheritable); err != nil {
 		return -1, nil, fmt.Errorf("process.capabilities: %w", err)

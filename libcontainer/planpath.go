@@ -8,6 +8,7 @@ import (
 	"github.com/berth-runtime/berth/libcontainer/caps"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/libcontainer/hooks"
+	"github.com/berth-runtime/berth/libcontainer/incontainer"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	"github.com/berth-runtime/berth/nsenter"
 	"github.com/berth-runtime/berth/rootfs"
@@ -70,14 +71,9 @@ func planPath(cfg *configs.Config, o CreateOpts) error {
 	if procs > 1 {
 		return errNoPlan("more than one proc mount")
 	}
-	if p := &cfg.Process; p.ApparmorProfile != "" || p.SelinuxLabel != "" {
-		switch {
-		case p.ApparmorProfile != "" && p.SelinuxLabel != "":
-			return errNoPlan("both an AppArmor profile and an SELinux label")
-		case procs == 0:
-			// The label's file is opened in the container's own proc instance.
-			return errNoPlan("LSM label without a proc mount")
-		}
+	if p := &cfg.Process; (p.ApparmorProfile != "" || p.SelinuxLabel != "") && procs == 0 {
+		// The label's file is opened in the container's own proc instance.
+		return errNoPlan("LSM label without a proc mount")
 	}
 	if procs == 0 && cfg.HasNamespace(configs.NEWCGROUP) {
 		// The proc record is what tells the runtime the stage has made the cgroup
@@ -115,6 +111,9 @@ func planRefusal(cfg *configs.Config, p *configs.Process, rootless bool) error {
 		return errNoPlan("not root")
 	case cfg.NoPivot:
 		return errNoPlan("no pivot")
+	case p.ApparmorProfile != "" && p.SelinuxLabel != "":
+		// The exec program writes one label.
+		return errNoPlan("both an AppArmor profile and an SELinux label")
 	case seccomp.AgentPath(cfg.Seccomp) != "":
 		return errNoPlan("seccomp agent")
 	case len(p.Args) == 0:
@@ -130,11 +129,8 @@ func (e errNoPlan) Error() string { return "one-runtime path not taken: " + stri
 // compilePlan turns the process part of cfg into nsenter's plan: what init's
 // prepareProcess and caps.Apply would do, as values for raw system calls.
 func compilePlan(cfg *configs.Config, id string, listener, preserve int, nullFds []int) *nsenter.Plan {
-	plan := processPlan(cfg, &cfg.Process, listener, preserve)
+	plan := processPlan(cfg, id, &cfg.Process, listener, preserve)
 	plan.NullFds = nullFds
-	if !cfg.NoNewKeyring {
-		plan.Keyring = "_ses." + id
-	}
 	for _, m := range cfg.Mounts {
 		if m.Type == "proc" && !m.IsBind() {
 			plan.MountProc = true
@@ -147,8 +143,10 @@ func compilePlan(cfg *configs.Config, id string, listener, preserve int, nullFds
 
 // processPlan is what compilePlan and exec's plan share: user, groups, umask, cwd,
 // no_new_privs and capabilities, as init's prepareProcess and caps.Apply would set them,
-// and the container-wide settings of cfg a task gives itself (personality, memory policy).
-func processPlan(cfg *configs.Config, p *configs.Process, listener, preserve int) *nsenter.Plan {
+// the LSM label, the fresh session keyring of container id that every process of it
+// joins, and the container-wide settings of cfg a task gives itself (personality,
+// memory policy).
+func processPlan(cfg *configs.Config, id string, p *configs.Process, listener, preserve int) *nsenter.Plan {
 	plan := &nsenter.Plan{
 		Listener: listener, UID: p.UID, GID: p.GID, Groups: p.AdditionalGids,
 		NoNewPrivileges: p.NoNewPrivileges, Umask: -1, Cwd: p.Cwd, Preserve: preserve,
@@ -167,6 +165,11 @@ func processPlan(cfg *configs.Config, p *configs.Process, listener, preserve int
 	case p.SelinuxLabel != "":
 		plan.ExecAttr = p.SelinuxLabel
 		plan.ExecAttrFiles = [2]string{"self/attr/exec"}
+	}
+	if !cfg.NoNewKeyring {
+		// Not the caller's (an engine's, the host's): the host's keys are none of the
+		// container's business.
+		plan.Keyring = incontainer.SessionKeyring(id)
 	}
 	plan.Personality = cfg.Personality
 	if mp := cfg.MemoryPolicy; mp != nil {

@@ -79,9 +79,8 @@ func initContainer(ch *initproto.Init, ic *initproto.InitConfig, execFd, console
 		agent = a
 	}
 	if !cfg.NoNewKeyring {
-		// A fresh session keyring: the host's keys are none of the container's business.
-		if _, err := unix.KeyctlJoinSessionKeyring("_ses." + ic.ID); err != nil && err != unix.ENOSYS {
-			return fmt.Errorf("join session keyring: %w", err)
+		if err := joinSessionKeyring(ic.ID); err != nil {
+			return err
 		}
 	}
 	// No mount namespace: the container shares the runtime's filesystem view, and
@@ -230,12 +229,10 @@ func initExec(ch *initproto.Init, ic *initproto.InitConfig, consoleFd int) error
 	if err := sp.End(applyProcessAttrs(ic.Process, ic.Config)); err != nil {
 		return err
 	}
-	// The caller's session keyring (the engine's, the host's) is none of the container's
-	// business: a fresh one named after the container, as for its first process (runc's
-	// setns init does the same).
+	// As for its first process (runc's setns init does the same).
 	if ic.Config == nil || !ic.Config.NoNewKeyring {
-		if _, err := unix.KeyctlJoinSessionKeyring("_ses." + ic.ID); err != nil && err != unix.ENOSYS {
-			return fmt.Errorf("join session keyring: %w", err)
+		if err := joinSessionKeyring(ic.ID); err != nil {
+			return err
 		}
 	}
 	sp = stagelog.Begin("prepare process", ic.Process.Args[0])
@@ -302,4 +299,17 @@ func waitForStart(lfd int) (int, error) {
 		}
 		return cfd, nil
 	}
+}
+
+// SessionKeyring is the name of container id's session keyring, which every process of
+// it joins (the one-runtime path's stage too).
+func SessionKeyring(id string) string { return "_ses." + id }
+
+// joinSessionKeyring joins a fresh session keyring of container id: the caller's (an
+// engine's, the host's) and its keys are none of the container's business.
+func joinSessionKeyring(id string) error {
+	if _, err := unix.KeyctlJoinSessionKeyring(SessionKeyring(id)); err != nil && err != unix.ENOSYS {
+		return fmt.Errorf("join session keyring: %w", err)
+	}
+	return nil
 }

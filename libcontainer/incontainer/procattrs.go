@@ -9,8 +9,9 @@ import (
 )
 
 // Every setting here belongs to the calling thread (sched_setattr, ioprio_set and
-// set_mempolicy with pid 0 act on one task; personality and set_mempolicy only on it). Init runs on its locked main thread, the
-// one that execs the user process, and execve keeps them all.
+// set_mempolicy with pid 0 act on one task; personality and set_mempolicy only on it).
+// Init runs on its locked main thread, the one that execs the user process, and execve
+// keeps them all.
 
 // applyProcessAttrs sets the scheduler, I/O priority, personality, memory policy and
 // LSM labels the process runs with. It runs before the user switch: a real-time policy
