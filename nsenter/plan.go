@@ -56,9 +56,10 @@ type Plan struct {
 	MemPolicyMode  int
 	MemPolicyNodes []int
 	// ExecAttr, when not empty, is the LSM attribute the process is executed with
-	// (AppArmor's "exec <profile>", an SELinux context): the stage opens ExecAttrFiles[0]
-	// (or, missing, [1]) of its own proc instance (MountProc), and the exec program writes
-	// it there right before the execve of the process, as init does before its own.
+	// (AppArmor's "exec <profile>", an SELinux context): the exec program opens
+	// ExecAttrFiles[0] (or, missing, [1]) under the stage's own proc instance (MountProc)
+	// and writes it there right before the execve of the process, as init does before
+	// its own.
 	ExecAttr      string
 	ExecAttrFiles [2]string
 	// Keyring, when not empty, is the name of a new session keyring to join.
