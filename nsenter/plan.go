@@ -166,6 +166,7 @@ func (p *Plan) compile() (*rawPlan, error) {
 	r.capHdr.Version = unix.LINUX_CAPABILITY_VERSION_3
 	r.caps[0] = unix.CapUserData{Effective: uint32(p.Effective), Permitted: uint32(p.Permitted), Inheritable: uint32(p.Inheritable)}
 	r.caps[1] = unix.CapUserData{Effective: uint32(p.Effective >> 32), Permitted: uint32(p.Permitted >> 32), Inheritable: uint32(p.Inheritable >> 32)}
+	r.fprog.Filter = &r.filter[0] // its length arrives with the go-ahead
 	return r, nil
 }
 
@@ -178,6 +179,9 @@ type PlanHandle struct {
 	report  *reportPipe
 	goWrite int
 	ttyFd   int // GiveTerminal's fd, or -1
+	// vm: the stacks and arguments of stages sharing the caller's memory, kept until
+	// the stage has executed the exec program (Release) or parked (Close).
+	vm *vmStages
 }
 
 // GiveTerminal has Release hand the stage tty (a pty peer it keeps open until Release
@@ -244,6 +248,9 @@ func (h *PlanHandle) Release(path, home string, filter []unix.SockFilter, seccom
 	if rec.Kind != kindWaiting {
 		return fmt.Errorf("nsenter: unexpected record %d, want waiting", rec.Kind)
 	}
+	// The exec program reported: the stage has left the caller's memory.
+	h.vm.free()
+	h.vm = nil
 	p.step("process set up")
 	return nil
 }
@@ -272,6 +279,8 @@ func (h *PlanHandle) Commit() error {
 
 // Close releases the handle's fds (the stage, if not released, then exits).
 func (h *PlanHandle) Close() {
+	parkVMStages(h.vm)
+	h.vm = nil
 	h.report.close()
 	h.report = nil
 	for _, fd := range []*int{&h.goWrite, &h.pidfd} {

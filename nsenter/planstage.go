@@ -182,8 +182,7 @@ func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
 		if err1 = readFull(a.goFd, unsafe.Pointer(&p.filter[0]), uintptr(p.hdr.NInsns)*unsafe.Sizeof(p.filter[0])); err1 != 0 {
 			syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 1, 0, 0)
 		}
-		p.fprog.Len = uint16(p.hdr.NInsns)
-		p.fprog.Filter = &p.filter[0]
+		p.fprog.Len = uint16(p.hdr.NInsns) // fprog.Filter is set by compile: no pointer stores here
 	}
 	// Stdio that are the host's null device point at the container's, as init does
 	// (rootfs.ReopenDevNull): CRIU cannot find a file of the host's mount namespace. The

@@ -195,6 +195,11 @@ func spawn(cfg *Config, handle **PlanHandle) (int, bool, error) {
 	// the process: keep this goroutine on that thread until stage 1 is reaped.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	if vmStagesWanted(cfg, a) {
+		if a.vm, err = newVMStages(a); err != nil {
+			return -1, false, fmt.Errorf("nsenter: stacks for the stages: %w", err)
+		}
+	}
 	// ForkLock: no other goroutine may be between creating an fd and setting
 	// close-on-exec on it while we fork, or that fd would leak into the container.
 	syscall.ForkLock.Lock()
@@ -203,6 +208,7 @@ func spawn(cfg *Config, handle **PlanHandle) (int, bool, error) {
 	unix.Close(report[1])
 	unix.Close(gopipe[0])
 	if errno != 0 {
+		a.vm.free() // no stage exists
 		if a.clone3 != nil && !a.clone3Failed {
 			return -1, false, fmt.Errorf("nsenter: clone3 into cgroup %s: %w", cfg.IntoCgroup.Name(), errno)
 		}
@@ -218,12 +224,13 @@ func spawn(cfg *Config, handle **PlanHandle) (int, bool, error) {
 			err = fmt.Errorf("nsenter: pidfd of the last stage: %w", err)
 		} else {
 			// The handle owns the report pipe and the go-ahead from here on.
-			*handle = &PlanHandle{cfg: cfg, pid: pid, pidfd: pidfd, procFd: p.procFd, report: rf, goWrite: goWrite, ttyFd: -1}
+			*handle = &PlanHandle{cfg: cfg, pid: pid, pidfd: pidfd, procFd: p.procFd, report: rf, goWrite: goWrite, ttyFd: -1, vm: a.vm}
 			rf, goWrite = nil, -1
 		}
 	}
 	if err != nil {
 		p.kill()
+		parkVMStages(a.vm) // a last stage whose pid never arrived may still run
 		return -1, false, err
 	}
 	return pid, a.clone3 != nil && !a.clone3Failed, nil

@@ -68,6 +68,8 @@ type stageArgs struct {
 	// plan (non-nil): the last stage becomes the container's process itself instead
 	// of executing init (see Plan and runPlan).
 	plan *rawPlan
+	// vm (non-nil): the stages share the caller's memory (vmstage.go).
+	vm *vmStages
 }
 
 // cloneArgs is the kernel's struct clone_args up to cgroup (CLONE_ARGS_SIZE_VER2).
@@ -80,14 +82,70 @@ type cloneArgs struct {
 // it joins and creates namespaces, forks the last stage (CLONE_PARENT, so the caller is
 // its parent) and exits; the last stage sets up its fds and executes ExecFD.
 //
+// With a.vm the stages are not copies of the caller but share its memory (CLONE_VM),
+// each on a stack of its own (vmstage.go): nothing is copied at the fork and the caller
+// takes no copy-on-write faults afterwards. Otherwise stage 1 is a plain fork.
+//
 // After runtimeBeforeFork nothing here may allocate, take a lock, or call a Go function
-// that is not assembly (RawSyscall is nosplit), exactly as in package syscall's child.
-// All variables are declared first for the same reason.
+// that is not assembly or nosplit (RawSyscall is), exactly as in package syscall's child.
 //
 //go:noinline
 //go:norace
 //go:nocheckptr
 func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
+	var (
+		r1   uintptr
+		err1 syscall.Errno
+	)
+
+	runtimeBeforeFork()
+	if a.clone3 != nil {
+		if a.vm != nil {
+			r1, err1 = vmClone(unix.SYS_CLONE3, uintptr(unsafe.Pointer(a.clone3)), unsafe.Sizeof(*a.clone3), 0, 0, 0,
+				a.vm.stage1PC, unsafe.Pointer(a))
+		} else {
+			r1, _, err1 = syscall.RawSyscall(unix.SYS_CLONE3, uintptr(unsafe.Pointer(a.clone3)), unsafe.Sizeof(*a.clone3), 0)
+		}
+		if err1 == syscall.ENOSYS || err1 == syscall.E2BIG || err1 == syscall.EINVAL {
+			a.clone3Failed = true // in the parent: no child exists
+		}
+	}
+	if a.clone3 == nil || a.clone3Failed {
+		if a.vm != nil {
+			r1, err1 = vmClone(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD)|vmCloneFlags, a.vm.stack1, 0, 0, a.vm.tls1,
+				a.vm.stage1PC, unsafe.Pointer(a))
+		} else {
+			r1, _, err1 = syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+		}
+	}
+	if err1 != 0 || r1 != 0 {
+		runtimeAfterFork()
+		return r1, err1
+	}
+
+	// A forked stage 1 (a CLONE_VM one starts in vmStage1 instead). It returns only in
+	// the last stage it forked, which goes on from here: two calls rather than one inside
+	// the other keep the stack these nosplit functions need within the linker's bound.
+	runtimeAfterForkInChild()
+	stage1(a)
+	if lastStage(a) {
+		step, err1 := runPlan(a)
+		stageFail(a.reportFd, step, err1, -1)
+	}
+	return 0, 0 // not reached: the last stage executes or exits
+}
+
+// stage1 joins and creates the namespaces, forks the last stage and exits; it returns
+// only in a forked last stage.
+//
+// Like all of the stages' code: nosplit, no allocation, no locks, raw system calls only,
+// and no pointer stores (with a.vm the memory is the caller's, whose garbage collector
+// may be running: a write barrier would run on the caller's goroutine).
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func stage1(a *stageArgs) {
 	var (
 		r1     uintptr
 		err1   syscall.Errno
@@ -99,24 +157,6 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 		goByte [1]byte
 	)
 	val = -1
-
-	runtimeBeforeFork()
-	if a.clone3 != nil {
-		r1, _, err1 = syscall.RawSyscall(unix.SYS_CLONE3, uintptr(unsafe.Pointer(a.clone3)), unsafe.Sizeof(*a.clone3), 0)
-		if err1 == syscall.ENOSYS || err1 == syscall.E2BIG || err1 == syscall.EINVAL {
-			a.clone3Failed = true // in the parent: no child exists
-		}
-	}
-	if a.clone3 == nil || a.clone3Failed {
-		r1, _, err1 = syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
-	}
-	if err1 != 0 || r1 != 0 {
-		runtimeAfterFork()
-		return r1, err1
-	}
-
-	// ---- stage 1: a single-threaded copy of the parent ------------------------------
-	runtimeAfterForkInChild()
 
 	// Orphans of a killed create: die with the caller. Armed after the fork, so check
 	// the caller did not die before (our parent would then be a reaper, not the caller).
@@ -277,7 +317,12 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 	// New pid and time namespaces apply to children only: fork the last stage. With
 	// CLONE_PARENT it is the caller's child, so `berth run` can wait for it directly.
 	step = stepClone
-	r1, _, err1 = syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD)|unix.CLONE_PARENT, 0, 0, 0, 0, 0)
+	if a.vm != nil {
+		r1, err1 = vmClone(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD)|unix.CLONE_PARENT|vmCloneFlags, a.vm.stack2, 0, 0, a.vm.tls2,
+			a.vm.lastPC, unsafe.Pointer(a.vm.last))
+	} else {
+		r1, _, err1 = syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD)|unix.CLONE_PARENT, 0, 0, 0, 0, 0)
+	}
 	if err1 != 0 {
 		goto fail
 	}
@@ -290,8 +335,31 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 		}
 		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 0, 0, 0)
 	}
+	// A forked last stage returns, to go on in lastStage (a CLONE_VM one starts in vmLast).
+	return
 
-	// ---- last stage: inside every namespace ------------------------------------------
+fail:
+	stageFail(a.reportFd, step, err1, val)
+}
+
+// lastStage places its fds and executes init; in plan mode it returns true once the fds
+// are placed, for the caller to go on with runPlan (a call of its own, for the stack
+// bound as in forkStages). Same rules as stage1.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func lastStage(a *stageArgs) (plan bool) {
+	var (
+		r1     uintptr
+		err1   syscall.Errno
+		i      int
+		nextfd int
+		step   uint16
+		val    int64
+	)
+	val = -1
+
 	// A new session: the container must not share the caller's controlling terminal.
 	syscall.RawSyscall(syscall.SYS_SETSID, 0, 0, 0)
 
@@ -413,8 +481,7 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 	// CAP_SYS_PTRACE in the container's user namespace cannot reach it. execve
 	// recomputes the capabilities of root, so init still has them all.
 	if a.plan != nil {
-		step, err1 = runPlan(a)
-		goto fail
+		return true // the caller goes on with runPlan
 	}
 
 	step = stepDropDAC
@@ -432,8 +499,18 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 		uintptr(unsafe.Pointer(&a.argv[0])), uintptr(unsafe.Pointer(&a.envv[0])), unix.AT_EMPTY_PATH, 0)
 
 fail:
-	rec = record{Magic: recordMagic, Kind: kindError, Step: step, Errno: uint32(err1), Value: val}
-	syscall.RawSyscall(syscall.SYS_WRITE, uintptr(a.reportFd), uintptr(unsafe.Pointer(&rec)), recordSize)
+	stageFail(a.reportFd, step, err1, val)
+	return false // not reached
+}
+
+// stageFail reports the failed step to the parent and exits.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func stageFail(reportFd int, step uint16, err1 syscall.Errno, val int64) {
+	rec := record{Magic: recordMagic, Kind: kindError, Step: step, Errno: uint32(err1), Value: val}
+	syscall.RawSyscall(syscall.SYS_WRITE, uintptr(reportFd), uintptr(unsafe.Pointer(&rec)), recordSize)
 	for {
 		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 253, 0, 0)
 	}

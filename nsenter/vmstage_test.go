@@ -1,0 +1,122 @@
+package nsenter
+
+import (
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+const kcmpVM = 1 // KCMP_VM of linux/kcmp.h
+
+// sharesMemory: kcmp(2) says the two processes have the same mm.
+func sharesMemory(t *testing.T, pid1, pid2 int) bool {
+	t.Helper()
+	r, _, e := unix.Syscall6(unix.SYS_KCMP, uintptr(pid1), uintptr(pid2), kcmpVM, 0, 0, 0)
+	if e != 0 {
+		t.Skipf("kcmp: %v", e)
+	}
+	return r == 0
+}
+
+// The last stage of a create shares the caller's memory until it executes the exec
+// program, and the stacks go once it has; BERTH_STAGE_FORK=1 forks it as before.
+func TestPlanStagesShareMemory(t *testing.T) {
+	for _, fork := range []bool{false, true} {
+		if fork {
+			t.Setenv("BERTH_STAGE_FORK", "1")
+		}
+		h, pid, sock, out := planSpawn(t, Plan{}, "echo ran")
+		if got := sharesMemory(t, unix.Getpid(), pid); got == fork {
+			t.Fatalf("fork=%v: the waiting stage shares the caller's memory: %v", fork, got)
+		}
+		if (h.vm != nil) == fork {
+			t.Fatalf("fork=%v: handle has shared stacks: %v", fork, h.vm != nil)
+		}
+		if err := h.Release(bbPath(t), "", nil, 0); err != nil {
+			t.Fatalf("Release: %v", err)
+		}
+		if sharesMemory(t, unix.Getpid(), pid) {
+			t.Fatal("the exec program still shares the caller's memory")
+		}
+		if h.vm != nil {
+			t.Fatal("the stacks are kept after the stage left them")
+		}
+		if got := commitStartCollect(t, h, pid, sock, out); !strings.Contains(got, "ran") {
+			t.Fatalf("fork=%v: got %q", fork, got)
+		}
+	}
+}
+
+// A stage sharing the caller's memory cannot keep the caller's (Go's) handlers and starts
+// with every signal blocked: the process gets the caller's mask back, and what the
+// caller ignores stays ignored, as over a fork and execve.
+func TestPlanSignalDispositions(t *testing.T) {
+	signal.Ignore(syscall.SIGTTOU)
+	defer signal.Reset(syscall.SIGTTOU)
+	h, pid, sock, out := planSpawn(t, Plan{}, `grep -E "^Sig(Blk|Ign)" /proc/self/status`)
+	if err := h.Release(bbPath(t), "", nil, 0); err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	got := commitStartCollect(t, h, pid, sock, out)
+	if !strings.Contains(got, "SigBlk:\t0000000000000000") {
+		t.Errorf("signals blocked in the process:\n%s", got)
+	}
+	var ign uint64
+	for _, line := range strings.Split(got, "\n") {
+		if v, ok := strings.CutPrefix(line, "SigIgn:\t"); ok {
+			ign, _ = strconv.ParseUint(v, 16, 64)
+		}
+	}
+	if ign&(1<<(syscall.SIGTTOU-1)) == 0 {
+		t.Errorf("SIGTTOU, ignored by the caller, is not ignored in the process:\n%s", got)
+	}
+}
+
+// Stages share the caller's memory only where no process of a container can reach them
+// before they execute the exec program: a create with a pid namespace of its own.
+func TestVMStagesWanted(t *testing.T) {
+	requireRoot(t)
+	if !vmSupported {
+		t.Skip("no shared-memory stages on this architecture")
+	}
+	create := func() *Config {
+		return &Config{NewFlags: unix.CLONE_NEWNS | unix.CLONE_NEWPID, Plan: &Plan{}}
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(*Config, *stageArgs)
+		want bool
+	}{
+		{"create", func(*Config, *stageArgs) {}, true},
+		{"without a plan (init)", func(c *Config, _ *stageArgs) { c.Plan = nil }, false},
+		{"exec (setns through init's pidfd)", func(c *Config, _ *stageArgs) { c.JoinPidFlags = unix.CLONE_NEWPID | unix.CLONE_NEWNS }, false},
+		{"joined pid namespace", func(c *Config, _ *stageArgs) {
+			c.NewFlags = unix.CLONE_NEWNS
+			c.Join = []Join{{Type: unix.CLONE_NEWPID, Path: "/proc/1/ns/pid"}}
+		}, false},
+		{"no pid namespace", func(c *Config, _ *stageArgs) { c.NewFlags = unix.CLONE_NEWNS }, false},
+		{"user namespace", func(_ *Config, a *stageArgs) { a.anyUser = true }, false},
+		{"joined user namespace", func(c *Config, _ *stageArgs) {
+			c.Join = []Join{{Type: unix.CLONE_NEWUSER, Path: "/proc/1/ns/user"}}
+		}, false},
+		{"new time namespace", func(c *Config, _ *stageArgs) { c.NewFlags |= unix.CLONE_NEWTIME }, false},
+		{"time offsets", func(_ *Config, a *stageArgs) { a.earlyTime = true }, false},
+		{"joined time namespace", func(c *Config, _ *stageArgs) {
+			c.Join = []Join{{Type: unix.CLONE_NEWTIME, Path: "/proc/1/ns/time"}}
+		}, false},
+	} {
+		cfg, a := create(), &stageArgs{}
+		tc.edit(cfg, a)
+		if got := vmStagesWanted(cfg, a); got != tc.want {
+			t.Errorf("%s: shared memory %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	t.Setenv("BERTH_STAGE_FORK", "1")
+	if vmStagesWanted(create(), &stageArgs{}) {
+		t.Error("BERTH_STAGE_FORK=1 does not fork")
+	}
+}
