@@ -78,7 +78,7 @@ func newManager(f fsOps, mode Mode, cgroupsPath, id string) (*manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	hs, err := findHierarchies(f, mode)
+	hs, err := hierarchiesOf(f, mode)
 	if err != nil {
 		return nil, err
 	}

@@ -67,7 +67,7 @@ func newSystemdManager(f fsOps, mode Mode, o Options) (*systemdManager, error) {
 	if err != nil {
 		return nil, err
 	}
-	hs, err := findHierarchies(f, mode)
+	hs, err := hierarchiesOf(f, mode)
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,7 @@ func Prewarm() {
 		return
 	}
 	go func() {
-		hs, err := findHierarchies(sysFS, DetectMode())
+		hs, err := hierarchiesOf(sysFS, DetectMode())
 		if err != nil {
 			return
 		}

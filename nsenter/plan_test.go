@@ -20,6 +20,15 @@ import (
 // exec.sock-like listener's path and the read end of the script's output.
 func planSpawn(t *testing.T, plan Plan, script string) (*PlanHandle, int, string, *os.File) {
 	t.Helper()
+	var sock string
+	plan.Listener, sock = planListener(t)
+	h, pid, out := planSpawnWith(t, plan, script, nil)
+	return h, pid, sock, out
+}
+
+// planListener is a listening socket like exec.sock, and its path.
+func planListener(t *testing.T) (int, string) {
+	t.Helper()
 	requireRoot(t)
 	if !PlanSupported() {
 		t.Skip("no plan mode on this architecture")
@@ -37,13 +46,11 @@ func planSpawn(t *testing.T, plan Plan, script string) (*PlanHandle, int, string
 	if err := unix.Listen(lfd, 1); err != nil {
 		t.Fatal(err)
 	}
-	plan.Listener = lfd
-	h, pid, out := planSpawnWith(t, plan, script)
-	return h, pid, sock, out
+	return lfd, sock
 }
 
-// planSpawnWith is planSpawn with plan.Listener given.
-func planSpawnWith(t *testing.T, plan Plan, script string) (*PlanHandle, int, *os.File) {
+// planSpawnWith is planSpawn with plan.Listener given, born in into if not nil.
+func planSpawnWith(t *testing.T, plan Plan, script string, into *os.File) (*PlanHandle, int, *os.File) {
 	t.Helper()
 	bb := bbPath(t)
 	r, w, err := os.Pipe()
@@ -59,6 +66,7 @@ func planSpawnWith(t *testing.T, plan Plan, script string) (*PlanHandle, int, *o
 		Args: []string{bb, "sh", "-c", script}, Env: []string{"PATH=/bin:/usr/bin"},
 		Files:    []int{int(w.Fd()), int(w.Fd()), int(w.Fd())},
 		NewFlags: unix.CLONE_NEWNS | unix.CLONE_NEWPID, Plan: &plan, Timeout: 10 * time.Second,
+		IntoCgroup: into,
 	})
 	w.Close()
 	if err != nil {
@@ -409,7 +417,7 @@ func TestPlanGivenConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unix.Close(pair[0])
-	h, pid, out := planSpawnWith(t, Plan{Listener: pair[1], Connected: true}, `echo pid $$; ls /proc/self/fd | wc -l`)
+	h, pid, out := planSpawnWith(t, Plan{Listener: pair[1], Connected: true}, `echo pid $$; ls /proc/self/fd | wc -l`, nil)
 	unix.Close(pair[1])
 	if err := h.Release(bbPath(t), "", nil, 0); err != nil {
 		t.Fatalf("Release: %v", err)

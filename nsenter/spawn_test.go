@@ -259,6 +259,20 @@ func TestSpawnTimeOffsets(t *testing.T) {
 // A process spawned with IntoCgroup is born in that cgroup2 directory, and so is the
 // last stage it forks. Works on the hybrid unified hierarchy too.
 func TestSpawnIntoCgroup(t *testing.T) {
+	f, name := cgroup2Dir(t)
+	out, _, res := spawnShellResult(t, Config{IntoCgroup: f}, "grep '^0::' /proc/self/cgroup")
+	if !res.InCgroup {
+		t.Skip("kernel without CLONE_INTO_CGROUP (before 5.7)")
+	}
+	if got := strings.TrimSpace(out); got != "0::/"+name {
+		t.Errorf("the process is in %q, want 0::/%s", got, name)
+	}
+}
+
+// cgroup2Dir makes a cgroup2 directory for the test (on the unified hierarchy of a
+// hybrid host too) and returns it opened, and its name.
+func cgroup2Dir(t *testing.T) (*os.File, string) {
+	t.Helper()
 	requireRoot(t)
 	var mount string
 	for _, m := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/unified"} {
@@ -276,17 +290,11 @@ func TestSpawnIntoCgroup(t *testing.T) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	defer os.Remove(dir)
+	t.Cleanup(func() { os.Remove(dir) })
 	f, err := os.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	out, _, res := spawnShellResult(t, Config{IntoCgroup: f}, "grep '^0::' /proc/self/cgroup")
-	if !res.InCgroup {
-		t.Skip("kernel without CLONE_INTO_CGROUP (before 5.7)")
-	}
-	if got := strings.TrimSpace(out); got != "0::/"+name {
-		t.Errorf("the process is in %q, want 0::/%s", got, name)
-	}
+	t.Cleanup(func() { f.Close() })
+	return f, name
 }

@@ -51,6 +51,23 @@ func TestPlanStagesShareMemory(t *testing.T) {
 	}
 }
 
+// Born in its cgroup (clone3 with CLONE_INTO_CGROUP, as on cgroup v2), a stage shares
+// the caller's memory too: clone3 takes the stack and the thread pointer in its arguments.
+func TestPlanIntoCgroupSharesMemory(t *testing.T) {
+	into, name := cgroup2Dir(t)
+	lfd, sock := planListener(t)
+	h, pid, out := planSpawnWith(t, Plan{Listener: lfd}, "grep '^0::' /proc/self/cgroup", into)
+	if !sharesMemory(t, unix.Getpid(), pid) {
+		t.Error("the stage born in its cgroup does not share the caller's memory")
+	}
+	if err := h.Release(bbPath(t), "", nil, 0); err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	if got := strings.TrimSpace(commitStartCollect(t, h, pid, sock, out)); got != "0::/"+name {
+		t.Errorf("the process is in %q, want 0::/%s (clone3 not used?)", got, name)
+	}
+}
+
 // A stage sharing the caller's memory cannot keep the caller's (Go's) handlers and starts
 // with every signal blocked: the process gets the caller's mask back, and what the
 // caller ignores stays ignored, as over a fork and execve.
