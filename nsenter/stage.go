@@ -140,7 +140,8 @@ func forkStages(a *stageArgs) (pid uintptr, errno syscall.Errno) {
 //
 // Like all of the stages' code: nosplit, no allocation, no locks, raw system calls only,
 // and no pointer stores (with a.vm the memory is the caller's, whose garbage collector
-// may be running: a write barrier would run on the caller's goroutine).
+// may be running, and a write barrier needs the Go runtime's per-thread state, which a
+// stage does not have).
 //
 //go:nosplit
 //go:norace
