@@ -59,7 +59,7 @@ type vmStages struct {
 // vmStagesWanted: the stages of cfg may share the caller's memory (see above).
 // BERTH_STAGE_FORK=1 forks them as before, to compare the two.
 func vmStagesWanted(cfg *Config, a *stageArgs) bool {
-	if !vmSupported || cfg.Plan == nil || os.Getenv("BERTH_STAGE_FORK") == "1" {
+	if !vmSupported || vmInstrumented || cfg.Plan == nil || os.Getenv("BERTH_STAGE_FORK") == "1" {
 		return false
 	}
 	if cfg.JoinPidFlags != 0 || cfg.NewFlags&unix.CLONE_NEWPID == 0 || a.anyUser || a.earlyTime ||

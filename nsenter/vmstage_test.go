@@ -12,6 +12,14 @@ import (
 
 const kcmpVM = 1 // KCMP_VM of linux/kcmp.h
 
+// requireVMStages skips where stages never share the caller's memory.
+func requireVMStages(t *testing.T) {
+	t.Helper()
+	if !vmSupported || vmInstrumented {
+		t.Skip("stages are forked on this architecture or in this instrumented build")
+	}
+}
+
 // sharesMemory: kcmp(2) says the two processes have the same mm.
 func sharesMemory(t *testing.T, pid1, pid2 int) bool {
 	t.Helper()
@@ -25,6 +33,7 @@ func sharesMemory(t *testing.T, pid1, pid2 int) bool {
 // The last stage of a create shares the caller's memory until it executes the exec
 // program, and the stacks go once it has; BERTH_STAGE_FORK=1 forks it as before.
 func TestPlanStagesShareMemory(t *testing.T) {
+	requireVMStages(t)
 	for _, fork := range []bool{false, true} {
 		if fork {
 			t.Setenv("BERTH_STAGE_FORK", "1")
@@ -54,6 +63,7 @@ func TestPlanStagesShareMemory(t *testing.T) {
 // Born in its cgroup (clone3 with CLONE_INTO_CGROUP, as on cgroup v2), a stage shares
 // the caller's memory too: clone3 takes the stack and the thread pointer in its arguments.
 func TestPlanIntoCgroupSharesMemory(t *testing.T) {
+	requireVMStages(t)
 	into, name := cgroup2Dir(t)
 	lfd, sock := planListener(t)
 	h, pid, out := planSpawnWith(t, Plan{Listener: lfd}, "grep '^0::' /proc/self/cgroup", into)
@@ -97,9 +107,7 @@ func TestPlanSignalDispositions(t *testing.T) {
 // before they execute the exec program: a create with a pid namespace of its own.
 func TestVMStagesWanted(t *testing.T) {
 	requireRoot(t)
-	if !vmSupported {
-		t.Skip("no shared-memory stages on this architecture")
-	}
+	requireVMStages(t)
 	create := func() *Config {
 		return &Config{NewFlags: unix.CLONE_NEWNS | unix.CLONE_NEWPID, Plan: &Plan{}}
 	}
