@@ -378,3 +378,21 @@ stop_execer_then_runner() {
 	read -r _ orphan_parent _ own_parent <<<"$output"
 	[[ $orphan_parent != "$own_parent" ]] || fail "adopted by the runtime despite --no-subreaper: $output"
 }
+
+@test "run: the container is the same whether create's stages share the runtime's memory or are forked" {
+	is_runc && skip "berth's stages"
+	# What the stages give the process: signal mask and dispositions (the runtime ignores
+	# SIGTTOU and SIGUSR1 here, as a caller may), credentials, fds, namespaces, cgroup.
+	set_args sh -c 'grep -E "^(Sig(Blk|Ign)|Cap(Eff|Prm|Bnd)|NoNewPrivs|Seccomp|Uid|Gid|Groups)" /proc/self/status; ls /proc/self/fd; cat /proc/self/cgroup; ls -l /proc/self/ns | sed "s/.*-> //" | wc -l; echo pid $$'
+	outs=()
+	for fork in "" 1; do
+		id=$(new_id)
+		run env BERTH_STAGE_FORK=$fork bash -c 'trap "" TTOU USR1; exec "$@"' _ \
+			timeout -k 5 "$BERTH_TIMEOUT" "$BERTH" --root "$ROOT" run --bundle "$BUNDLE" "$id"
+		assert_success
+		outs+=("${output//$id/ID}")
+	done
+	[[ ${outs[0]} == *"pid 1"* ]] || fail "not the first process of its pid namespace: ${outs[0]}"
+	[[ ${outs[0]} == *"SigBlk:	0000000000000000"* ]] || fail "signals blocked: ${outs[0]}"
+	assert_equal "${outs[0]}" "${outs[1]}" "what the container sees, shared memory vs forked"
+}
