@@ -21,7 +21,7 @@ func (s Store) Start(id string) (warning error, err error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.Load(id)
+	st, err := s.LoadSummary(id) // the rest of the configuration only on failure
 	if err != nil {
 		unlock()
 		return nil, err
@@ -38,7 +38,9 @@ func (s Store) Start(id string) (warning error, err error) {
 		unlock()
 		var lsm errLSMLabel
 		if errors.As(err, &lsm) {
-			err = fmt.Errorf("%s: %w", lsmField(&st.Config.Process), err)
+			if full, lerr := s.Load(id); lerr == nil {
+				err = fmt.Errorf("%s: %w", lsmField(&full.Config.Process), err)
+			}
 		}
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -149,10 +150,12 @@ func (s Store) readState(id string) ([]byte, error) {
 	return data, nil
 }
 
-// LoadSummary is Load for what `state` and `list` print: the State with a Config that
-// holds the annotations only. Engines ask for a container's state all the time, and
-// decoding the whole configuration makes encoding/json build its field tables for every
-// type the configuration holds: a quarter of a `berth state`'s page faults (~540 -> ~410).
+// LoadSummary is Load for what `state` and `list` print and what `start` needs on its
+// way: the State with a Config that holds the annotations and hooks only. Engines ask for a
+// container's state all the time and start every container, and decoding the whole
+// configuration makes encoding/json build its field tables for every type the
+// configuration holds: a quarter of a `berth state`'s page faults (~540 -> ~410), and
+// ~1.5 ms of a `start` (2.5 against 0.9 ms to decode in a fresh process).
 func (s Store) LoadSummary(id string) (*State, error) {
 	data, err := s.readState(id)
 	if err != nil {
@@ -164,6 +167,7 @@ func (s Store) LoadSummary(id string) (*State, error) {
 		*State
 		Config *struct {
 			Annotations map[string]string `json:"annotations"`
+			Hooks       *specs.Hooks      `json:"hooks"`
 		} `json:"config"`
 	}
 	summary.State = &State{}
@@ -171,7 +175,7 @@ func (s Store) LoadSummary(id string) (*State, error) {
 		return nil, fmt.Errorf("read state of %q: %w", id, err)
 	}
 	if summary.Config != nil {
-		summary.State.Config = &configs.Config{Annotations: summary.Config.Annotations}
+		summary.State.Config = &configs.Config{Annotations: summary.Config.Annotations, Hooks: summary.Config.Hooks}
 	}
 	return summary.State, nil
 }
