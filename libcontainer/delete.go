@@ -33,7 +33,7 @@ func (s Store) Delete(id string, force bool) (warning error, err error) {
 		return nil, err
 	}
 	defer unlock()
-	st, err := s.Load(id)
+	st, err := s.LoadSummary(id)
 	if errors.Is(err, ErrNotExist) {
 		if !force {
 			return nil, err

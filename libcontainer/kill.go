@@ -20,7 +20,7 @@ var ErrNotRunning = errors.New("container not running")
 // signals what is left in its cgroup, and is not an error: engines send it after every
 // exit to clean up behind a container that shared its pid namespace.
 func (s Store) Kill(id string, sig unix.Signal, all bool) error {
-	st, err := s.Load(id)
+	st, err := s.LoadSummary(id)
 	if err != nil {
 		return err
 	}

@@ -12,15 +12,16 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// LoadSummary gives state, list and start everything of State they use; of the
-// configuration, only the annotations and the hooks.
+// LoadSummary gives state, list, start, kill and delete everything of State they use; of
+// the configuration, only the annotations, hooks, cgroups path and Intel RDT group.
 func TestLoadSummary(t *testing.T) {
 	s := Store{Root: t.TempDir()}
 	want := &State{
 		ID: "c1", Bundle: "/b", Rootfs: "/b/rootfs", Created: time.Date(2026, 12, 6, 1, 2, 3, 4, time.UTC),
 		Owner: "root", InitPid: 42, InitStartTime: 4242,
 		Config: &configs.Config{Hostname: "h", Annotations: map[string]string{"a": "1", "b": "2"},
-			Hooks: &specs.Hooks{Poststart: []specs.Hook{{Path: "/bin/true", Args: []string{"true"}}}}},
+			Hooks:       &specs.Hooks{Poststart: []specs.Hook{{Path: "/bin/true", Args: []string{"true"}}}},
+			CgroupsPath: "/p/c1", IntelRdt: &specs.LinuxIntelRdt{ClosID: "g"}},
 		Cgroup: cgroups.State{Paths: map[string]string{"memory": "/sys/fs/cgroup/memory/c1"}, Created: []string{"/sys/fs/cgroup/memory/p"}},
 	}
 	if err := os.MkdirAll(filepath.Join(s.Root, want.ID), 0o700); err != nil {
@@ -37,9 +38,10 @@ func TestLoadSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Config == nil || !reflect.DeepEqual(got.Config.Annotations, want.Config.Annotations) ||
-		!reflect.DeepEqual(got.Config.Hooks, want.Config.Hooks) || got.Config.Hostname != "" {
-		t.Errorf("summary config %+v, want the annotations and hooks only", got.Config)
+	wantConfig := &configs.Config{Annotations: want.Config.Annotations, Hooks: want.Config.Hooks,
+		CgroupsPath: want.Config.CgroupsPath, IntelRdt: want.Config.IntelRdt}
+	if !reflect.DeepEqual(got.Config, wantConfig) {
+		t.Errorf("summary config %+v, want %+v", got.Config, wantConfig)
 	}
 	got.Config, full.Config = nil, nil
 	if !reflect.DeepEqual(got, full) {
