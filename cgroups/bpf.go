@@ -45,6 +45,27 @@ func bpf(cmd uintptr, attr unsafe.Pointer, size uintptr) (uintptr, error) {
 	return r, nil
 }
 
+// bpfProgLoad is BPF_PROG_LOAD, again while the kernel says EAGAIN: the verifier gives
+// up with EAGAIN when a signal is pending for the thread (the Go runtime's preemption
+// signal, a child's SIGCHLD), which on a slow machine happens: a restore in the TCG VM
+// failed on it once. cilium/ebpf retries the same way (without a bound); 100 tries is the
+// same in practice, without a way to spin forever.
+func bpfProgLoad(attr *bpfProgLoadAttr) (uintptr, error) {
+	return retryEAGAIN(100, func() (uintptr, error) {
+		return bpf(unix.BPF_PROG_LOAD, unsafe.Pointer(attr), unsafe.Sizeof(*attr))
+	})
+}
+
+// retryEAGAIN calls call until it returns anything but EAGAIN, at most tries times.
+func retryEAGAIN(tries int, call func() (uintptr, error)) (uintptr, error) {
+	for try := 1; ; try++ {
+		r, err := call()
+		if !errors.Is(err, unix.EAGAIN) || try >= tries {
+			return r, err
+		}
+	}
+}
+
 // loadCgroupDeviceProgram loads code (encoded instructions) as a BPF_PROG_TYPE_CGROUP_DEVICE
 // program and returns its fd. A program the verifier rejects is loaded again with the
 // verifier's log, which the error then ends with.
@@ -63,7 +84,7 @@ func loadCgroupDeviceProgram(code []byte, license string) (int, error) {
 		insns:    uint64(uintptr(unsafe.Pointer(&code[0]))),
 		license:  uint64(uintptr(unsafe.Pointer(&lic[0]))),
 	}
-	fd, err := bpf(unix.BPF_PROG_LOAD, unsafe.Pointer(&attr), unsafe.Sizeof(attr))
+	fd, err := bpfProgLoad(&attr)
 	if err == nil {
 		return int(fd), nil
 	}
@@ -72,7 +93,7 @@ func loadCgroupDeviceProgram(code []byte, license string) (int, error) {
 		defer runtime.KeepAlive(log)
 		attr.logLevel, attr.logSize = 1, uint32(len(log))
 		attr.logBuf = uint64(uintptr(unsafe.Pointer(&log[0])))
-		if fd, lerr := bpf(unix.BPF_PROG_LOAD, unsafe.Pointer(&attr), unsafe.Sizeof(attr)); lerr == nil {
+		if fd, lerr := bpfProgLoad(&attr); lerr == nil {
 			unix.Close(int(fd)) // loaded this time: keep the first answer
 		} else if n := bytes.IndexByte(log, 0); n > 0 {
 			err = fmt.Errorf("%w: verifier: %s", err, bytes.TrimSpace(log[:n]))

@@ -81,3 +81,33 @@ func TestDeviceProgramRejectedWithVerifierLog(t *testing.T) {
 		t.Errorf("error without the verifier log: %v", err)
 	}
 }
+
+// A program load the verifier gave up on because a signal was pending (EAGAIN: the Go
+// runtime preempts its threads with SIGURG) is tried again; other errors are not, and
+// EAGAIN for good ends after the tries.
+func TestRetryEAGAIN(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		answers []error
+		wantErr error
+		calls   int
+	}{
+		{"loaded at once", []error{nil}, nil, 1},
+		{"interrupted twice", []error{unix.EAGAIN, unix.EAGAIN, nil}, nil, 3},
+		{"refused", []error{unix.EACCES, nil}, unix.EACCES, 1},
+		{"always interrupted", []error{unix.EAGAIN, unix.EAGAIN, unix.EAGAIN, unix.EAGAIN, nil}, unix.EAGAIN, 3},
+	} {
+		calls := 0
+		fd, err := retryEAGAIN(3, func() (uintptr, error) {
+			err := tc.answers[calls]
+			calls++
+			if err != nil {
+				return 0, err
+			}
+			return 7, nil
+		})
+		if !errors.Is(err, tc.wantErr) || (err == nil) != (tc.wantErr == nil) || calls != tc.calls || (err == nil && fd != 7) {
+			t.Errorf("%s: fd %d, err %v after %d calls; want err %v after %d", tc.name, fd, err, calls, tc.wantErr, tc.calls)
+		}
+	}
+}
