@@ -59,8 +59,6 @@ type hierarchy struct {
 
 func (h hierarchy) unified() bool { return len(h.controllers) == 0 }
 
-// findHierarchies lists the hierarchies a container is placed in for mode: every mounted v1 hierarchy
-// (Legacy, Hybrid) and the cgroup2 one (Hybrid, Unified). The order is stable: v1 by mountpoint, then v2.
 // hierarchiesOf is findHierarchies, read once per mode from the host's files: the mounts
 // and our own cgroup do not change during a command, and create reads them for the
 // prewarm and again for the manager (mountinfo's parse was 2-4% of a run's CPU time).
@@ -89,6 +87,8 @@ var hostHierarchies struct {
 	byMode map[Mode][]hierarchy
 }
 
+// findHierarchies lists the hierarchies a container is placed in for mode: every mounted v1 hierarchy
+// (Legacy, Hybrid) and the cgroup2 one (Hybrid, Unified). The order is stable: v1 by mountpoint, then v2.
 func findHierarchies(f fsOps, mode Mode) ([]hierarchy, error) {
 	mi, err := f.ReadFile("/proc/self/mountinfo")
 	if err != nil {
