@@ -195,7 +195,7 @@ func spawn(cfg *Config, handle **PlanHandle) (int, bool, error) {
 	// the process: keep this goroutine on that thread until stage 1 is reaped.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	if vmStagesWanted(cfg, a) {
+	if vmStagesWanted(cfg) {
 		if a.vm, err = newVMStages(a); err != nil {
 			return -1, false, fmt.Errorf("nsenter: stacks for the stages: %w", err)
 		}

@@ -56,18 +56,19 @@ type vmStages struct {
 	sigmask          uint64     // the caller's signal mask, which the stages restore
 }
 
-// vmStagesWanted: the stages of cfg may share the caller's memory (see above).
-// BERTH_STAGE_FORK=1 forks them as before, to compare the two.
-func vmStagesWanted(cfg *Config, a *stageArgs) bool {
-	if !vmSupported || vmInstrumented || cfg.Plan == nil || os.Getenv("BERTH_STAGE_FORK") == "1" {
+// vmStagesWanted: the stages of cfg may share the caller's memory (see above): a create
+// (not an exec, which enters init's namespaces through its pidfd) with a pid namespace
+// of its own, no user namespace and no time namespace (time offsets need a new one), by
+// root. BERTH_STAGE_FORK=1 forks them as before, to compare the two.
+func vmStagesWanted(cfg *Config) bool {
+	if !vmSupported || vmInstrumented || cfg.Plan == nil || os.Getenv("BERTH_STAGE_FORK") == "1" || os.Geteuid() != 0 {
 		return false
 	}
-	if cfg.JoinPidFlags != 0 || cfg.NewFlags&unix.CLONE_NEWPID == 0 || a.anyUser || a.earlyTime ||
-		cfg.NewFlags&unix.CLONE_NEWTIME != 0 || os.Geteuid() != 0 {
+	if cfg.JoinPidFlags != 0 || cfg.NewFlags&unix.CLONE_NEWPID == 0 || cfg.NewFlags&(unix.CLONE_NEWUSER|unix.CLONE_NEWTIME) != 0 {
 		return false
 	}
 	for _, j := range cfg.Join {
-		if j.Type == unix.CLONE_NEWTIME || j.Type == unix.CLONE_NEWUSER || j.Type == unix.CLONE_NEWPID {
+		if j.Type&(unix.CLONE_NEWPID|unix.CLONE_NEWUSER|unix.CLONE_NEWTIME) != 0 {
 			return false
 		}
 	}

@@ -113,35 +113,35 @@ func TestVMStagesWanted(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		edit func(*Config, *stageArgs)
+		edit func(*Config)
 		want bool
 	}{
-		{"create", func(*Config, *stageArgs) {}, true},
-		{"without a plan (init)", func(c *Config, _ *stageArgs) { c.Plan = nil }, false},
-		{"exec (setns through init's pidfd)", func(c *Config, _ *stageArgs) { c.JoinPidFlags = unix.CLONE_NEWPID | unix.CLONE_NEWNS }, false},
-		{"joined pid namespace", func(c *Config, _ *stageArgs) {
+		{"create", func(*Config) {}, true},
+		{"without a plan (init)", func(c *Config) { c.Plan = nil }, false},
+		{"exec (setns through init's pidfd)", func(c *Config) { c.JoinPidFlags = unix.CLONE_NEWPID | unix.CLONE_NEWNS }, false},
+		{"joined pid namespace", func(c *Config) {
 			c.NewFlags = unix.CLONE_NEWNS
 			c.Join = []Join{{Type: unix.CLONE_NEWPID, Path: "/proc/1/ns/pid"}}
 		}, false},
-		{"no pid namespace", func(c *Config, _ *stageArgs) { c.NewFlags = unix.CLONE_NEWNS }, false},
-		{"user namespace", func(_ *Config, a *stageArgs) { a.anyUser = true }, false},
-		{"joined user namespace", func(c *Config, _ *stageArgs) {
+		{"no pid namespace", func(c *Config) { c.NewFlags = unix.CLONE_NEWNS }, false},
+		{"user namespace", func(c *Config) { c.NewFlags |= unix.CLONE_NEWUSER }, false},
+		{"joined user namespace", func(c *Config) {
 			c.Join = []Join{{Type: unix.CLONE_NEWUSER, Path: "/proc/1/ns/user"}}
 		}, false},
-		{"new time namespace", func(c *Config, _ *stageArgs) { c.NewFlags |= unix.CLONE_NEWTIME }, false},
-		{"time offsets", func(_ *Config, a *stageArgs) { a.earlyTime = true }, false},
-		{"joined time namespace", func(c *Config, _ *stageArgs) {
+		{"new time namespace", func(c *Config) { c.NewFlags |= unix.CLONE_NEWTIME }, false},
+		{"time offsets", func(c *Config) { c.NewFlags, c.TimeOffsets = c.NewFlags|unix.CLONE_NEWTIME, "monotonic 5 0" }, false},
+		{"joined time namespace", func(c *Config) {
 			c.Join = []Join{{Type: unix.CLONE_NEWTIME, Path: "/proc/1/ns/time"}}
 		}, false},
 	} {
-		cfg, a := create(), &stageArgs{}
-		tc.edit(cfg, a)
-		if got := vmStagesWanted(cfg, a); got != tc.want {
+		cfg := create()
+		tc.edit(cfg)
+		if got := vmStagesWanted(cfg); got != tc.want {
 			t.Errorf("%s: shared memory %v, want %v", tc.name, got, tc.want)
 		}
 	}
 	t.Setenv("BERTH_STAGE_FORK", "1")
-	if vmStagesWanted(create(), &stageArgs{}) {
+	if vmStagesWanted(create()) {
 		t.Error("BERTH_STAGE_FORK=1 does not fork")
 	}
 }
