@@ -427,7 +427,7 @@ func (c *creation) undo() {
 		removeIntelRdt(c.opts.ID, c.cfg.IntelRdt)
 	}
 	os.RemoveAll(c.dir)
-	dropIdleExeCache(c.store.Root)
+	dropIdleCaches(c.store.Root)
 }
 
 func fdOf(f, def *os.File) int {

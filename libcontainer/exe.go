@@ -49,21 +49,29 @@ const exeMode = 0o111
 // exeCacheDir, in the state root, holds the cached copy while containers exist.
 const exeCacheDir = ".exe"
 
-// dropIdleExeCache removes the cached copy once the state root holds no container: a
-// root berth runs nothing from is empty again (engines check theirs). A create racing
-// this falls back to the memfd, or makes the copy again.
-func dropIdleExeCache(root string) {
+// dropIdleCaches removes the root's caches (the copy of berth, the compiled seccomp
+// programs) once it holds no container: a root berth runs nothing from is empty again,
+// as engines expect of the runtime's default root (podman checks for leftovers there).
+// A create racing this falls back to the memfd, or makes the copy again; its seccomp
+// program, compiled anyway, is just not cached.
+func dropIdleCaches(root string) {
 	ents, err := os.ReadDir(root)
 	if err != nil {
 		return
 	}
 	for _, e := range ents {
-		if e.Name() != exeCacheDir {
+		if !isCacheDir(e.Name()) {
 			return
 		}
 	}
-	os.RemoveAll(filepath.Join(root, exeCacheDir))
+	for _, e := range ents {
+		os.RemoveAll(filepath.Join(root, e.Name()))
+	}
 }
+
+// isCacheDir: an entry of the state root that is berth's, not a container's (ids cannot
+// start with a dot).
+func isCacheDir(name string) bool { return name == exeCacheDir || name == seccompCacheDir }
 
 // cachedSelf returns a read-only bind of <cacheRoot>/.exe/berth-<identity>, a copy of
 // the running binary made on first use. The name carries the running binary's device,

@@ -135,17 +135,22 @@ func TestWriteExeCopyRemovesOthers(t *testing.T) {
 	}
 }
 
-// The copy goes with the last container of the root, and stays while one is left.
-func TestDropIdleExeCache(t *testing.T) {
+// The caches (the copy, the compiled seccomp programs) go with the last container of the
+// root, and stay while one is left.
+func TestDropIdleCaches(t *testing.T) {
 	root := t.TempDir()
 	os.MkdirAll(filepath.Join(root, exeCacheDir), 0o700)
+	os.MkdirAll(filepath.Join(root, seccompCacheDir), 0o700)
+	os.WriteFile(filepath.Join(root, seccompCacheDir, "x.bpf"), []byte("x"), 0o600)
 	os.Mkdir(filepath.Join(root, "c1"), 0o700)
-	dropIdleExeCache(root)
-	if _, err := os.Stat(filepath.Join(root, exeCacheDir)); err != nil {
-		t.Fatal("removed while a container is left")
+	dropIdleCaches(root)
+	for _, d := range []string{exeCacheDir, seccompCacheDir} {
+		if _, err := os.Stat(filepath.Join(root, d)); err != nil {
+			t.Fatalf("%s removed while a container is left", d)
+		}
 	}
 	os.Remove(filepath.Join(root, "c1"))
-	dropIdleExeCache(root)
+	dropIdleCaches(root)
 	if ents, _ := os.ReadDir(root); len(ents) != 0 {
 		t.Fatalf("root not empty: %v", ents)
 	}

@@ -203,10 +203,9 @@ func (s Store) IDs() ([]string, error) {
 	return ids, nil
 }
 
-// remove deletes the container's directory (and the cached copy of berth with the
-// last one).
+// remove deletes the container's directory (and the root's caches with the last one).
 func (s Store) remove(id string) error {
 	err := os.RemoveAll(s.dir(id))
-	dropIdleExeCache(s.Root)
+	dropIdleCaches(s.Root)
 	return err
 }

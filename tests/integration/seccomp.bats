@@ -88,6 +88,24 @@ notify_profile() {
 	done
 }
 
+@test "seccomp: the state root is empty again once its last seccomp container is gone" {
+	# Engines that pass no --root (podman) check the runtime's default root for leftovers:
+	# berth's caches there (compiled programs, the copy of the binary) go with the last
+	# container, and stay while one runs.
+	docker_profile
+	set_args sleep 100
+	local keep=$(new_id)
+	berth run -d --bundle "$BUNDLE" "$keep" </dev/null >/dev/null 2>&1
+	set_args true
+	run berth run --bundle "$BUNDLE" "$(new_id)"
+	assert_success
+	run ls "$ROOT"
+	assert_equal "$output" "$keep" "the containers in the root while one runs"
+	berth delete --force "$keep"
+	run ls -A "$ROOT"
+	assert_equal "$output" "" "the root after the last container"
+}
+
 @test "seccomp: Docker's default profile denies unshare and mount with EPERM, even with CAP_SYS_ADMIN" {
 	with_sys_admin
 	set_args sh -c 'unshare -m true && echo unshare-ok; mount -t tmpfs t /tmp && echo mount-ok'
