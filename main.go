@@ -122,6 +122,10 @@ func newApp() *cli.Command {
 		// As runc: a repeated flag's value is taken whole, commas and all
 		// (`exec --env A=1,2`, `exec --cgroup cpu,memory:sub`).
 		cmd.DisableSliceFlagSeparator = true
+		// As runc: `berth run h` and `berth kill help` name containers "h" and "help"; cli
+		// would take them for the help subcommand it gives every command. --help and
+		// `berth help run` stay.
+		cmd.HideHelpCommand = true
 	}
 	withArgCheck(app.Commands)
 	return app

@@ -75,6 +75,30 @@ load cgroups_helpers
 	[[ $stderr == *'flag provided but not defined: -bogus'* ]] || fail "stderr: $stderr"
 }
 
+@test "containers named h and help are containers, not the help command (as runc)" {
+	use_cgroup_path
+	set_args sh -c 'echo ran'
+	for id in h help; do
+		run berth run --bundle "$BUNDLE" "$id"
+		assert_success
+		assert_equal "$output" ran "run $id"
+	done
+	for cmd in state start kill delete pause resume ps events; do
+		run --separate-stderr berth "$cmd" help
+		assert_failure
+		[[ $stderr == *'does not exist'* ]] || fail "$cmd help: $stderr $output"
+	done
+	run --separate-stderr berth exec h true
+	assert_failure
+	[[ $stderr == *'does not exist'* ]] || fail "exec h: $stderr $output"
+	# Help is still there, as runc has it.
+	for args in "run --help" "help run" "run -h"; do
+		run berth $args
+		assert_success
+		assert_output_contains "USAGE:"
+	done
+}
+
 @test "exec: everything after the command belongs to the process" {
 	run_sleeper
 	run berth exec "$ID" sh -c 'echo "[$0] [$1] [$X]"' --env X=1
