@@ -3,6 +3,7 @@ package specconv
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
@@ -11,11 +12,19 @@ import (
 // jsonPathAt names the value of data that the JSON decoder had read up to offset off
 // when it failed, in the form errors use elsewhere (`mounts[3].type`): encoding/json's
 // UnmarshalTypeError.Field drops array indices (`mounts.type`), which leaves the reader
-// counting mounts. field is that Field; it is returned when the walk disagrees with it.
+// counting mounts, or, with Go 1.27's encoding/json (built on encoding/json/v2), spells
+// them as keys (`mounts.3.type`). field is that Field; it is returned when the walk
+// disagrees with it in both spellings.
 func jsonPathAt(data []byte, off int64, field string) string {
+	p, dotted, indexed := walkToOffset(data, off)
+	if p == "" {
+		return field
+	}
 	// Field stops at a map (linux.sysctl), the walk goes on to the key.
-	if p, dotted := walkToOffset(data, off); p != "" && (dotted == field || strings.HasPrefix(dotted, field+".")) {
-		return p
+	for _, s := range []string{dotted, indexed} {
+		if s == field || strings.HasPrefix(s, field+".") {
+			return p
+		}
 	}
 	return field
 }
@@ -29,8 +38,9 @@ type frame struct {
 }
 
 // walkToOffset returns the path of the first value whose token ends at or after off,
-// and the same path as encoding/json spells it (keys joined by dots, no indices).
-func walkToOffset(data []byte, off int64) (path, dotted string) {
+// and the same path as encoding/json spells it: keys joined by dots, without the indices
+// (dotted) or with them (indexed).
+func walkToOffset(data []byte, off int64) (path, dotted, indexed string) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var stack []frame
 	done := func() { // the value at the top of the stack is complete
@@ -45,7 +55,7 @@ func walkToOffset(data []byte, off int64) (path, dotted string) {
 	for {
 		tok, err := dec.Token()
 		if err != nil {
-			return "", ""
+			return "", "", ""
 		}
 		if n := len(stack); n > 0 && !stack[n-1].array && stack[n-1].wantKey {
 			if k, ok := tok.(string); ok {
@@ -58,12 +68,12 @@ func walkToOffset(data []byte, off int64) (path, dotted string) {
 			done()
 			continue
 		}
-		path, dotted = renderPath(stack)
+		path, dotted, indexed = renderPath(stack)
 		if d, ok := tok.(json.Delim); ok {
 			stack = append(stack, frame{array: d == '[', wantKey: d == '{'})
 		}
 		if dec.InputOffset() >= off {
-			return path, dotted
+			return path, dotted, indexed
 		}
 		if _, ok := tok.(json.Delim); !ok {
 			done()
@@ -71,12 +81,15 @@ func walkToOffset(data []byte, off int64) (path, dotted string) {
 	}
 }
 
-func renderPath(stack []frame) (string, string) {
+func renderPath(stack []frame) (path, dotted, indexed string) {
 	var b strings.Builder
-	var keys []string
+	var keys, elems []string
 	for _, f := range stack {
-		if !f.array {
+		if f.array {
+			elems = append(elems, strconv.Itoa(f.index))
+		} else {
 			keys = append(keys, f.key)
+			elems = append(elems, f.key)
 		}
 		switch {
 		case f.array:
@@ -90,7 +103,7 @@ func renderPath(stack []frame) (string, string) {
 			b.WriteString(configs.Key("", f.key))
 		}
 	}
-	return b.String(), strings.Join(keys, ".")
+	return b.String(), strings.Join(keys, "."), strings.Join(elems, ".")
 }
 
 // plainKey: a key that reads unambiguously after a dot.
