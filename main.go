@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/berth-runtime/berth/cgroups"
+	// One P for the whole command, set before the other packages' init (docs/performance.md).
+	_ "github.com/berth-runtime/berth/internal/oneproc"
 	"github.com/berth-runtime/berth/libcontainer"
 	"github.com/berth-runtime/berth/libcontainer/incontainer"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
