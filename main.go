@@ -1,11 +1,12 @@
-// Command berth is an OCI container runtime with runc's command line.
-
 // berth sets its own GOMAXPROCS (internal/oneproc), so the runtime's container-aware
 // default is moot: no goroutine to update it (one thread fewer at start, nothing for
 // sysmon to resume every second), and no host cgroupfs file held open for the
 // process's life (the CVE-2024-21626 class feeds on such fds).
+//
 //go:debug updatemaxprocs=0
 //go:debug containermaxprocs=0
+
+// Command berth is an OCI container runtime with runc's command line.
 package main
 
 import (
