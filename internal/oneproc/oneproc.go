@@ -6,7 +6,8 @@
 // second P only costs: every goroutine made runnable while it is idle wakes a thread to
 // spin for work (a futex wake, a context switch, often a new thread), and its own cache
 // of spans touches fresh heap pages. Measured on `run` and `exec` (docs/performance.md):
-// 7-19% less CPU, 40-45% fewer context switches, fewer page faults, the same wall time.
+// 7-20% less CPU, 40-45% fewer context switches, fewer page faults; wall time within this
+// machine's noise (±5-7% either way between measurements).
 //
 // The runtime has already started with the default by then (its own goroutines woke a
 // few threads); setting GOMAXPROCS=1 in the environment avoids even that, which is how
