@@ -45,7 +45,6 @@ func init() {
 	// thread, whose credentials and capabilities are the ones exec passes on.
 	if len(os.Args) > 1 && os.Args[1] == "init" {
 		unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
-		runtime.GOMAXPROCS(1)
 		runtime.LockOSThread()
 	}
 }

@@ -41,13 +41,11 @@ func startInit(l initLaunch) (pid int, sync *os.File, inCgroup bool, err error) 
 	for i := 0; i < l.extraFDs; i++ {
 		files = append(files, 3+i)
 	}
-	// containermaxprocs=0: the Go runtime of init reads the cgroup's CPU limit once and
-	// closes the files, instead of holding fds of the host's cgroupfs open for its
-	// whole life (the CVE-2024-21626 class feeds on such fds). Init runs on one thread,
-	// and GOMAXPROCS=1 starts its runtime that way: main.init's runtime.GOMAXPROCS(1)
-	// is then a no-op instead of a stop-the-world (0.3-2 ms under load, more with
-	// more CPUs, measured with GODEBUG=inittrace=1).
-	env := []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "GODEBUG=containermaxprocs=0", "GOMAXPROCS=1"}
+	// Init runs on one thread, and GOMAXPROCS=1 starts its runtime that way: oneproc's
+	// runtime.GOMAXPROCS(1) would otherwise stop the world (0.3-2 ms under load, more with
+	// more CPUs, measured with GODEBUG=inittrace=1). That init's Go runtime holds no host
+	// cgroupfs file is main.go's //go:debug containermaxprocs=0, the binary's default.
+	env := []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "GOMAXPROCS=1"}
 	add := func(name string, fd int) {
 		env = append(env, name+"="+strconv.Itoa(len(files)))
 		files = append(files, fd)
