@@ -149,12 +149,15 @@ scenario_exec_terminal() {
 	eng_rm_force shell
 }
 
-# ticks NAME: the counter the paused container writes, read from the host.
-ticks() { cat "/proc/$(eng_state "$1" '{{.State.Pid}}')/root/tmp/ticks"; }
+# ticks NAME: how many lines the container's counter has appended. Appending one line is one
+# write, so a freeze never leaves a half-written count (a rewritten file can be caught empty,
+# between its truncation and its write: the count taken at pause was then "", and no later
+# count compared above it).
+ticks() { wc -l <"/proc/$(eng_state "$1" '{{.State.Pid}}')/root/tmp/ticks"; }
 ticks_above() { (($(ticks "$1") > $2)); }
 
 scenario_pause_unpause() {
-	eng_run -d --name frozen "$BUSYBOX" sh -c 'i=0; while :; do i=$((i + 1)); echo $i >/tmp/ticks; sleep 0.1; done'
+	eng_run -d --name frozen "$BUSYBOX" sh -c 'while :; do echo x >>/tmp/ticks; sleep 0.1; done'
 	wait_until 10 "the counter" ticks frozen
 	run eng pause frozen
 	assert_success
@@ -177,8 +180,7 @@ scenario_pause_unpause() {
 }
 
 # freezer_report NAME: the container's freezer state and each of its tasks' state and
-# wait channel, for a container that does not run on after unpause (seen once, in the
-# docker lane: freezer.state THAWED, no tick for 5 s; not reproduced with berth alone).
+# wait channel, for a container that does not run on after unpause.
 freezer_report() {
 	local cg pid
 	cg=$(container_cgroup "$1" freezer)
