@@ -97,3 +97,35 @@ func TestEveryCommandHasArgRule(t *testing.T) {
 		t.Fatal("exec is not a command")
 	}
 }
+
+func TestKeepOnlyInvoked(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"berth run -b B ID", "run"},
+		{"berth --root /r --debug kill ID", "kill"},
+		{"berth ls -q", "list"},
+		// The root's help and version, or no command: every command stays.
+		{"berth --help run", "all"},
+		{"berth -h kill", "all"},
+		{"berth -v state", "all"},
+		{"berth --version", "all"},
+		{"berth help run", "all"},
+		{"berth nosuch ID", "all"},
+		{"berth", "all"},
+	}
+	all := len(newApp().Commands)
+	for _, c := range cases {
+		app := newApp()
+		keepOnlyInvoked(app, strings.Fields(c.in))
+		var names []string
+		for _, cmd := range app.Commands {
+			names = append(names, cmd.Name)
+		}
+		got := strings.Join(names, " ")
+		if len(names) == all {
+			got = "all"
+		}
+		if got != c.want {
+			t.Errorf("%s: left %q, want %q", c.in, got, c.want)
+		}
+	}
+}

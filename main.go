@@ -61,7 +61,9 @@ func main() {
 		cgroups.Prewarm()
 	}
 	app := newApp()
-	if err := app.Run(context.Background(), reorderArgs(app, os.Args)); err != nil {
+	args := reorderArgs(app, os.Args)
+	keepOnlyInvoked(app, args)
+	if err := app.Run(context.Background(), args); err != nil {
 		fatal(err)
 	}
 }
