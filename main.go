@@ -24,6 +24,7 @@ import (
 	"github.com/berth-runtime/berth/libcontainer/incontainer"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
+	"github.com/berth-runtime/berth/nsenter"
 	"github.com/berth-runtime/berth/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v3"
@@ -57,6 +58,8 @@ func main() {
 		}
 		return
 	}
+	// Before anything keeps a string of the command line (nsenter/hygiene.go).
+	nsenter.DetachArgs()
 	if startsContainerProcess(os.Args[1:]) {
 		cgroups.Prewarm()
 	}

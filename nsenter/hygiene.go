@@ -6,6 +6,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -49,6 +50,28 @@ func fdLimit() uint {
 	return uint(rl.Max)
 }
 
+// argv0 is the first byte of the kernel's argv block once DetachArgs has given os.Args
+// copies of their own; nil before.
+var argv0 *byte
+
+// DetachArgs gives os.Args copies of their own, away from the kernel's argv block. Go does
+// not copy the arguments: os.Args, and every flag value cut from it, point into that
+// block. Detached, the block may show "berth init" for a moment while the caller runs on
+// (a stage 1 sharing its memory writes it there for the instant it forks the last
+// stage: vmstage.go) without the caller's strings changing under it. Call it first in
+// main, before anything keeps a string of os.Args.
+func DetachArgs() {
+	if argv0 != nil || len(os.Args) == 0 || len(os.Args[0]) == 0 {
+		return
+	}
+	argv0 = unsafe.StringData(os.Args[0])
+	args := make([]string, len(os.Args))
+	for i, a := range os.Args {
+		args[i] = strings.Clone(a)
+	}
+	os.Args = args
+}
+
 // procTitle returns the memory of this process's command line and what stage 1 writes
 // over it, "berth\0init\0" padded with NULs to the same length. Stage 2 is a copy of the
 // caller until it executes init, and anyone in the container's pid namespace can read
@@ -61,8 +84,12 @@ var procTitle = sync.OnceValues(func() (area, title []byte) {
 		return nil, nil
 	}
 	// os.Args[0] points at the first byte of the kernel's argv block (Go does not copy
-	// the arguments), which must be where /proc says the block starts.
-	p := unsafe.StringData(os.Args[0])
+	// the arguments) unless DetachArgs kept that address, which must be where /proc
+	// says the block starts.
+	p := argv0
+	if p == nil {
+		p = unsafe.StringData(os.Args[0])
+	}
 	if uint64(uintptr(unsafe.Pointer(p))) != start || end <= start || end-start > 1<<20 {
 		return nil, nil
 	}

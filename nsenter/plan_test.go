@@ -50,7 +50,7 @@ func planListener(t *testing.T) (int, string) {
 }
 
 // planSpawnWith is planSpawn with plan.Listener given, born in into if not nil.
-func planSpawnWith(t *testing.T, plan Plan, script string, into *os.File) (*PlanHandle, int, *os.File) {
+func planSpawnWith(t *testing.T, plan Plan, script string, into *os.File, edit ...func(*Config)) (*PlanHandle, int, *os.File) {
 	t.Helper()
 	bb := bbPath(t)
 	r, w, err := os.Pipe()
@@ -62,12 +62,16 @@ func planSpawnWith(t *testing.T, plan Plan, script string, into *os.File) (*Plan
 	if plan.Umask == 0 {
 		plan.Umask = -1
 	}
-	res, err := SpawnResult(&Config{
+	cfg := &Config{
 		Args: []string{bb, "sh", "-c", script}, Env: []string{"PATH=/bin:/usr/bin"},
 		Files:    []int{int(w.Fd()), int(w.Fd()), int(w.Fd())},
 		NewFlags: unix.CLONE_NEWNS | unix.CLONE_NEWPID, Plan: &plan, Timeout: 10 * time.Second,
 		IntoCgroup: into,
-	})
+	}
+	for _, e := range edit {
+		e(cfg)
+	}
+	res, err := SpawnResult(cfg)
 	w.Close()
 	if err != nil {
 		t.Fatalf("Spawn: %v", err)

@@ -195,8 +195,8 @@ func spawn(cfg *Config, handle **PlanHandle) (int, bool, error) {
 	// the process: keep this goroutine on that thread until stage 1 is reaped.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	if vmStagesWanted(cfg) {
-		if a.vm, err = newVMStages(a); err != nil {
+	if mode := vmStagesWanted(cfg); mode != vmNone {
+		if a.vm, err = newVMStages(a, mode); err != nil {
 			return -1, false, fmt.Errorf("nsenter: stacks for the stages: %w", err)
 		}
 	}

@@ -55,8 +55,10 @@ type stageArgs struct {
 	fdLimit   uint
 	keep      []int
 	// titleArea is the caller's argv memory (in the child: its own copy), title what
-	// stage 1 writes there (see procTitle). Both nil: leave it.
-	titleArea, title []byte
+	// stage 1 writes there (see procTitle). Both nil: leave it. titleSave (only for a
+	// stage 1 sharing the caller's memory that forks the last stage) is the area's own
+	// text, which stage 1 puts back once the last stage is forked with the title.
+	titleArea, title, titleSave []byte
 	// rootFd (or -1): stage 1 makes it its root and working directory before the last
 	// stage is forked, so nothing in the container's pid namespace holds the caller's.
 	rootFd int
@@ -197,9 +199,12 @@ func stage1(a *stageArgs) {
 
 	// Host details in the container's view: the last stage is a copy of the caller
 	// until it executes init, and its /proc/<pid>/cmdline is readable from the
-	// container's pid namespace. Only "berth init" shows.
-	for i = 0; i < len(a.titleArea) && i < len(a.title); i++ {
-		a.titleArea[i] = a.title[i]
+	// container's pid namespace. Only "berth init" shows. (A stage 1 in the caller's
+	// memory writes it only for the instant of the fork, below.)
+	if a.vm == nil {
+		for i = 0; i < len(a.titleArea) && i < len(a.title); i++ {
+			a.titleArea[i] = a.title[i]
+		}
 	}
 
 	// Entering another process's namespaces through its pidfd is one atomic setns:
@@ -318,11 +323,24 @@ func stage1(a *stageArgs) {
 	// New pid and time namespaces apply to children only: fork the last stage. With
 	// CLONE_PARENT it is the caller's child, so `berth run` can wait for it directly.
 	step = stepClone
-	if a.vm != nil {
+	if a.vm != nil && !a.vm.forkLast {
 		r1, err1 = vmClone(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD)|unix.CLONE_PARENT|vmCloneFlags, a.vm.stack2, 0, 0, a.vm.tls2,
 			a.vm.lastPC, unsafe.Pointer(a.vm.last))
 	} else {
+		// A stage 1 in the caller's memory forking the last stage: the fork copies the
+		// caller's argv block as it is at that instant, so it shows the title just then
+		// (the caller's own strings are copies: DetachArgs), and its text again after.
+		if a.vm != nil {
+			for i = 0; i < len(a.titleArea) && i < len(a.title); i++ {
+				a.titleArea[i] = a.title[i]
+			}
+		}
 		r1, _, err1 = syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD)|unix.CLONE_PARENT, 0, 0, 0, 0, 0)
+		if a.vm != nil && (r1 != 0 || err1 != 0) { // not in the child: its copy keeps the title
+			for i = 0; i < len(a.titleArea) && i < len(a.titleSave); i++ {
+				a.titleArea[i] = a.titleSave[i]
+			}
+		}
 	}
 	if err1 != 0 {
 		goto fail

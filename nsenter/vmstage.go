@@ -27,8 +27,12 @@ import (
 // a new pid namespace of which the last stage is the first process (invisible from
 // every other pid namespace but the host's), no user namespace (a stage's setns into
 // one also refuses a shared mm) and no time namespace (clone refuses CLONE_VM into a
-// pending one). exec's last stage enters a pid namespace where the container's
-// processes live: it stays a fork.
+// pending one, setns refuses a shared mm). Where the last stage enters a pid namespace
+// in which other processes live (exec; a create joining a pod's pid namespace or
+// keeping the host's), only stage 1 shares the caller's memory: it stays in the host's
+// pid namespace, where no process of a container can name it, and forks the last stage,
+// which then has memory of its own. That saves the fork of stage 1 (a copy of the
+// runtime's page tables, and the copy-on-write faults of stage 1's own writes).
 
 // vmCloneFlags are added to the clone flags of a stage that shares the caller's memory:
 // CLONE_SETTLS gives it a thread pointer of its own, whose Go g slot is nil, so that a
@@ -48,6 +52,8 @@ const (
 // reachable until the last stage has executed the exec program or is gone (see
 // PlanHandle.Release and parkVMStages).
 type vmStages struct {
+	// forkLast: only stage 1 shares the caller's memory; it forks the last stage.
+	forkLast         bool
 	mem              []byte
 	stack1, tls1     uintptr // stage 1's initial stack pointer and thread pointer
 	stack2, tls2     uintptr
@@ -56,36 +62,56 @@ type vmStages struct {
 	sigmask          uint64     // the caller's signal mask, which the stages restore
 }
 
-// vmStagesWanted: the stages of cfg may share the caller's memory (see above): a create
-// (not an exec, which enters init's namespaces through its pidfd) with a pid namespace
-// of its own, no user namespace and no time namespace (time offsets need a new one), by
-// root. BERTH_STAGE_FORK=1 forks them as before, to compare the two.
-func vmStagesWanted(cfg *Config) bool {
+// vmMode says which stages of cfg may share the caller's memory (see above).
+type vmMode int
+
+const (
+	vmNone      vmMode = iota // both stages are forks
+	vmAll                     // both share it: a create with a pid namespace of its own
+	vmFirstOnly               // stage 1 shares it and forks the last stage
+)
+
+// vmStagesWanted: which of cfg's stages may share the caller's memory (see above): on the
+// one-runtime path, by root, without a user or time namespace; both stages for a create
+// with a pid namespace of its own, stage 1 alone otherwise (exec, a joined or the host's
+// pid namespace). BERTH_STAGE_FORK=1 forks them as before, to compare the two.
+func vmStagesWanted(cfg *Config) vmMode {
 	if !vmSupported || vmInstrumented || cfg.Plan == nil || os.Getenv("BERTH_STAGE_FORK") == "1" || os.Geteuid() != 0 {
-		return false
+		return vmNone
 	}
-	if cfg.JoinPidFlags != 0 || cfg.NewFlags&unix.CLONE_NEWPID == 0 || cfg.NewFlags&(unix.CLONE_NEWUSER|unix.CLONE_NEWTIME) != 0 {
-		return false
+	const refused = unix.CLONE_NEWUSER | unix.CLONE_NEWTIME
+	if cfg.NewFlags&refused != 0 || cfg.JoinPidFlags&refused != 0 {
+		return vmNone
 	}
+	joinsPid := cfg.JoinPidFlags&unix.CLONE_NEWPID != 0
 	for _, j := range cfg.Join {
-		if j.Type&(unix.CLONE_NEWPID|unix.CLONE_NEWUSER|unix.CLONE_NEWTIME) != 0 {
-			return false
+		if j.Type&refused != 0 {
+			return vmNone
 		}
+		joinsPid = joinsPid || j.Type&unix.CLONE_NEWPID != 0
 	}
-	return true
+	if cfg.NewFlags&unix.CLONE_NEWPID == 0 || joinsPid {
+		// Stage 1 writes the title over the caller's argv block for an instant: only
+		// once the caller's strings no longer point into it.
+		if argv0 == nil {
+			return vmNone
+		}
+		return vmFirstOnly
+	}
+	return vmAll
 }
 
 // newVMStages maps the stacks and prepares the stages' arguments from a, which must be
 // complete: stage 1 runs on a itself, the last stage on a copy of it (it moves its fds
 // around in it). The caller's signal mask is read from the calling thread, the one that
 // forks.
-func newVMStages(a *stageArgs) (*vmStages, error) {
+func newVMStages(a *stageArgs, mode vmMode) (*vmStages, error) {
 	mem, err := unix.Mmap(-1, 0, 2*vmRegion, unix.PROT_READ|unix.PROT_WRITE,
 		unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
 	if err != nil {
 		return nil, err
 	}
-	v := &vmStages{mem: mem, stage1PC: vmStage1PC(), lastPC: vmLastPC()}
+	v := &vmStages{forkLast: mode == vmFirstOnly, mem: mem, stage1PC: vmStage1PC(), lastPC: vmLastPC()}
 	for i := 0; i < 2; i++ {
 		region := mem[i*vmRegion : (i+1)*vmRegion]
 		if err := unix.Mprotect(region[:vmGuard], unix.PROT_NONE); err != nil {
@@ -105,7 +131,13 @@ func newVMStages(a *stageArgs) (*vmStages, error) {
 		return nil, e
 	}
 	// The stages must not change what the caller's argv shows: it is the caller's own.
-	a.titleArea, a.title = nil, nil
+	// A stage 1 that forks the last stage shows the title only for the instant of the
+	// fork and then puts this text back.
+	if mode == vmFirstOnly && a.titleArea != nil {
+		a.titleSave = append([]byte(nil), a.titleArea...)
+	} else {
+		a.titleArea, a.title = nil, nil
+	}
 	last := *a
 	last.files = append([]int(nil), a.files...)
 	last.deferred = append([]bool(nil), a.deferred...)
@@ -167,7 +199,13 @@ func vmStage1(a *stageArgs) {
 		}
 	}
 	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&a.vm.sigmask)), 0, 8, 0, 0)
-	stage1(a) // returns only in a forked last stage, which stage 1 never makes here
+	stage1(a)
+	// Returns only in a forked last stage (a.vm.forkLast): a copy of the caller's memory
+	// with this stack, handlers and mask, which goes on as forkStages' child does.
+	if a.vm.forkLast && lastStage(a) {
+		step, err1 := runPlan(a)
+		stageFail(a.reportFd, step, err1, -1)
+	}
 	syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 254, 0, 0)
 }
 

@@ -1,6 +1,9 @@
 package nsenter
 
 import (
+	"bytes"
+	"fmt"
+	"os"
 	"os/signal"
 	"strconv"
 	"strings"
@@ -60,6 +63,42 @@ func TestPlanStagesShareMemory(t *testing.T) {
 	}
 }
 
+// Where the last stage enters a pid namespace others live in (here the host's; exec and
+// pod containers join one), only stage 1 shares the caller's memory: the last stage it
+// forks has memory of its own from the start, and runs the process.
+func TestPlanFirstStageOnlySharesMemory(t *testing.T) {
+	requireVMStages(t)
+	DetachArgs()
+	var plan Plan
+	var sock string
+	plan.Listener, sock = planListener(t)
+	own, err := os.ReadFile("/proc/self/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, pid, out := planSpawnWith(t, plan, "echo ran", nil, func(c *Config) { c.NewFlags = unix.CLONE_NEWNS })
+	if h.vm == nil || !h.vm.forkLast {
+		t.Fatalf("stage 1 does not share the caller's memory (stacks %v)", h.vm != nil)
+	}
+	if sharesMemory(t, unix.Getpid(), pid) {
+		t.Fatal("the last stage shares the caller's memory")
+	}
+	// Host details: the last stage was born showing "berth init"; the caller's own
+	// command line is its own again.
+	if got, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); !bytes.HasPrefix(got, []byte("berth\x00init\x00")) {
+		t.Errorf("the last stage's command line is %q", got)
+	}
+	if got, _ := os.ReadFile("/proc/self/cmdline"); !bytes.Equal(got, own) {
+		t.Errorf("the caller's command line is %q, was %q", got, own)
+	}
+	if err := h.Release(bbPath(t), "", nil, 0); err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	if got := commitStartCollect(t, h, pid, sock, out); !strings.Contains(got, "ran") {
+		t.Fatalf("got %q", got)
+	}
+}
+
 // Born in its cgroup (clone3 with CLONE_INTO_CGROUP, as on cgroup v2), a stage shares
 // the caller's memory too: clone3 takes the stack and the thread pointer in its arguments.
 func TestPlanIntoCgroupSharesMemory(t *testing.T) {
@@ -104,44 +143,52 @@ func TestPlanSignalDispositions(t *testing.T) {
 }
 
 // Stages share the caller's memory only where no process of a container can reach them
-// before they execute the exec program: a create with a pid namespace of its own.
+// before they execute the exec program: both for a create with a pid namespace of its
+// own, stage 1 alone where the last stage enters a pid namespace others live in.
 func TestVMStagesWanted(t *testing.T) {
 	requireRoot(t)
 	requireVMStages(t)
+	DetachArgs()
 	create := func() *Config {
 		return &Config{NewFlags: unix.CLONE_NEWNS | unix.CLONE_NEWPID, Plan: &Plan{}}
 	}
 	for _, tc := range []struct {
 		name string
 		edit func(*Config)
-		want bool
+		want vmMode
 	}{
-		{"create", func(*Config) {}, true},
-		{"without a plan (init)", func(c *Config) { c.Plan = nil }, false},
-		{"exec (setns through init's pidfd)", func(c *Config) { c.JoinPidFlags = unix.CLONE_NEWPID | unix.CLONE_NEWNS }, false},
+		{"create", func(*Config) {}, vmAll},
+		{"without a plan (init)", func(c *Config) { c.Plan = nil }, vmNone},
+		{"exec (setns through init's pidfd)", func(c *Config) { c.JoinPidFlags = unix.CLONE_NEWPID | unix.CLONE_NEWNS }, vmFirstOnly},
+		{"exec into a user namespace", func(c *Config) {
+			c.JoinPidFlags = unix.CLONE_NEWPID | unix.CLONE_NEWNS | unix.CLONE_NEWUSER
+		}, vmNone},
+		{"exec into a time namespace", func(c *Config) {
+			c.JoinPidFlags = unix.CLONE_NEWPID | unix.CLONE_NEWNS | unix.CLONE_NEWTIME
+		}, vmNone},
 		{"joined pid namespace", func(c *Config) {
 			c.NewFlags = unix.CLONE_NEWNS
 			c.Join = []Join{{Type: unix.CLONE_NEWPID, Path: "/proc/1/ns/pid"}}
-		}, false},
-		{"no pid namespace", func(c *Config) { c.NewFlags = unix.CLONE_NEWNS }, false},
-		{"user namespace", func(c *Config) { c.NewFlags |= unix.CLONE_NEWUSER }, false},
+		}, vmFirstOnly},
+		{"no pid namespace", func(c *Config) { c.NewFlags = unix.CLONE_NEWNS }, vmFirstOnly},
+		{"user namespace", func(c *Config) { c.NewFlags |= unix.CLONE_NEWUSER }, vmNone},
 		{"joined user namespace", func(c *Config) {
 			c.Join = []Join{{Type: unix.CLONE_NEWUSER, Path: "/proc/1/ns/user"}}
-		}, false},
-		{"new time namespace", func(c *Config) { c.NewFlags |= unix.CLONE_NEWTIME }, false},
-		{"time offsets", func(c *Config) { c.NewFlags, c.TimeOffsets = c.NewFlags|unix.CLONE_NEWTIME, "monotonic 5 0" }, false},
+		}, vmNone},
+		{"new time namespace", func(c *Config) { c.NewFlags |= unix.CLONE_NEWTIME }, vmNone},
+		{"time offsets", func(c *Config) { c.NewFlags, c.TimeOffsets = c.NewFlags|unix.CLONE_NEWTIME, "monotonic 5 0" }, vmNone},
 		{"joined time namespace", func(c *Config) {
 			c.Join = []Join{{Type: unix.CLONE_NEWTIME, Path: "/proc/1/ns/time"}}
-		}, false},
+		}, vmNone},
 	} {
 		cfg := create()
 		tc.edit(cfg)
 		if got := vmStagesWanted(cfg); got != tc.want {
-			t.Errorf("%s: shared memory %v, want %v", tc.name, got, tc.want)
+			t.Errorf("%s: shared memory mode %v, want %v", tc.name, got, tc.want)
 		}
 	}
 	t.Setenv("BERTH_STAGE_FORK", "1")
-	if vmStagesWanted(create()) {
+	if vmStagesWanted(create()) != vmNone {
 		t.Error("BERTH_STAGE_FORK=1 does not fork")
 	}
 }
