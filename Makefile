@@ -14,11 +14,13 @@ export CGO_ENABLED
 # urfave_cli_no_template: cli's help without text/template, whose MethodByName turns off the
 # linker's dead-method elimination for the whole binary (docs/performance.md, "Binary size").
 GO_TAGS := urfave_cli_no_template netgo osusergo
-# encoding/json on its v2 implementation (Go 1.27's default): config.json's decode no longer
-# builds an encoder for every type the spec can reach, Windows and VMs included (a `run` ~5%
-# less CPU, ~10% lower min time, ~65 fewer page faults; docs/performance.md, "encoding/json
-# v2"). The unit tests run on it too; berth is also correct built without it. Only berth's
-# own build and tests get it: the tools the tests build (crictl, the conformance suite) not.
+# encoding/json on its v2 implementation (Go 1.27's default): decoding config.json or
+# state.json no longer builds an encoder for every type the spec can reach, Windows and VMs
+# included (exec ~3% and `run` ~1% less CPU, 20-26 fewer page faults, +450 KB of binary;
+# docs/performance.md, "exec's stage 1 in the caller's memory, encoding/json v2, one
+# command"). The unit tests run on it too; berth is also correct built without it. Only
+# berth's own build and tests get it: the tools the tests build (crictl, the conformance
+# suite) not.
 BERTH_GO := GOEXPERIMENT=jsonv2 $(GO)
 
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)

@@ -171,23 +171,8 @@ scenario_pause_unpause() {
 	assert_success
 	assert_equal "$(eng_state frozen '{{.State.Status}}')" running status
 	assert_equal "$(cat "$(container_cgroup frozen freezer)/freezer.state")" THAWED "freezer.state"
-	local tries=25
-	until ticks_above frozen "$before" 2>/dev/null; do
-		((tries-- > 0)) || fail "no ticks for 5 s after unpause (still $(ticks frozen)): $(freezer_report frozen)"
-		sleep 0.2
-	done
+	wait_until 5 "ticks after unpause" ticks_above frozen "$before"
 	eng_rm_force frozen
-}
-
-# freezer_report NAME: the container's freezer state and each of its tasks' state and
-# wait channel, for a container that does not run on after unpause.
-freezer_report() {
-	local cg pid
-	cg=$(container_cgroup "$1" freezer)
-	echo "freezer.state $(cat "$cg/freezer.state" 2>/dev/null) self $(cat "$cg/freezer.self_freezing" 2>/dev/null) parent $(cat "$cg/freezer.parent_freezing" 2>/dev/null);"
-	for pid in $(cat "$cg/cgroup.procs"); do
-		echo "$pid $(tr '\0' ' ' <"/proc/$pid/cmdline") $(grep '^State' "/proc/$pid/status") wchan $(cat "/proc/$pid/wchan" 2>/dev/null);"
-	done
 }
 
 # update: new limits reach the host's cgroup and the container's own view of it.
