@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/berth-runtime/berth/internal/timerslack"
 	"github.com/urfave/cli/v3"
 )
 
@@ -45,7 +46,11 @@ header and the container's lines; --format json prints the container's pids as a
 			if len(args) == 0 {
 				args = []string{"-ef"}
 			}
-			out, err := exec.Command("ps", args...).Output()
+			var out []byte
+			err := timerslack.Do(func() (err error) {
+				out, err = exec.Command("ps", args...).Output()
+				return err
+			})
 			if err != nil {
 				return fmt.Errorf("ps %s: %w", strings.Join(args, " "), err)
 			}

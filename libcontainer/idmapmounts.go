@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/berth-runtime/berth/internal/timerslack"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/libcontainer/initproto"
 	"golang.org/x/sys/unix"
@@ -156,14 +157,18 @@ func mappedUserNS(uid, gid []configs.IDMap) (int, error) {
 	// The tracer is the thread that started the child; keep it for the child's life.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	proc, err := os.StartProcess("/proc/self/exe", []string{"berth-idmap-userns"}, &os.ProcAttr{
-		Sys: &syscall.SysProcAttr{
-			Cloneflags:  unix.CLONE_NEWUSER,
-			UidMappings: sysIDMaps(uid),
-			GidMappings: sysIDMaps(gid),
-			Ptrace:      true,
-			Pdeathsig:   unix.SIGKILL,
-		},
+	var proc *os.Process
+	err := timerslack.Do(func() (err error) {
+		proc, err = os.StartProcess("/proc/self/exe", []string{"berth-idmap-userns"}, &os.ProcAttr{
+			Sys: &syscall.SysProcAttr{
+				Cloneflags:  unix.CLONE_NEWUSER,
+				UidMappings: sysIDMaps(uid),
+				GidMappings: sysIDMaps(gid),
+				Ptrace:      true,
+				Pdeathsig:   unix.SIGKILL,
+			},
+		})
+		return err
 	})
 	if err != nil {
 		return -1, err

@@ -7,9 +7,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/berth-runtime/berth/internal/timerslack"
 	"golang.org/x/sys/unix"
 )
 
@@ -199,4 +202,29 @@ func procOwnerWhileRunning(path string) (uint32, error) {
 		return 0, err
 	}
 	return st.Uid, nil
+}
+
+// The spawned process has the caller's timer slack even when the thread that forks it
+// has another one (threads the Go runtime's monitor makes carry its slack, see
+// internal/timerslack), with and without a new pid namespace (one fork more).
+func TestSpawnKeepsCallerTimerSlack(t *testing.T) {
+	requireRoot(t)
+	caller := timerslack.Caller()
+	if caller == 0 {
+		t.Skip("timer slack unreadable")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	other := caller + 12345
+	unix.Prctl(unix.PR_SET_TIMERSLACK, other, 0, 0, 0)
+	defer unix.Prctl(unix.PR_SET_TIMERSLACK, caller, 0, 0, 0)
+	for _, flags := range []uintptr{0, unix.CLONE_NEWPID | unix.CLONE_NEWNS} {
+		out, code := spawnShell(t, Config{NewFlags: flags}, `cat /proc/self/timerslack_ns`)
+		if code != 0 {
+			t.Fatalf("flags %#x: exit %d: %s", flags, code, out)
+		}
+		if got := strings.TrimSpace(out); got != strconv.FormatUint(uint64(caller), 10) {
+			t.Errorf("flags %#x: timer slack %s, want the caller's %d (the forking thread has %d)", flags, got, caller, other)
+		}
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+
+	"github.com/berth-runtime/berth/internal/timerslack"
 )
 
 // FormatIDMap renders mappings in the kernel's uid_map/gid_map format.
@@ -77,7 +79,11 @@ func mapHelper(tool string, pid int, m []IDMap) error {
 	for _, e := range m {
 		args = append(args, strconv.Itoa(int(e.ContainerID)), strconv.Itoa(int(e.HostID)), strconv.Itoa(int(e.Size)))
 	}
-	out, err := exec.Command(path, args...).CombinedOutput()
+	var out []byte
+	err = timerslack.Do(func() (err error) {
+		out, err = exec.Command(path, args...).CombinedOutput()
+		return err
+	})
 	if err != nil {
 		msg := strings.TrimSpace(string(out))
 		if msg == "" {

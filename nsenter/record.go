@@ -62,6 +62,7 @@ const (
 	stepTerminal
 	stepPersonality
 	stepMemPolicy
+	stepTimerSlack
 )
 
 var stepNames = map[uint16]string{
@@ -92,6 +93,7 @@ var stepNames = map[uint16]string{
 	stepTerminal:     "process.terminal: set the controlling terminal",
 	stepPersonality:  "linux.personality",
 	stepMemPolicy:    "linux.memoryPolicy: set_mempolicy",
+	stepTimerSlack:   "set the caller's timer slack",
 }
 
 func parseRecord(buf [recordSize]byte) (record, error) {

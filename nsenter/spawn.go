@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/berth-runtime/berth/internal/timerslack"
 	"golang.org/x/sys/unix"
 )
 
@@ -99,7 +100,8 @@ func spawn(cfg *Config, handle **PlanHandle) (int, bool, error) {
 	if len(cfg.Args) == 0 {
 		return -1, false, errors.New("nsenter: no arguments")
 	}
-	a := &stageArgs{userJoin: -1, execFd: cfg.ExecFD, pidFd: -1, rootFd: -1, parentPid: os.Getpid()}
+	a := &stageArgs{userJoin: -1, execFd: cfg.ExecFD, pidFd: -1, rootFd: -1, parentPid: os.Getpid(),
+		timerSlack: timerslack.Caller()}
 	if cfg.IntoCgroup != nil {
 		a.clone3 = &cloneArgs{flags: unix.CLONE_INTO_CGROUP, exitSignal: uint64(unix.SIGCHLD), cgroup: uint64(cfg.IntoCgroup.Fd())}
 	}

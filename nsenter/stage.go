@@ -49,6 +49,8 @@ type stageArgs struct {
 	parentPidfd int
 	pollParent  unix.PollFd
 	noWait      unix.Timespec
+	// timerSlack (or 0: leave it) is the caller's timer slack, which stage 1 takes on.
+	timerSlack uintptr
 	// closeGaps: (first, last) fd ranges stage 1 closes (see closeGaps); fdLimit bounds
 	// the fallback loop without close_range; keep are the fds the stages still use.
 	closeGaps []uintptr
@@ -160,6 +162,16 @@ func stage1(a *stageArgs) {
 		goByte [1]byte
 	)
 	val = -1
+
+	// The caller's timer slack, not the one of the runtime thread that forked us: threads
+	// the Go runtime's monitor makes carry its longer slack (internal/timerslack), and
+	// every process started from here inherits what stage 1 has.
+	if a.timerSlack != 0 {
+		step = stepTimerSlack
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_PRCTL, unix.PR_SET_TIMERSLACK, a.timerSlack, 0); err1 != 0 {
+			goto fail
+		}
+	}
 
 	// Orphans of a killed create: die with the caller. Armed after the fork, so check
 	// the caller did not die before (our parent would then be a reaper, not the caller).

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/berth-runtime/berth/internal/timerslack"
 	"github.com/berth-runtime/berth/libcontainer/fdpass"
 	"github.com/checkpoint-restore/go-criu/v7/rpc"
 	"golang.org/x/sys/unix"
@@ -61,7 +62,7 @@ func Start(l Launch) (*Swrk, error) {
 	if l.CgroupDir != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(l.CgroupDir.Fd())}
 	}
-	if err := cmd.Start(); err != nil {
+	if err := timerslack.Do(cmd.Start); err != nil {
 		unix.Close(pair[0])
 		if errors.Is(err, exec.ErrNotFound) {
 			return nil, fmt.Errorf("checkpoint/restore needs CRIU (criu.org): %w", err)

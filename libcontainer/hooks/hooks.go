@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth-runtime/berth/internal/timerslack"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -83,7 +84,7 @@ func runHook(he Env, h specs.Hook, stdin []byte) error {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	// Don't wait for grandchildren holding the output pipe after a timeout kill.
 	cmd.WaitDelay = time.Second
-	err := cmd.Run()
+	err := timerslack.Do(cmd.Run)
 	if ctx.Err() == context.DeadlineExceeded {
 		return fmt.Errorf("timed out after %ds", *h.Timeout)
 	}
