@@ -8,10 +8,11 @@
 // `run` or `exec`, each wake-up also handing the P to another thread to look for work.
 // Nothing in berth needs it sooner than every few milliseconds, so its thread gets a timer
 // slack of 4 ms (the kernel may then delay each of its sleeps that much): measured with
-// `perf stat` on this VM, 10-15% less CPU and ~40% fewer context switches for `run` and
-// `exec`, 5% less CPU for a create/start/delete cycle. The cost: a goroutine waiting for
-// the P while another one is blocked in a system call gets it up to ~8 ms later instead
-// of ~0.1 ms (the Go runtime lets a goroutine run 10 ms before preempting it anyway).
+// `perf stat` on this VM, 10% less CPU for `run`, 15% for `exec`, 9% for a create/start/
+// delete cycle, and a third fewer context switches (docs/performance.md). The cost: a
+// goroutine waiting for the P while another one is blocked in a system call gets it up
+// to ~8 ms later instead of ~0.1 ms (the Go runtime lets a goroutine run 10 ms before
+// preempting it anyway).
 //
 // A thread inherits the timer slack of the one that creates it, and sysmon creates threads
 // (for the P it takes back): such threads would give a process berth starts a slack that is
