@@ -4,15 +4,17 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/berth-runtime/berth/internal/sigfwd"
 	"golang.org/x/sys/unix"
 )
 
 // A foreground run, exec or restore forwards the signals it gets to its process, as runc
 // does: every signal berth can catch but SIGCHLD (about berth's own children) and SIGURG
-// (the Go runtime's preemption). Catching a signal costs a round trip to the Go runtime's
-// signal-mask thread (30-60 µs and a few thread switches here): all of them at once cost
-// 1.5-4.5 ms of CPU and 100-160 context switches per container, more than the rest of a
-// `run` in thread switches. So they are caught in two steps:
+// (the Go runtime's preemption). Catching a signal through os/signal costs a round trip to
+// the Go runtime's signal-mask thread (30-60 µs and two thread switches here), so where
+// berth has its own forwarding handler (internal/sigfwd: amd64) every signal it may take
+// from the runtime is caught that way, all at once before anything is made on the host;
+// os/signal keeps SIGPIPE and the fault signals. Elsewhere, and for those, two steps:
 //
 //   - firstSignals before anything is made on the host (catchSignals): what a terminal, a
 //     shell, a service manager or its watchdog sends, and the job-control stops that would
@@ -46,20 +48,53 @@ func laterSignals() []os.Signal {
 // catchSignals starts catching firstSignals on sigs, in the background while the config
 // is read; the function it returns waits until they are caught.
 func catchSignals(sigs chan os.Signal) (wait func()) {
+	first := firstSignals
+	if sigfwd.Supported() {
+		var own []unix.Signal
+		for _, s := range append(firstSignals[:len(firstSignals):len(firstSignals)], laterSignals()...) {
+			if sigfwd.Forwardable(s.(unix.Signal)) {
+				own = append(own, s.(unix.Signal))
+			}
+		}
+		if err := sigfwd.Catch(own, sigs); err == nil {
+			first = runtimeOnly(firstSignals)
+			forwarding = true
+		}
+	}
 	done := make(chan struct{})
 	go func() {
-		signal.Notify(sigs, firstSignals...)
+		signal.Notify(sigs, first...)
 		close(done)
 	}()
 	return func() { <-done }
 }
 
+// runtimeOnly: the signals of list the forwarding handler cannot take (all of them
+// where there is none, or where it failed to install: see catchSignals).
+func runtimeOnly(list []os.Signal) []os.Signal {
+	var out []os.Signal
+	for _, s := range list {
+		if !sigfwd.Forwardable(s.(unix.Signal)) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// forwarding records that catchSignals installed berth's handler (set before
+// catchLaterSignals runs, on the same goroutine).
+var forwarding bool
+
 // catchLaterSignals catches the rest on sigs, one by one in the background, and stops
 // when the function it returns is called (the process exited: nothing left to forward to).
 func catchLaterSignals(sigs chan os.Signal) (stop func()) {
 	exited := make(chan struct{})
+	later := laterSignals()
+	if forwarding {
+		later = runtimeOnly(later)
+	}
 	go func() {
-		for _, s := range laterSignals() {
+		for _, s := range later {
 			select {
 			case <-exited:
 				return

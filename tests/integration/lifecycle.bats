@@ -256,8 +256,9 @@ stop_execer_then_runner() {
 }
 
 @test "run and exec in the foreground forward real-time signals and SIGPWR too" {
-	# berth catches these once the process runs (signals.go): until then the Go runtime
-	# drops them, so the test sends again until each arrived, and berth must survive.
+	# Where berth has no handler of its own (signals.go) it catches these once the process
+	# runs, and until then the Go runtime drops them: the test sends again until each
+	# arrived, and berth must survive.
 	trapper='trap "echo rt-$0 >> /signal" 37; trap "echo pwr-$0 >> /signal" PWR
 		trap "exit 3" TERM; echo ready > /ready-$0; while :; do sleep 0.1; done'
 	start_runner_and_execer "$trapper"
@@ -274,6 +275,24 @@ stop_execer_then_runner() {
 		done
 	done
 	stop_execer_then_runner
+}
+
+@test "run catches every signal before the process runs, and forwards it once it runs" {
+	# A SIGPWR sent while create is still in its prestart hook: berth catches every signal
+	# from the start (its own handler, internal/sigfwd), as runc does, and forwards it once
+	# the process runs, which it ends (128 + 30). The host's pid namespace: the first
+	# process of a new one would ignore a signal it has no handler for.
+	hook=$(jq -n --arg f "$BATS_TEST_TMPDIR/in-hook" '{path: "/bin/sh", args: ["sh", "-c", "touch \($f); sleep 1"]}')
+	update_config --argjson h "$hook" '.hooks = {prestart: [$h]} |
+		.linux.namespaces = [.linux.namespaces[] | select(.type != "pid")]'
+	set_args sleep 3
+	"$BERTH" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
+	runner=$!
+	wait_for_file "$BATS_TEST_TMPDIR/in-hook"
+	kill -PWR "$runner"
+	status=0
+	wait "$runner" || status=$?
+	assert_equal "$status" 158 "run's exit status (SIGPWR forwarded to the process)"
 }
 
 @test "kill sends SIGTERM by default" {
