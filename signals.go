@@ -45,8 +45,9 @@ func laterSignals() []os.Signal {
 	return later
 }
 
-// catchSignals starts catching firstSignals on sigs, in the background while the config
-// is read; the function it returns waits until they are caught.
+// catchSignals catches on sigs every signal berth's handler may take, at once, where
+// there is one, and starts catching the rest of firstSignals through os/signal in the
+// background while the config is read; the function it returns waits until they are.
 func catchSignals(sigs chan os.Signal) (wait func()) {
 	first := firstSignals
 	if sigfwd.Supported() {
@@ -69,8 +70,8 @@ func catchSignals(sigs chan os.Signal) (wait func()) {
 	return func() { <-done }
 }
 
-// runtimeOnly: the signals of list the forwarding handler cannot take (all of them
-// where there is none, or where it failed to install: see catchSignals).
+// runtimeOnly: the signals of list berth's handler may not take (sigfwd.Forwardable),
+// which stay with os/signal.
 func runtimeOnly(list []os.Signal) []os.Signal {
 	var out []os.Signal
 	for _, s := range list {
