@@ -163,9 +163,9 @@ func stage1(a *stageArgs) {
 	)
 	val = -1
 
-	// The caller's timer slack, not the one of the runtime thread that forked us: threads
-	// the Go runtime's monitor makes carry its longer slack (internal/timerslack), and
-	// every process started from here inherits what stage 1 has.
+	// Host details class: the caller's timer slack, not the one of the runtime thread that
+	// forked us (threads the Go runtime's monitor makes carry its longer slack, see
+	// internal/timerslack); every process started from here inherits what stage 1 has.
 	if a.timerSlack != 0 {
 		step = stepTimerSlack
 		if _, _, err1 = syscall.RawSyscall(syscall.SYS_PRCTL, unix.PR_SET_TIMERSLACK, a.timerSlack, 0); err1 != 0 {
