@@ -87,28 +87,22 @@ func slowMonitor() {
 
 // threadIDs lists this process's threads.
 func threadIDs() ([]int, error) {
-	fd, err := unix.Open("/proc/self/task", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	d, err := os.Open("/proc/self/task")
 	if err != nil {
 		return nil, err
 	}
-	defer unix.Close(fd)
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		return nil, err
+	}
 	var tids []int
-	buf := make([]byte, 4096)
-	for {
-		n, err := unix.Getdents(fd, buf)
-		if err != nil {
-			return nil, err
-		}
-		if n <= 0 {
-			return tids, nil
-		}
-		_, _, names := unix.ParseDirent(buf[:n], -1, nil)
-		for _, name := range names {
-			if tid, err := strconv.Atoi(name); err == nil {
-				tids = append(tids, tid)
-			}
+	for _, name := range names {
+		if tid, err := strconv.Atoi(name); err == nil {
+			tids = append(tids, tid)
 		}
 	}
+	return tids, nil
 }
 
 // pidMaxLimit is the kernel's largest possible pid_max (PID_MAX_LIMIT on 64-bit).
