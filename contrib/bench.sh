@@ -163,24 +163,29 @@ time_cmds() {
 }
 
 # counters ROUND RUNTIME: CPU time, page faults and context switches over LOOP runs, less an
-# empty loop, from the resource usage of the whole reaped process tree (GNU time: wait4's
-# rusage, which adds every descendant its parent waited for). Not perf stat: perf drops a
-# task's inherited counters when it executes a file it cannot read (the kernel's rule for
-# non-dumpable exec), which is how `berth init` is started, so perf would miss init and the
-# container's process for berth and count them for the others.
+# empty loop, from the resource usage of the whole reaped process tree (wait4's rusage,
+# which adds every descendant its parent waited for). GNU time gives the faults and
+# switches; the CPU time comes from bash's `time` around it, the same rusage in whole
+# milliseconds where GNU time prints hundredths of a second (1 ms per run over ten runs,
+# too coarse for ratios of a few ms). Not perf stat: perf drops a task's inherited counters
+# when it executes a file it cannot read (the kernel's rule for non-dumpable exec), which
+# is how `berth init` is started, so perf would miss init and the container's process for
+# berth and count them for the others.
 counters() {
-	local round=$1 rt=$2 script
+	local round=$1 rt=$2 script TIMEFORMAT='%3U %3S'
 	script="for i in \$(seq $loop); do $(run_cmd "$rt") >/dev/null; done"
-	/usr/bin/time -f '%U %S %R %F %c %w' -o "$work/ru" sh -c "$script"
-	/usr/bin/time -f '%U %S %R %F %c %w' -o "$work/ru0" sh -c "for i in \$(seq $loop); do /bin/true; done"
-	local metric col
+	{ time /usr/bin/time -f '%R %F %c %w' -o "$work/ru" sh -c "$script" 2>/dev/null; } 2>"$work/cpu"
+	{ time /usr/bin/time -f '%R %F %c %w' -o "$work/ru0" sh -c "for i in \$(seq $loop); do /bin/true; done"; } 2>"$work/cpu0"
+	paste -d' ' "$work/cpu" <(tail -n1 "$work/ru") >"$work/ru.all"
+	paste -d' ' "$work/cpu0" <(tail -n1 "$work/ru0") >"$work/ru0.all"
+	local metric
 	for metric in cpu faults cs; do
 		sample "$round" "$rt" "$metric" "$(awk -v m="$metric" -v n="$loop" '
 			NF == 6 && $1 ~ /^[0-9.]+$/ { f++; cpu[f] = ($1 + $2) * 1000; flt[f] = $3 + $4; cs[f] = $5 + $6 }
 			END {
 				if (m == "cpu") d = cpu[1] - cpu[2]; else if (m == "faults") d = flt[1] - flt[2]; else d = cs[1] - cs[2]
 				printf "%.3f", d / n
-			}' "$work/ru" "$work/ru0")"
+			}' "$work/ru.all" "$work/ru0.all")"
 	done
 	/usr/bin/time -f %M -o "$work/rss" $(run_cmd "$rt") >/dev/null
 	sample "$round" "$rt" rss "$(awk '{ printf "%.2f", $1 / 1024 }' "$work/rss")"

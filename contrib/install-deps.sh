@@ -18,6 +18,7 @@ packages=(
 	gcc            # cgo, for libseccomp
 	libc6-dev      # the static libc berth links
 	libseccomp-dev # seccomp filters (static libseccomp.a)
+	musl-tools     # musl-gcc: berth links musl, not glibc, when it is there (Makefile)
 	pkg-config     # how libseccomp-golang finds libseccomp
 	python3-jsonschema # berth features checked against runtime-spec's features schema
 	criu           # checkpoint/restore: its argument checks and CRIU's failure (it runs in the VM lane)

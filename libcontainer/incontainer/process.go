@@ -115,14 +115,19 @@ func switchUser(p *configs.Process) error {
 	for i, g := range p.AdditionalGids {
 		gids[i] = int(g)
 	}
+	// The calling thread's credentials only, as runc does: init is locked to the main
+	// thread (main.go), whose credentials exec passes on, and the other threads die at
+	// exec. Not syscall.Setres*id: built with cgo those go through libc's all-threads
+	// set*id, and musl's leaves its signal for that (34) ignored afterwards, which the
+	// container's process would inherit across exec.
 	// EPERM with no groups asked: a user namespace with setgroups denied, fine.
-	if err := syscall.Setgroups(gids); err != nil && !(errors.Is(err, unix.EPERM) && len(gids) == 0) {
+	if err := unix.Setgroups(gids); err != nil && !(errors.Is(err, unix.EPERM) && len(gids) == 0) {
 		return fmt.Errorf("process.user.additionalGids: %w", err)
 	}
-	if err := syscall.Setresgid(int(p.GID), int(p.GID), int(p.GID)); err != nil {
+	if err := threadSetres(unix.SYS_SETRESGID, p.GID); err != nil {
 		return fmt.Errorf("process.user.gid %d: %w", p.GID, err)
 	}
-	if err := syscall.Setresuid(int(p.UID), int(p.UID), int(p.UID)); err != nil {
+	if err := threadSetres(unix.SYS_SETRESUID, p.UID); err != nil {
 		return fmt.Errorf("process.user.uid %d: %w", p.UID, err)
 	}
 	if err := caps.Apply(p.Capabilities); err != nil {
@@ -246,4 +251,13 @@ func EnvValue(env []string, key string) string {
 		}
 	}
 	return ""
+}
+
+// threadSetres sets the calling thread's real, effective and saved ids to id with
+// setresuid(2) or setresgid(2) (trap).
+func threadSetres(trap uintptr, id uint32) error {
+	if _, _, errno := unix.RawSyscall(trap, uintptr(id), uintptr(id), uintptr(id)); errno != 0 {
+		return errno
+	}
+	return nil
 }

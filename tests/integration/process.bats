@@ -84,6 +84,23 @@ status_field() { awk -v f="$1:" '$1 == f { print $2 }' <<<"$output"; }
 	grep -qE '^Groups:\s+10 20\s*$' <<<"$output" || fail "Groups: $output"
 }
 
+@test "a user switch leaves no signal ignored or blocked, on both paths" {
+	# berth init switches its thread's ids with raw system calls: libc's all-thread
+	# set*id (what Go's syscall package calls when cgo is linked) leaves musl's signal
+	# for it, 34, ignored, and an ignored signal stays ignored across exec.
+	update_config '.process.user = {uid: 1000, gid: 100, additionalGids: [10]}'
+	set_args grep -E '^(Sig(Ign|Blk)|Uid|Groups):' /proc/self/status
+	for noplan in "" 1; do
+		id=$(new_id)
+		BERTH_NO_PLAN=$noplan run berth run --bundle "$BUNDLE" "$id"
+		assert_success
+		assert_output_contains "SigIgn:	0000000000000000"
+		assert_output_contains "SigBlk:	0000000000000000"
+		grep -qE '^Uid:\s+1000\s+1000\s+1000\s+1000$' <<<"$output" || fail "Uid (BERTH_NO_PLAN=$noplan): $output"
+		grep -qE '^Groups:\s+10\s*$' <<<"$output" || fail "Groups (BERTH_NO_PLAN=$noplan): $output"
+	done
+}
+
 @test "umask applies" {
 	update_config '.process.user.umask = 23'
 	set_args sh -c 'umask; touch /tmp/f; stat -c %a /tmp/f'
