@@ -60,7 +60,7 @@ cleanup() {
 		[[ -n $rt ]] && "$rt" --root "$(root_of "$rt")" delete --force "sleeper-$(name_of "$rt")" >/dev/null 2>&1
 	done
 	rm -rf --one-file-system "$work"
-	((mounted_hugetlb)) && unmount_hugetlb
+	if ((mounted_hugetlb)); then unmount_hugetlb; fi
 }
 
 # unmount_hugetlb: the hierarchy goes, and hugetlb back to cgroup2, only once no cgroup is
