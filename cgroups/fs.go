@@ -1,6 +1,7 @@
 package cgroups
 
 import (
+	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -38,19 +39,66 @@ func (hostFS) Rmdir(path string) error {
 	return nil
 }
 
-func (hostFS) ReadFile(path string) ([]byte, error) { return os.ReadFile(path) }
+// ReadFile and WriteFile use bare file descriptors, not os.File: cgroupfs files can be
+// polled, so an os.File registers each with the runtime's poller and makes it
+// non-blocking, four system calls more per file (fcntl twice, epoll_ctl in and out),
+// which on v1 adds up to ~250 per `run`. The errors read as os's do.
+func (hostFS) ReadFile(path string) ([]byte, error) {
+	fd, err := openRetry(path, unix.O_RDONLY)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	buf := make([]byte, 0, 512)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return nil, &os.PathError{Op: "read", Path: path, Err: err}
+		case n == 0:
+			return buf, nil
+		}
+		buf = buf[:len(buf)+n]
+	}
+}
 
 func (hostFS) WriteFile(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|unix.O_NOFOLLOW, 0)
+	fd, err := openRetry(path, unix.O_WRONLY|unix.O_NOFOLLOW)
 	if err != nil {
 		return err
 	}
-	_, werr := f.Write(data)
-	cerr := f.Close()
-	if werr != nil {
-		return werr
+	defer unix.Close(fd)
+	for {
+		n, err := unix.Write(fd, data)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return &os.PathError{Op: "write", Path: path, Err: err}
+		case n < len(data):
+			return &os.PathError{Op: "write", Path: path, Err: io.ErrShortWrite}
+		}
+		return nil
 	}
-	return cerr
+}
+
+// openRetry opens path close-on-exec, again after EINTR, with os.Open's error.
+func openRetry(path string, flags int) (int, error) {
+	for {
+		fd, err := unix.Open(path, flags|unix.O_CLOEXEC, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return -1, &os.PathError{Op: "open", Path: path, Err: err}
+		}
+		return fd, nil
+	}
 }
 
 func (hostFS) SubDirs(path string) ([]string, error) {

@@ -115,9 +115,10 @@ func switchUser(p *configs.Process) error {
 	for i, g := range p.AdditionalGids {
 		gids[i] = int(g)
 	}
-	// The calling thread's credentials only, as runc does: init is locked to the main
-	// thread (main.go), whose credentials exec passes on, and the other threads die at
-	// exec. Not syscall.Setres*id: built with cgo those go through libc's all-threads
+	// Host details class (docs/security.md): nothing of berth's own libc may reach the
+	// process. The calling thread's credentials only, as runc does: init is locked to the
+	// main thread (main.go), whose credentials exec passes on, and the other threads die
+	// at exec. Not syscall.Setres*id: built with cgo those go through libc's all-threads
 	// set*id, and musl's leaves its signal for that (34) ignored afterwards, which the
 	// container's process would inherit across exec.
 	// EPERM with no groups asked: a user namespace with setgroups denied, fine.
