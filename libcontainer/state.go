@@ -98,9 +98,15 @@ func (s Store) Save(st *State) error {
 // machine, and what the state describes does not survive one. Its processes, cgroups,
 // namespaces and mounts are gone after a reboot, and the default root (/run) is usually a
 // tmpfs emptied at boot. On a disk-backed root the worst a crash leaves is a truncated
-// state.json of a container that no longer exists (ext4's auto_da_alloc even starts
-// writing a file renamed over another at once), which `rm -r` of its directory clears,
+// state.json of a container that no longer exists, which `rm -r` of its directory clears,
 // as with runc. The sync cost each save 2-15 ms on this host's ext4 /run.
+//
+// A file that exists already is replaced by exchanging the two (RENAME_EXCHANGE), then
+// removing the temporary name, which then holds the old content: a rename over an
+// existing file makes ext4 (auto_da_alloc) allocate and start writing the new file's
+// blocks inside the rename, 0.1-0.5 ms each on this host's ext4 /run, three times per
+// create (the partial record's updates); an exchange does not, and is as atomic for a
+// reader. File systems without exchange get the rename.
 func writeJSONAtomic(dir, name string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
@@ -116,11 +122,31 @@ func writeJSONAtomic(dir, name string, v any) error {
 		os.Remove(tmp.Name())
 		return err
 	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
+	if err := replaceWith(tmp.Name(), filepath.Join(dir, name)); err != nil {
 		os.Remove(tmp.Name())
 		return err
 	}
 	return nil
+}
+
+// replaceWith puts the file tmp at path, atomically: exchanged with path's file when
+// there is one (tmp is then removed), renamed when there is none, when path is not a
+// regular file (an exchange would swap a directory in, where a rename fails) or when
+// the file system cannot exchange.
+func replaceWith(tmp, path string) error {
+	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+		return os.Rename(tmp, path)
+	}
+	err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, path, unix.RENAME_EXCHANGE)
+	switch {
+	case err == nil:
+		os.Remove(tmp) // the old content now
+		return nil
+	case errors.Is(err, unix.ENOENT), errors.Is(err, unix.EINVAL), errors.Is(err, unix.ENOSYS),
+		errors.Is(err, unix.EOPNOTSUPP):
+		return os.Rename(tmp, path)
+	}
+	return &os.LinkError{Op: "renameat2", Old: tmp, New: path, Err: err}
 }
 
 // Load reads a container's state.
