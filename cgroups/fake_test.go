@@ -23,6 +23,7 @@ type fakeFS struct {
 	busy   map[string]int   // rmdir returns EBUSY this many more times
 	dying  map[string]bool  // a removed cgroup still open: its files read ENODEV, as v1's do
 	writes []string         // "path=value", in order
+	mkdirs int              // Mkdir calls, made or not
 }
 
 func newFakeFS() *fakeFS {
@@ -55,6 +56,7 @@ func (f *fakeFS) mkdirAll(t *testing.T, p string) {
 func perr(op, p string, e syscall.Errno) error { return &fs.PathError{Op: op, Path: p, Err: e} }
 
 func (f *fakeFS) Mkdir(p string) error {
+	f.mkdirs++
 	if f.dirs[p] {
 		return perr("mkdir", p, syscall.EEXIST)
 	}

@@ -99,6 +99,30 @@ func TestV2RelativeAndDefault(t *testing.T) {
 	}
 }
 
+// Where the parents exist (a second container), each cgroup costs one mkdir: the leaf's.
+func TestApplyMakesTheLeafFirst(t *testing.T) {
+	fastRetries(t)
+	f := hybridHost()
+	for i, id := range []string{"c1", "c2"} {
+		m, err := newManager(f, Hybrid, "", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.mkdirs = 0
+		if err := m.Apply(99); err != nil {
+			t.Fatal(err)
+		}
+		// The first: a failed leaf, then /berth and the leaf, in 10 hierarchies.
+		want, wantCreated := 30, 10
+		if i == 1 {
+			want, wantCreated = 10, 0
+		}
+		if f.mkdirs != want || len(m.created) != wantCreated {
+			t.Errorf("%s: %d mkdirs and %d parents created, want %d and %d", id, f.mkdirs, len(m.created), want, wantCreated)
+		}
+	}
+}
+
 func TestHybridApplyPlacesInEveryHierarchy(t *testing.T) {
 	fastRetries(t)
 	f := hybridHost()
