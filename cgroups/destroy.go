@@ -81,6 +81,16 @@ func (m *manager) removeTree(dir string) error {
 	if gone || err != nil {
 		return err
 	}
+	// Straight away first: a container's cgroup seldom has children (one that made its
+	// own under a cgroup namespace), and listing a cgroupfs directory costs an open and
+	// a read of every control file's entry. EBUSY: children, or processes still exiting.
+	err = m.fs.Rmdir(dir)
+	if err == nil || errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if !errors.Is(err, syscall.EBUSY) {
+		return fmt.Errorf("remove cgroup %s: %w", dir, err)
+	}
 	children, err := m.fs.SubDirs(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
