@@ -64,7 +64,7 @@ var runCommand = &cli.Command{
 			}
 			defer notify.Close()
 		}
-		warning, err := s.Start(st.ID)
+		warning, err := s.StartCreated(st)
 		warn(warning)
 		if err != nil {
 			s.Delete(st.ID, true)

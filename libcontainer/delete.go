@@ -63,12 +63,18 @@ func (s Store) Delete(id string, force bool) (warning error, err error) {
 			return nil, err
 		}
 	}
-	state := s.OCIState(st)
+	// The hooks' state is taken before the directory goes (the status reads it); without
+	// poststop hooks it is not worked out.
+	poststop := hooks.List(st.Config.Hooks, "poststop")
+	var state specs.State
+	if len(poststop) > 0 {
+		state = s.OCIState(st)
+	}
 	sp = stagelog.Begin("remove state dir", s.dir(id))
 	if err := sp.End(s.remove(id)); err != nil {
 		return nil, fmt.Errorf("remove state: %w", err)
 	}
-	return hooks.Run("poststop", hooks.List(st.Config.Hooks, "poststop"), state), nil
+	return hooks.Run("poststop", poststop, state), nil
 }
 
 // killEverything SIGKILLs init and every process in the container's cgroup, and waits

@@ -17,14 +17,25 @@ import (
 // (runtime-spec 1.3, runc 1.5); `berth delete` then runs the poststop hooks. There is
 // no warning left to return today; the result keeps its place for the callers.
 func (s Store) Start(id string) (warning error, err error) {
+	return s.start(id, nil)
+}
+
+// StartCreated is Start of the container Create has just returned st for (`run`): the
+// same, without reading back the state it saved.
+func (s Store) StartCreated(st *State) (warning error, err error) {
+	return s.start(st.ID, st)
+}
+
+func (s Store) start(id string, st *State) (warning error, err error) {
 	unlock, err := s.Lock(id)
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.LoadSummary(id) // the rest of the configuration only on failure
-	if err != nil {
-		unlock()
-		return nil, err
+	if st == nil {
+		if st, err = s.LoadSummary(id); err != nil { // the rest of the configuration only on failure
+			unlock()
+			return nil, err
+		}
 	}
 	if status := s.Status(st); status != specs.StateCreated {
 		unlock()
@@ -47,10 +58,15 @@ func (s Store) Start(id string) (warning error, err error) {
 	os.Remove(filepath.Join(s.dir(id), execSock))
 	unlock()
 	// The process was started: poststart hooks see it running, with its pid, even when
-	// it has already exited (`true`), rather than "running" with pid 0.
+	// it has already exited (`true`), rather than "running" with pid 0. Without hooks
+	// the state (the status's reads of /proc and the freezer) is not worked out.
+	poststart := hooks.List(st.Config.Hooks, "poststart")
+	if len(poststart) == 0 {
+		return nil, nil
+	}
 	state := s.OCIState(st)
 	state.Status, state.Pid = specs.StateRunning, st.InitPid
-	if err := hooks.Run("poststart", hooks.List(st.Config.Hooks, "poststart"), state); err != nil {
+	if err := hooks.Run("poststart", poststart, state); err != nil {
 		if kerr := killEverything(st); kerr != nil {
 			err = errors.Join(err, fmt.Errorf("stop the container: %w", kerr))
 		}
