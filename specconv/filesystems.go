@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"os"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -13,10 +14,15 @@ import (
 // tests replace it so they do not depend on the host's kernel.
 var filesystemSupported = hostFilesystemSupported
 
+// procFilesystems is /proc/filesystems, read once per command rather than once per mount
+// (a config has a dozen). A type missing from it is still looked up in modules.alias, so
+// a module loaded meanwhile changes no answer.
+var procFilesystems = sync.OnceValues(func() ([]byte, error) { return os.ReadFile("/proc/filesystems") })
+
 func hostFilesystemSupported(fstype string) (bool, error) {
 	// The kernel looks up "fuse.sshfs" as "fuse" (the part after the dot is a subtype).
 	base, _, _ := strings.Cut(fstype, ".")
-	data, err := os.ReadFile("/proc/filesystems")
+	data, err := procFilesystems()
 	if err != nil {
 		return false, err
 	}
@@ -39,10 +45,14 @@ func hostFilesystemSupported(fstype string) (bool, error) {
 // procFilesystemsHas parses /proc/filesystems: one type per line, after an optional
 // "nodev" and a tab.
 func procFilesystemsHas(data []byte, fstype string) bool {
-	s := bufio.NewScanner(bytes.NewReader(data))
-	for s.Scan() {
-		fields := strings.Fields(s.Text())
-		if len(fields) > 0 && fields[len(fields)-1] == fstype {
+	for len(data) > 0 {
+		var line []byte
+		line, data, _ = bytes.Cut(data, []byte("\n"))
+		line = bytes.TrimSpace(line)
+		if i := bytes.LastIndexAny(line, " \t"); i >= 0 {
+			line = line[i+1:]
+		}
+		if len(line) > 0 && string(line) == fstype {
 			return true
 		}
 	}
