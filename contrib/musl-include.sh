@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes DIR, the include directory berth's cgo code is compiled with under musl-gcc: musl's
-# own headers come first and glibc's /usr/include stays out, so the headers libseccomp's
-# need from there (seccomp.h and the kernel's linux/, asm/, asm-generic/) are linked in.
+# own headers come first and glibc's /usr/include stays out, so the headers libseccomp-golang
+# needs from there (seccomp.h and the kernel's linux/, asm/, asm-generic/) are linked in.
 set -euo pipefail
 dir=${1:?usage: musl-include.sh DIR}
 multiarch=$(gcc -print-multiarch)
