@@ -9,7 +9,9 @@
 // Only for signals the Go runtime has no use of its own for: not the synchronous fault
 // signals (a real fault in berth must still crash it), SIGPROF, SIGURG (preemption),
 // SIGCHLD, nor SIGPIPE (the runtime ties a write to a closed stdout or stderr to whether
-// os/signal wants it); the glibc-internal 32 and 33 are never touched.
+// os/signal wants it); 32 and 33, which the runtime leaves to the C library, are never
+// touched. musl's own third, 34 (its all-thread set*id), is caught like any other: the
+// CLI never calls libc's set*id (only `berth init` switches ids, per thread).
 package sigfwd
 
 import (
