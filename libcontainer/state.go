@@ -10,7 +10,6 @@ import (
 
 	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer/configs"
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -187,25 +186,11 @@ func (s Store) LoadSummary(id string) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The outer "config" hides State's own (encoding/json's embedding rule), so the rest of
-	// the configuration is only scanned past.
-	var summary struct {
-		*State
-		Config *struct {
-			Annotations map[string]string    `json:"annotations"`
-			Hooks       *specs.Hooks         `json:"hooks"`
-			CgroupsPath string               `json:"cgroups_path"`
-			IntelRdt    *specs.LinuxIntelRdt `json:"intel_rdt"`
-		} `json:"config"`
-	}
-	summary.State = &State{}
-	if err := json.Unmarshal(data, &summary); err != nil {
+	st, err := decodeSummary(data)
+	if err != nil {
 		return nil, fmt.Errorf("read state of %q: %w", id, err)
 	}
-	if c := summary.Config; c != nil {
-		summary.State.Config = &configs.Config{Annotations: c.Annotations, Hooks: c.Hooks, CgroupsPath: c.CgroupsPath, IntelRdt: c.IntelRdt}
-	}
-	return summary.State, nil
+	return st, nil
 }
 
 // IDs lists the containers with a state file, in directory order.

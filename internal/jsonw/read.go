@@ -1,0 +1,219 @@
+//go:build goexperiment.jsonv2
+
+package jsonw
+
+import (
+	"encoding/json/jsontext"
+	json "encoding/json/v2"
+	"fmt"
+	"strconv"
+	"unsafe"
+)
+
+// ReadObject reads one JSON object, calling member with each member's name in lower case
+// (encoding/json matches names case-insensitively; berth's are all lower case). member
+// must read the value: with one of the readers below, or dec.SkipValue for a name it
+// does not know. A null leaves the record as it was.
+func ReadObject(dec *jsontext.Decoder, member func(name string) error) error {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	switch tok.Kind() {
+	case 'n':
+		return nil
+	case '{':
+	default:
+		return kindError("an object", tok)
+	}
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		name := lower(tok.String())
+		if err := member(name); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	_, err = dec.ReadToken()
+	return err
+}
+
+// lower is strings.ToLower for the ASCII names berth writes, without a copy when the
+// name is lower case already.
+func lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+func kindError(want string, tok jsontext.Token) error {
+	return fmt.Errorf("want %s, found %s", want, tok.Kind())
+}
+
+// scalar reads one token of kind want ('"', '0' or 't' for true and false); a null
+// reports ok false and leaves the value alone.
+func scalar(dec *jsontext.Decoder, want jsontext.Kind) (tok jsontext.Token, ok bool, err error) {
+	tok, err = dec.ReadToken()
+	if err != nil {
+		return tok, false, err
+	}
+	k := tok.Kind()
+	if k == 'n' {
+		return tok, false, nil
+	}
+	if k == want || (want == 't' && k == 'f') {
+		return tok, true, nil
+	}
+	names := map[jsontext.Kind]string{'"': "a string", '0': "a number", 't': "true or false"}
+	return tok, false, kindError(names[want], tok)
+}
+
+// ReadString reads a string.
+func ReadString[T ~string](dec *jsontext.Decoder, p *T) error {
+	tok, ok, err := scalar(dec, '"')
+	if ok {
+		*p = T(tok.String())
+	}
+	return err
+}
+
+// ReadBool reads true or false.
+func ReadBool(dec *jsontext.Decoder, p *bool) error {
+	tok, ok, err := scalar(dec, 't')
+	if ok {
+		*p = tok.Bool()
+	}
+	return err
+}
+
+// ReadInt reads a signed number that fits T.
+func ReadInt[T ~int | ~int16 | ~int32 | ~int64](dec *jsontext.Decoder, p *T) error {
+	tok, ok, err := scalar(dec, '0')
+	if !ok {
+		return err
+	}
+	n, err := strconv.ParseInt(tok.String(), 10, int(unsafe.Sizeof(*p))*8)
+	if err != nil {
+		return err
+	}
+	*p = T(n)
+	return nil
+}
+
+// ReadUint reads an unsigned number that fits T.
+func ReadUint[T ~uint | ~uint16 | ~uint32 | ~uint64 | ~uintptr](dec *jsontext.Decoder, p *T) error {
+	tok, ok, err := scalar(dec, '0')
+	if !ok {
+		return err
+	}
+	n, err := strconv.ParseUint(tok.String(), 10, int(unsafe.Sizeof(*p))*8)
+	if err != nil {
+		return err
+	}
+	*p = T(n)
+	return nil
+}
+
+// ReadPtr reads a value into a new *T with read; null makes *p nil.
+func ReadPtr[T any](dec *jsontext.Decoder, p **T, read func(*jsontext.Decoder, *T) error) error {
+	if dec.PeekKind() == 'n' {
+		*p = nil
+		return dec.SkipValue()
+	}
+	v := new(T)
+	if err := read(dec, v); err != nil {
+		return err
+	}
+	*p = v
+	return nil
+}
+
+// ReadSlice reads an array, each element with read; null makes *p nil.
+func ReadSlice[T any](dec *jsontext.Decoder, p *[]T, read func(*jsontext.Decoder, *T) error) error {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	switch tok.Kind() {
+	case 'n':
+		*p = nil
+		return nil
+	case '[':
+	default:
+		return kindError("an array", tok)
+	}
+	s := []T{}
+	for dec.PeekKind() != ']' {
+		var v T
+		if err := read(dec, &v); err != nil {
+			return fmt.Errorf("[%d]: %w", len(s), err)
+		}
+		s = append(s, v)
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	*p = s
+	return nil
+}
+
+// ReadStringMap reads an object of strings (keys as written); null makes *m nil.
+func ReadStringMap(dec *jsontext.Decoder, m *map[string]string) error {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	switch tok.Kind() {
+	case 'n':
+		*m = nil
+		return nil
+	case '{':
+	default:
+		return kindError("an object", tok)
+	}
+	out := map[string]string{}
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		key := tok.String() // before the next read voids tok
+		var v string
+		if err := ReadString(dec, &v); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		out[key] = v
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	*m = out
+	return nil
+}
+
+// unmarshalerFrom is what a record type implements (json.UnmarshalerFrom on its pointer).
+type unmarshalerFrom[T any] interface {
+	*T
+	json.UnmarshalerFrom
+}
+
+// ReadRecord reads one of berth's records with its own UnmarshalJSONFrom, for ReadPtr and ReadSlice.
+func ReadRecord[T any, PT unmarshalerFrom[T]](dec *jsontext.Decoder, v *T) error {
+	return PT(v).UnmarshalJSONFrom(dec)
+}
+
+// ReadAny reads a value encoding/json decodes itself (runtime-spec's types, time.Time).
+func ReadAny(dec *jsontext.Decoder, v any) error {
+	return json.UnmarshalDecode(dec, v)
+}
