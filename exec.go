@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -16,7 +15,6 @@ import (
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/berth-runtime/berth/specconv"
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v3"
 	"golang.org/x/sys/unix"
 )
@@ -130,11 +128,11 @@ func execProcess(c *cli.Command, cfg *configs.Config) (*configs.Process, error) 
 		if err != nil {
 			return nil, fmt.Errorf("--process: %w", err)
 		}
-		var p specs.Process
-		if err := json.Unmarshal(data, &p); err != nil {
+		p, err := specconv.ParseProcess(data)
+		if err != nil {
 			return nil, fmt.Errorf("--process %s: %w", path, err)
 		}
-		proc, err := specconv.ConvertProcess(&p)
+		proc, err := specconv.ConvertProcess(p)
 		if err != nil {
 			return nil, fmt.Errorf("--process %s: %w", path, err)
 		}

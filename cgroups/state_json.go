@@ -14,7 +14,7 @@ import (
 func (s *State) MarshalJSONTo(enc *jsontext.Encoder) error {
 	w := jsonw.Begin(enc)
 	w.StringMap("paths", s.Paths, false)
-	w.Strings("created", s.Created, true)
+	jsonw.Strings(w, "created", s.Created, true)
 	jsonw.ObjectPtr(w, "systemd", s.Systemd, true)
 	return w.End()
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/json/jsontext"
 
 	"github.com/berth-runtime/berth/internal/jsonw"
+	"github.com/berth-runtime/berth/internal/specjson"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 )
 
@@ -44,7 +45,7 @@ func (s *summary) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 			case "annotations":
 				return jsonw.ReadStringMap(dec, &c.Annotations)
 			case "hooks":
-				return jsonw.ReadAny(dec, &c.Hooks)
+				return jsonw.ReadPtr(dec, &c.Hooks, specjson.ReadHooks)
 			case "cgroups_path":
 				return jsonw.ReadString(dec, &c.CgroupsPath)
 			case "intel_rdt":

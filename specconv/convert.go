@@ -271,6 +271,9 @@ func convertSeccomp(s *specs.LinuxSeccomp) (*specs.LinuxSeccomp, error) {
 
 // cloneJSON deep-copies through JSON so the config never shares memory with the spec.
 func cloneJSON(in, out any) error {
+	if done, err := cloneFast(in, out); done {
+		return err
+	}
 	b, err := json.Marshal(in)
 	if err != nil {
 		return err

@@ -33,6 +33,35 @@ func LoadSpec(bundle string) (*specs.Spec, error) {
 }
 
 func parseSpec(path string, data []byte) (*specs.Spec, error) {
+	// A document read by hand (readSpecFast) is the one encoding/json reads; anything it
+	// does not take is read again by encoding/json, whose errors say where and why.
+	spec, ok := readSpecFast(data)
+	if !ok {
+		var err error
+		if spec, err = decodeSpec(path, data); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkVersion(spec.Version); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return spec, nil
+}
+
+// ParseProcess reads exec's --process document (a config.json process object), by hand
+// when it can (readProcessFast), else with encoding/json, whose error it returns.
+func ParseProcess(data []byte) (*specs.Process, error) {
+	if p, ok := readProcessFast(data); ok {
+		return p, nil
+	}
+	var p specs.Process
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func decodeSpec(path string, data []byte) (*specs.Spec, error) {
 	var spec specs.Spec
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&spec); err != nil {
@@ -43,9 +72,6 @@ func parseSpec(path string, data []byte) (*specs.Spec, error) {
 	if rest := data[off:]; len(bytes.TrimSpace(rest)) != 0 {
 		line, col := position(data, off+int64(len(rest)-len(bytes.TrimLeft(rest, " \t\r\n")))+1)
 		return nil, fmt.Errorf("%s:%d:%d: unexpected data after the JSON object", path, line, col)
-	}
-	if err := checkVersion(spec.Version); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &spec, nil
 }

@@ -125,18 +125,17 @@ func ReadUint[T ~uint | ~uint16 | ~uint32 | ~uint64 | ~uintptr](dec *jsontext.De
 	return nil
 }
 
-// ReadPtr reads a value into a new *T with read; null makes *p nil.
+// ReadPtr reads a value with read into *p, allocated when nil (encoding/json decodes
+// into a pointer that is already set); null makes *p nil.
 func ReadPtr[T any](dec *jsontext.Decoder, p **T, read func(*jsontext.Decoder, *T) error) error {
 	if dec.PeekKind() == 'n' {
 		*p = nil
 		return dec.SkipValue()
 	}
-	v := new(T)
-	if err := read(dec, v); err != nil {
-		return err
+	if *p == nil {
+		*p = new(T)
 	}
-	*p = v
-	return nil
+	return read(dec, *p)
 }
 
 // ReadSlice reads an array, each element with read; null makes *p nil.
@@ -182,7 +181,10 @@ func ReadStringMap(dec *jsontext.Decoder, m *map[string]string) error {
 	default:
 		return kindError("an object", tok)
 	}
-	out := map[string]string{}
+	out := *m // encoding/json adds to a map that is already there
+	if out == nil {
+		out = map[string]string{}
+	}
 	for dec.PeekKind() != '}' {
 		tok, err := dec.ReadToken()
 		if err != nil {

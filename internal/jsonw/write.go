@@ -71,6 +71,15 @@ func Uint[T ~uint | ~uint16 | ~uint32 | ~uint64 | ~uintptr](w *Writer, name stri
 	w.tok(jsontext.Uint(uint64(v)))
 }
 
+// BoolPtr writes *v, or null; omit leaves out nil.
+func (w *Writer) BoolPtr(name string, v *bool, omit bool) {
+	if v == nil {
+		w.null(name, omit)
+		return
+	}
+	w.Bool(name, *v, false)
+}
+
 // IntPtr writes *v, or null; omit leaves out nil.
 func IntPtr[T ~int | ~int32 | ~int64](w *Writer, name string, v *T, omit bool) {
 	if v == nil {
@@ -81,7 +90,7 @@ func IntPtr[T ~int | ~int32 | ~int64](w *Writer, name string, v *T, omit bool) {
 }
 
 // UintPtr writes *v, or null; omit leaves out nil.
-func UintPtr[T ~uint16 | ~uint32 | ~uint64](w *Writer, name string, v *T, omit bool) {
+func UintPtr[T ~uint | ~uint16 | ~uint32 | ~uint64](w *Writer, name string, v *T, omit bool) {
 	if v == nil {
 		w.null(name, omit)
 		return
@@ -112,8 +121,8 @@ func array[T any](w *Writer, name string, v []T, omit bool, each func(*T)) {
 }
 
 // Strings writes a string array member.
-func (w *Writer) Strings(name string, v []string, omit bool) {
-	array(w, name, v, omit, func(s *string) { w.tok(jsontext.String(*s)) })
+func Strings[T ~string](w *Writer, name string, v []T, omit bool) {
+	array(w, name, v, omit, func(s *T) { w.tok(jsontext.String(string(*s))) })
 }
 
 // Ints writes an array member of signed numbers.
@@ -122,7 +131,7 @@ func Ints[T ~int | ~int32 | ~int64](w *Writer, name string, v []T, omit bool) {
 }
 
 // Uints writes an array member of unsigned numbers.
-func Uints[T ~uint32 | ~uint64 | ~uintptr](w *Writer, name string, v []T, omit bool) {
+func Uints[T ~uint | ~uint32 | ~uint64 | ~uintptr](w *Writer, name string, v []T, omit bool) {
 	array(w, name, v, omit, func(n *T) { w.tok(jsontext.Uint(uint64(*n))) })
 }
 
@@ -170,6 +179,32 @@ func ObjectPtr[T any, PT marshalerTo[T]](w *Writer, name string, v *T, omit bool
 // Objects writes an array member of records.
 func Objects[T any, PT marshalerTo[T]](w *Writer, name string, v []T, omit bool) {
 	array(w, name, v, omit, func(e *T) { w.value(PT(e)) })
+}
+
+// Value writes a member whose value write writes (a type of another package).
+func Value[T any](w *Writer, name string, v *T, write func(*jsontext.Encoder, *T) error) {
+	w.name(name)
+	if w.err == nil {
+		w.err = write(w.enc, v)
+	}
+}
+
+// ValuePtr writes *v with write, or null; omit leaves out nil.
+func ValuePtr[T any](w *Writer, name string, v *T, omit bool, write func(*jsontext.Encoder, *T) error) {
+	if v == nil {
+		w.null(name, omit)
+		return
+	}
+	Value(w, name, v, write)
+}
+
+// Values writes an array member, each element with write.
+func Values[T any](w *Writer, name string, v []T, omit bool, write func(*jsontext.Encoder, *T) error) {
+	array(w, name, v, omit, func(e *T) {
+		if w.err == nil {
+			w.err = write(w.enc, e)
+		}
+	})
 }
 
 func (w *Writer) value(m json.MarshalerTo) {

@@ -10,6 +10,7 @@ import (
 	"encoding/json/jsontext"
 
 	"github.com/berth-runtime/berth/internal/jsonw"
+	"github.com/berth-runtime/berth/internal/specjson"
 )
 
 func (c *Config) MarshalJSONTo(enc *jsontext.Encoder) error {
@@ -25,14 +26,14 @@ func (c *Config) MarshalJSONTo(enc *jsontext.Encoder) error {
 	jsonw.Objects(w, "mounts", c.Mounts, true)
 	jsonw.Uint(w, "root_propagation", c.RootPropagation, true)
 	jsonw.Objects(w, "devices", c.Devices, true)
-	w.Strings("masked_paths", c.MaskedPaths, true)
-	w.Strings("readonly_paths", c.ReadonlyPaths, true)
+	jsonw.Strings(w, "masked_paths", c.MaskedPaths, true)
+	jsonw.Strings(w, "readonly_paths", c.ReadonlyPaths, true)
 	w.StringMap("sysctl", c.Sysctl, true)
 	jsonw.Object(w, "process", &c.Process)
-	w.Any("hooks", c.Hooks, c.Hooks == nil, true)
+	jsonw.ValuePtr(w, "hooks", c.Hooks, true, specjson.WriteHooks)
 	w.String("cgroups_path", c.CgroupsPath, true)
-	w.Any("resources", c.Resources, c.Resources == nil, true)
-	w.Any("seccomp", c.Seccomp, c.Seccomp == nil, true)
+	jsonw.ValuePtr(w, "resources", c.Resources, true, specjson.WriteResources)
+	jsonw.ValuePtr(w, "seccomp", c.Seccomp, true, specjson.WriteSeccomp)
 	w.Bool("no_pivot", c.NoPivot, true)
 	w.Bool("no_new_keyring", c.NoNewKeyring, true)
 	w.StringMap("annotations", c.Annotations, true)
@@ -79,13 +80,13 @@ func (c *Config) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		case "process":
 			return c.Process.UnmarshalJSONFrom(dec)
 		case "hooks":
-			return jsonw.ReadAny(dec, &c.Hooks)
+			return jsonw.ReadPtr(dec, &c.Hooks, specjson.ReadHooks)
 		case "cgroups_path":
 			return jsonw.ReadString(dec, &c.CgroupsPath)
 		case "resources":
-			return jsonw.ReadAny(dec, &c.Resources)
+			return jsonw.ReadPtr(dec, &c.Resources, specjson.ReadResources)
 		case "seccomp":
-			return jsonw.ReadAny(dec, &c.Seccomp)
+			return jsonw.ReadPtr(dec, &c.Seccomp, specjson.ReadSeccomp)
 		case "no_pivot":
 			return jsonw.ReadBool(dec, &c.NoPivot)
 		case "no_new_keyring":
@@ -329,8 +330,8 @@ func (d *Device) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 
 func (p *Process) MarshalJSONTo(enc *jsontext.Encoder) error {
 	w := jsonw.Begin(enc)
-	w.Strings("args", p.Args, false)
-	w.Strings("env", p.Env, true)
+	jsonw.Strings(w, "args", p.Args, false)
+	jsonw.Strings(w, "env", p.Env, true)
 	w.String("cwd", p.Cwd, false)
 	w.Bool("terminal", p.Terminal, true)
 	jsonw.Uint(w, "console_height", p.ConsoleHeight, true)

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/json/jsontext"
+	jsonv2 "encoding/json/v2"
 	"fmt"
 	"reflect"
 	"testing"
@@ -25,6 +26,30 @@ import (
 // A member added to T and not to its methods fails the first check, since Fill sets it.
 func Check[T any](t *testing.T, plain func(*T) any) {
 	t.Helper()
+	CheckWith(t, func(v *T) any { return v }, plain)
+}
+
+// Funcs gives a type of another package (runtime-spec's) the JSON methods of a writer and
+// a reader function, for CheckWith; a nil Write leaves writing to encoding/json.
+type Funcs[T any] struct {
+	V     *T
+	Write func(*jsontext.Encoder, *T) error
+	Read  func(*jsontext.Decoder, *T) error
+}
+
+func (f Funcs[T]) MarshalJSONTo(enc *jsontext.Encoder) error {
+	if f.Write == nil {
+		return jsonv2.MarshalEncode(enc, f.V)
+	}
+	return f.Write(enc, f.V)
+}
+
+func (f Funcs[T]) UnmarshalJSONFrom(dec *jsontext.Decoder) error { return f.Read(dec, f.V) }
+
+// CheckWith is Check where hand(v) is what writes and reads v by hand (v itself, or Funcs
+// around it) and plain(v) what encoding/json handles by reflection.
+func CheckWith[T any](t *testing.T, hand, plain func(*T) any) {
+	t.Helper()
 	var full T
 	Fill(reflect.ValueOf(&full).Elem())
 	variants := map[string]T{"filled": full, "zero": *new(T)}
@@ -39,7 +64,7 @@ func Check[T any](t *testing.T, plain func(*T) any) {
 	}
 	for name, v := range variants {
 		t.Run(name, func(t *testing.T) {
-			got, err := json.Marshal(&v)
+			got, err := json.Marshal(hand(&v))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -51,7 +76,7 @@ func Check[T any](t *testing.T, plain func(*T) any) {
 				t.Fatalf("MarshalJSONTo and encoding/json differ: %s", firstDifference(got, want))
 			}
 			var back T
-			if err := json.Unmarshal(want, &back); err != nil {
+			if err := json.Unmarshal(want, hand(&back)); err != nil {
 				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(back, v) {
@@ -60,7 +85,7 @@ func Check[T any](t *testing.T, plain func(*T) any) {
 			if len(want) > 2 {
 				extra := append([]byte(`{"Unknown":{"a":[1,null,"x"]},`), want[1:]...)
 				back = *new(T)
-				if err := json.Unmarshal(extra, &back); err != nil {
+				if err := json.Unmarshal(extra, hand(&back)); err != nil {
 					t.Fatalf("with an unknown member: %v", err)
 				}
 				if !reflect.DeepEqual(back, v) {
@@ -69,14 +94,14 @@ func Check[T any](t *testing.T, plain func(*T) any) {
 			}
 			for _, member := range members(t, want) {
 				in := withNull(t, want, member)
-				hand, refl := clone(t, plain, full), clone(t, plain, full)
-				herr := json.Unmarshal(in, &hand)
+				byHand, refl := clone(t, plain, full), clone(t, plain, full)
+				herr := json.Unmarshal(in, hand(&byHand))
 				rerr := json.Unmarshal(in, plain(&refl))
 				if (herr == nil) != (rerr == nil) {
 					t.Fatalf("%s null: UnmarshalJSONFrom error %v, encoding/json's %v", member, herr, rerr)
 				}
-				if !reflect.DeepEqual(hand, refl) {
-					t.Fatalf("%s null: UnmarshalJSONFrom read\n%+v\nencoding/json reads\n%+v", member, hand, refl)
+				if !reflect.DeepEqual(byHand, refl) {
+					t.Fatalf("%s null: UnmarshalJSONFrom read\n%+v\nencoding/json reads\n%+v", member, byHand, refl)
 				}
 			}
 		})
