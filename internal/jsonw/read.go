@@ -3,6 +3,7 @@
 package jsonw
 
 import (
+	"encoding/base64"
 	"encoding/json/jsontext"
 	json "encoding/json/v2"
 	"fmt"
@@ -86,6 +87,28 @@ func ReadString[T ~string](dec *jsontext.Decoder, p *T) error {
 		*p = T(tok.String())
 	}
 	return err
+}
+
+// ReadBytes reads a base64 string (standard, padded) into a byte slice; null makes it nil.
+func ReadBytes(dec *jsontext.Decoder, p *[]byte) error {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	switch tok.Kind() {
+	case 'n':
+		*p = nil
+		return nil
+	case '"':
+	default:
+		return kindError("a base64 string", tok)
+	}
+	b, err := base64.StdEncoding.DecodeString(tok.String())
+	if err != nil {
+		return err
+	}
+	*p = b
+	return nil
 }
 
 // ReadBool reads true or false.

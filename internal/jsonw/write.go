@@ -3,6 +3,7 @@
 package jsonw
 
 import (
+	"encoding/base64"
 	"encoding/json/jsontext"
 	json "encoding/json/v2"
 	"slices"
@@ -118,6 +119,16 @@ func array[T any](w *Writer, name string, v []T, omit bool, each func(*T)) {
 		each(&v[i])
 	}
 	w.tok(jsontext.EndArray)
+}
+
+// Bytes writes a byte slice as encoding/json does: base64 (standard, padded), nil as
+// null; omit leaves out an empty or nil slice.
+func (w *Writer) Bytes(name string, v []byte, omit bool) {
+	if len(v) == 0 && (omit || v == nil) {
+		w.null(name, omit)
+		return
+	}
+	w.String(name, base64.StdEncoding.EncodeToString(v), false)
 }
 
 // Strings writes a string array member.
