@@ -16,7 +16,7 @@ import (
 // without building its reflective decoders (~0.25 ms of every create). ok is false for
 // whatever it does not take, a trailing second document included.
 func readSpecFast(data []byte) (spec *specs.Spec, ok bool) {
-	dec := jsontext.NewDecoder(bytes.NewReader(data), json.DefaultOptionsV1())
+	dec := strictDecoder(data)
 	spec = new(specs.Spec)
 	if err := specjson.ReadSpec(dec, spec); err != nil {
 		return nil, false
@@ -27,9 +27,17 @@ func readSpecFast(data []byte) (spec *specs.Spec, ok bool) {
 	return spec, true
 }
 
+// strictDecoder reads data with encoding/json's v1 rules, except that a member named
+// twice in an object and invalid UTF-8 are errors: encoding/json merges the one and
+// replaces the other in its own ways, so such a document is left to it.
+func strictDecoder(data []byte) *jsontext.Decoder {
+	return jsontext.NewDecoder(bytes.NewReader(data), json.DefaultOptionsV1(),
+		jsontext.AllowDuplicateNames(false), jsontext.AllowInvalidUTF8(false))
+}
+
 // readProcessFast is readSpecFast for exec's --process document.
 func readProcessFast(data []byte) (*specs.Process, bool) {
-	dec := jsontext.NewDecoder(bytes.NewReader(data), json.DefaultOptionsV1())
+	dec := strictDecoder(data)
 	p := new(specs.Process)
 	if err := specjson.ReadProcess(dec, p); err != nil {
 		return nil, false

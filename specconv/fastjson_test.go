@@ -35,9 +35,31 @@ func TestReadSpecFast(t *testing.T) {
 		`{"process":{"args":"sh"}}`,
 		`{"ociVersion":"1.0.0",}`,
 		``,
+		`{"ociVersion":"1.0.0","hostname":"a","hostname":"b"}`,
+		`{"ociVersion":"1.0.0","hoſtname":"a"}`,
+		"{\"ociVersion\":\"1.0.0\",\"hostname\":\"a\xff\"}",
 	} {
 		if _, ok := readSpecFast([]byte(in)); ok {
 			t.Errorf("%q read by hand; encoding/json must read it for its error", in)
+		}
+	}
+	// What the hand reader leaves to encoding/json reads as encoding/json reads it: a
+	// member named twice, a name folding to a member's ("ſ" is "s"), invalid UTF-8.
+	for _, in := range []string{
+		`{"ociVersion":"1.0.0","process":{"cwd":"/a","args":["x"]},"process":{"cwd":"/b"}}`,
+		`{"ociVersion":"1.0.0","hoſtname":"a"}`,
+		"{\"ociVersion\":\"1.0.0\",\"hostname\":\"a\xff\"}",
+	} {
+		got, err := parseSpec("config.json", []byte(in))
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		want, err := decodeSpec("config.json", []byte(in))
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: read\n%+v\nwant\n%+v", in, got, want)
 		}
 	}
 	_, err = parseSpec("config.json", []byte(`{"ociVersion": "1.0.0",

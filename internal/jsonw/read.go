@@ -14,7 +14,8 @@ import (
 // ReadObject reads one JSON object, calling member with each member's name in lower case
 // (encoding/json matches names case-insensitively; berth's are all lower case). member
 // must read the value: with one of the readers below, or dec.SkipValue for a name it
-// does not know. A null leaves the record as it was.
+// does not know. A null leaves the record as it was. A name that is not ASCII is an
+// error: encoding/json folds Unicode case ("ſ" matches "s"), which lower does not.
 func ReadObject(dec *jsontext.Decoder, member func(name string) error) error {
 	tok, err := dec.ReadToken()
 	if err != nil {
@@ -32,7 +33,10 @@ func ReadObject(dec *jsontext.Decoder, member func(name string) error) error {
 		if err != nil {
 			return err
 		}
-		name := lower(tok.String())
+		name, ok := lower(tok.String())
+		if !ok {
+			return fmt.Errorf("member name %q is not ASCII", name)
+		}
 		if err := member(name); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -41,21 +45,26 @@ func ReadObject(dec *jsontext.Decoder, member func(name string) error) error {
 	return err
 }
 
-// lower is strings.ToLower for the ASCII names berth writes, without a copy when the
-// name is lower case already.
-func lower(s string) string {
+// lower is strings.ToLower for the ASCII names berth reads, without a copy when the name
+// is lower case already; ok is false (and s returned as it is) for a name not ASCII.
+func lower(s string) (string, bool) {
+	upper := false
 	for i := 0; i < len(s); i++ {
-		if 'A' <= s[i] && s[i] <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if 'A' <= b[j] && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
+		if s[i] >= 0x80 {
+			return s, false
+		}
+		upper = upper || ('A' <= s[i] && s[i] <= 'Z')
+	}
+	if !upper {
+		return s, true
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
 		}
 	}
-	return s
+	return string(b), true
 }
 
 func kindError(want string, tok jsontext.Token) error {
