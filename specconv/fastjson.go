@@ -15,37 +15,27 @@ import (
 // readSpecFast reads config.json with internal/specjson, as encoding/json reads it but
 // without building its reflective decoders (~0.25 ms of every create). ok is false for
 // whatever it does not take, a trailing second document included.
-func readSpecFast(data []byte) (spec *specs.Spec, ok bool) {
-	dec := strictDecoder(data)
-	spec = new(specs.Spec)
-	if err := specjson.ReadSpec(dec, spec); err != nil {
-		return nil, false
-	}
-	if _, err := dec.ReadToken(); err != io.EOF {
-		return nil, false
-	}
-	return spec, true
-}
-
-// strictDecoder reads data with encoding/json's v1 rules, except that a member named
-// twice in an object and invalid UTF-8 are errors: encoding/json merges the one and
-// replaces the other in its own ways, so such a document is left to it.
-func strictDecoder(data []byte) *jsontext.Decoder {
-	return jsontext.NewDecoder(bytes.NewReader(data), json.DefaultOptionsV1(),
-		jsontext.AllowDuplicateNames(false), jsontext.AllowInvalidUTF8(false))
-}
+func readSpecFast(data []byte) (*specs.Spec, bool) { return readFast(data, specjson.ReadSpec) }
 
 // readProcessFast is readSpecFast for exec's --process document.
 func readProcessFast(data []byte) (*specs.Process, bool) {
-	dec := strictDecoder(data)
-	p := new(specs.Process)
-	if err := specjson.ReadProcess(dec, p); err != nil {
+	return readFast(data, specjson.ReadProcess)
+}
+
+// readFast reads data as one document with read, under encoding/json's v1 rules except
+// that a member named twice in an object and invalid UTF-8 are errors: encoding/json
+// merges the one and replaces the other in its own ways, so such a document is left to it.
+func readFast[T any](data []byte, read func(*jsontext.Decoder, *T) error) (*T, bool) {
+	dec := jsontext.NewDecoder(bytes.NewReader(data), json.DefaultOptionsV1(),
+		jsontext.AllowDuplicateNames(false), jsontext.AllowInvalidUTF8(false))
+	v := new(T)
+	if err := read(dec, v); err != nil {
 		return nil, false
 	}
 	if _, err := dec.ReadToken(); err != io.EOF {
 		return nil, false
 	}
-	return p, true
+	return v, true
 }
 
 // cloneFast deep-copies the spec's resources, seccomp and hooks through specjson's

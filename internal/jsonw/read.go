@@ -17,16 +17,8 @@ import (
 // does not know. A null leaves the record as it was. A name that is not ASCII is an
 // error: encoding/json folds Unicode case ("ſ" matches "s"), which lower does not.
 func ReadObject(dec *jsontext.Decoder, member func(name string) error) error {
-	tok, err := dec.ReadToken()
-	if err != nil {
+	if _, ok, err := next(dec, '{'); !ok {
 		return err
-	}
-	switch tok.Kind() {
-	case 'n':
-		return nil
-	case '{':
-	default:
-		return kindError("an object", tok)
 	}
 	for dec.PeekKind() != '}' {
 		tok, err := dec.ReadToken()
@@ -41,7 +33,7 @@ func ReadObject(dec *jsontext.Decoder, member func(name string) error) error {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	_, err = dec.ReadToken()
+	_, err := dec.ReadToken()
 	return err
 }
 
@@ -67,13 +59,15 @@ func lower(s string) (string, bool) {
 	return string(b), true
 }
 
-func kindError(want string, tok jsontext.Token) error {
-	return fmt.Errorf("want %s, found %s", want, tok.Kind())
+// kindNames say what a reader wanted, in its errors.
+var kindNames = map[jsontext.Kind]string{
+	'"': "a string", '0': "a number", 't': "true or false", '{': "an object", '[': "an array",
 }
 
-// scalar reads one token of kind want ('"', '0' or 't' for true and false); a null
-// reports ok false and leaves the value alone.
-func scalar(dec *jsontext.Decoder, want jsontext.Kind) (tok jsontext.Token, ok bool, err error) {
+// next reads the token that starts a value of kind want ('"', '0', '{', '[', or 't' for
+// true and false). ok is false for a null (err nil: the caller leaves its value alone
+// or clears it, as encoding/json does) and for an error.
+func next(dec *jsontext.Decoder, want jsontext.Kind) (tok jsontext.Token, ok bool, err error) {
 	tok, err = dec.ReadToken()
 	if err != nil {
 		return tok, false, err
@@ -85,13 +79,12 @@ func scalar(dec *jsontext.Decoder, want jsontext.Kind) (tok jsontext.Token, ok b
 	if k == want || (want == 't' && k == 'f') {
 		return tok, true, nil
 	}
-	names := map[jsontext.Kind]string{'"': "a string", '0': "a number", 't': "true or false"}
-	return tok, false, kindError(names[want], tok)
+	return tok, false, fmt.Errorf("want %s, found %s", kindNames[want], k)
 }
 
 // ReadString reads a string.
 func ReadString[T ~string](dec *jsontext.Decoder, p *T) error {
-	tok, ok, err := scalar(dec, '"')
+	tok, ok, err := next(dec, '"')
 	if ok {
 		*p = T(tok.String())
 	}
@@ -100,17 +93,12 @@ func ReadString[T ~string](dec *jsontext.Decoder, p *T) error {
 
 // ReadBytes reads a base64 string (standard, padded) into a byte slice; null makes it nil.
 func ReadBytes(dec *jsontext.Decoder, p *[]byte) error {
-	tok, err := dec.ReadToken()
-	if err != nil {
+	tok, ok, err := next(dec, '"')
+	if !ok {
+		if err == nil {
+			*p = nil
+		}
 		return err
-	}
-	switch tok.Kind() {
-	case 'n':
-		*p = nil
-		return nil
-	case '"':
-	default:
-		return kindError("a base64 string", tok)
 	}
 	b, err := base64.StdEncoding.DecodeString(tok.String())
 	if err != nil {
@@ -122,7 +110,7 @@ func ReadBytes(dec *jsontext.Decoder, p *[]byte) error {
 
 // ReadBool reads true or false.
 func ReadBool(dec *jsontext.Decoder, p *bool) error {
-	tok, ok, err := scalar(dec, 't')
+	tok, ok, err := next(dec, 't')
 	if ok {
 		*p = tok.Bool()
 	}
@@ -131,7 +119,7 @@ func ReadBool(dec *jsontext.Decoder, p *bool) error {
 
 // ReadInt reads a signed number that fits T.
 func ReadInt[T ~int | ~int16 | ~int32 | ~int64](dec *jsontext.Decoder, p *T) error {
-	tok, ok, err := scalar(dec, '0')
+	tok, ok, err := next(dec, '0')
 	if !ok {
 		return err
 	}
@@ -145,7 +133,7 @@ func ReadInt[T ~int | ~int16 | ~int32 | ~int64](dec *jsontext.Decoder, p *T) err
 
 // ReadUint reads an unsigned number that fits T.
 func ReadUint[T ~uint | ~uint16 | ~uint32 | ~uint64 | ~uintptr](dec *jsontext.Decoder, p *T) error {
-	tok, ok, err := scalar(dec, '0')
+	tok, ok, err := next(dec, '0')
 	if !ok {
 		return err
 	}
@@ -172,17 +160,11 @@ func ReadPtr[T any](dec *jsontext.Decoder, p **T, read func(*jsontext.Decoder, *
 
 // ReadSlice reads an array, each element with read; null makes *p nil.
 func ReadSlice[T any](dec *jsontext.Decoder, p *[]T, read func(*jsontext.Decoder, *T) error) error {
-	tok, err := dec.ReadToken()
-	if err != nil {
+	if _, ok, err := next(dec, '['); !ok {
+		if err == nil {
+			*p = nil
+		}
 		return err
-	}
-	switch tok.Kind() {
-	case 'n':
-		*p = nil
-		return nil
-	case '[':
-	default:
-		return kindError("an array", tok)
 	}
 	s := []T{}
 	for dec.PeekKind() != ']' {
@@ -201,17 +183,11 @@ func ReadSlice[T any](dec *jsontext.Decoder, p *[]T, read func(*jsontext.Decoder
 
 // ReadStringMap reads an object of strings (keys as written); null makes *m nil.
 func ReadStringMap(dec *jsontext.Decoder, m *map[string]string) error {
-	tok, err := dec.ReadToken()
-	if err != nil {
+	if _, ok, err := next(dec, '{'); !ok {
+		if err == nil {
+			*m = nil
+		}
 		return err
-	}
-	switch tok.Kind() {
-	case 'n':
-		*m = nil
-		return nil
-	case '{':
-	default:
-		return kindError("an object", tok)
 	}
 	out := *m // encoding/json adds to a map that is already there
 	if out == nil {
