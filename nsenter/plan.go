@@ -76,6 +76,60 @@ type Plan struct {
 	// NullFds are stdio fds that are the host's null device, to be reopened on the
 	// container's /dev/null once the root is the container's.
 	NullFds []int
+	// Filesystems are new filesystem instances the last stage makes after the proc
+	// instance, with its credentials and in its namespaces: in a user namespace they
+	// then belong to it, with the container's root as their owner, as when init mounts
+	// them (a tmpfs or devpts made by the runtime would belong to the host's). Each is a
+	// detached mount for the caller to attach (PlanHandle.Filesystems).
+	Filesystems []PlanFS
+}
+
+// PlanFS is one filesystem instance for the last stage to make: fsopen(Type), one
+// fsconfig per option (Source as "source" first, unless empty), the superblock, then
+// fsmount with Attrs (MOUNT_ATTR_*).
+type PlanFS struct {
+	Type    string
+	Source  string
+	Options []FSOption
+	Attrs   uint64
+}
+
+// FSOption is one fsconfig(2) parameter: a string, or a flag when Value is empty.
+// Optional ones are left out when the filesystem refuses them with EINVAL (devpts's
+// gid=5 in a user namespace that does not map 5, as init retries without it).
+type FSOption struct {
+	Key, Value string
+	Optional   bool
+}
+
+// compileFS turns the instances into the stage's preallocated form.
+func compileFS(list []PlanFS) ([]rawFS, error) {
+	out := make([]rawFS, len(list))
+	for i, f := range list {
+		r := &out[i]
+		var err error
+		if r.fsType, err = syscall.BytePtrFromString(f.Type); err != nil {
+			return nil, fmt.Errorf("nsenter: filesystem %d type: %w", i, err)
+		}
+		r.attrs = uintptr(f.Attrs)
+		opts := f.Options
+		if f.Source != "" {
+			opts = append([]FSOption{{Key: "source", Value: f.Source}}, opts...)
+		}
+		for _, o := range opts {
+			ro := rawFSOpt{optional: o.Optional}
+			if ro.key, err = syscall.BytePtrFromString(o.Key); err != nil {
+				return nil, fmt.Errorf("nsenter: %s option %q: %w", f.Type, o.Key, err)
+			}
+			if o.Value != "" {
+				if ro.value, err = syscall.BytePtrFromString(o.Value); err != nil {
+					return nil, fmt.Errorf("nsenter: %s option %q: %w", f.Type, o.Key, err)
+				}
+			}
+			r.opts = append(r.opts, ro)
+		}
+	}
+	return out, nil
 }
 
 // compile turns p into the preallocated form the raw stage reads.
@@ -98,6 +152,9 @@ func (p *Plan) compile() (*rawPlan, error) {
 		if r.procSource, err = syscall.BytePtrFromString(src); err != nil {
 			return nil, fmt.Errorf("mounts: proc source: %w", err)
 		}
+	}
+	if r.fs, err = compileFS(p.Filesystems); err != nil {
+		return nil, err
 	}
 	if r.cwd, err = syscall.BytePtrFromString(p.Cwd); err != nil {
 		return nil, fmt.Errorf("process.cwd: %w", err)
@@ -176,6 +233,7 @@ type PlanHandle struct {
 	pid     int
 	pidfd   int
 	procFd  int // the proc instance's fd number in the stage, or -1
+	fs      []record // the filesystem instances' records, in Plan.Filesystems order
 	report  *reportPipe
 	goWrite int
 	ttyFd   int // GiveTerminal's fd, or -1
@@ -203,6 +261,60 @@ func (h *PlanHandle) ProcMount() (*os.File, error) {
 		return nil, fmt.Errorf("nsenter: take the container's proc instance: %w", errno)
 	}
 	return os.NewFile(fd, "proc-instance"), nil
+}
+
+// FSInstance is one of Plan.Filesystems as the stage made it: a detached mount, or the
+// error that stopped it.
+type FSInstance struct {
+	Mount *os.File
+	Err   error
+}
+
+// Filesystems takes the instances the stage made (Plan.Filesystems, in order), each a
+// detached mount, close-on-exec, for the caller to attach with move_mount; an instance
+// the kernel refused carries the error instead. The caller closes the files.
+func (h *PlanHandle) Filesystems() ([]FSInstance, error) {
+	out := make([]FSInstance, len(h.fs))
+	for i, rec := range h.fs {
+		f := h.cfg.Plan.Filesystems[i]
+		if rec.Errno != 0 {
+			out[i].Err = fmt.Errorf("%s: %w", fsStepName(f, int(rec.Value)), syscall.Errno(rec.Errno))
+			continue
+		}
+		fd, _, errno := unix.Syscall(unix.SYS_PIDFD_GETFD, uintptr(h.pidfd), uintptr(rec.Value), 0)
+		if errno != 0 {
+			for _, in := range out[:i] {
+				if in.Mount != nil {
+					in.Mount.Close()
+				}
+			}
+			return nil, fmt.Errorf("nsenter: take the %s instance: %w", f.Type, errno)
+		}
+		out[i].Mount = os.NewFile(fd, f.Type+"-instance")
+	}
+	return out, nil
+}
+
+// fsStepName names the call that failed for instance f: the stage reports the index of
+// the option (Source first, when set), -1 for fsopen, one past the options for the
+// superblock, two past for fsmount.
+func fsStepName(f PlanFS, at int) string {
+	opts := f.Options
+	if f.Source != "" {
+		opts = append([]FSOption{{Key: "source", Value: f.Source}}, opts...)
+	}
+	switch {
+	case at < 0:
+		return "fsopen " + f.Type
+	case at < len(opts):
+		if opts[at].Value == "" {
+			return "option " + opts[at].Key
+		}
+		return "option " + opts[at].Key + "=" + opts[at].Value
+	case at == len(opts):
+		return "create the superblock"
+	}
+	return "fsmount"
 }
 
 // Release sends the go-ahead: the executable's path inside the container and the seccomp

@@ -578,3 +578,80 @@ func TestPlanExecAttr(t *testing.T) {
 		t.Errorf("exit %v, want 127", ws)
 	}
 }
+
+// The last stage makes the filesystem instances the plan lists, in its own namespaces
+// and with its own credentials: in a new user namespace a tmpfs's root belongs to the
+// namespace's root (the host id it maps to), as when init mounts it. A refused option or
+// type comes back as that instance's error, naming the call; an optional option the
+// filesystem refuses is left out.
+func TestPlanFilesystems(t *testing.T) {
+	for _, userns := range []bool{false, true} {
+		t.Run(fmt.Sprintf("userns=%v", userns), func(t *testing.T) {
+			lfd, sock := planListener(t)
+			plan := Plan{Listener: lfd, Filesystems: []PlanFS{
+				{Type: "tmpfs", Source: "shm", Options: []FSOption{{Key: "mode", Value: "0710"}, {Key: "size", Value: "1m"}},
+					Attrs: unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV},
+				{Type: "tmpfs", Options: []FSOption{{Key: "nosuchoption", Value: "1"}}},
+				{Type: "devpts", Options: []FSOption{{Key: "newinstance"}, {Key: "bogus", Optional: true}, {Key: "ptmxmode", Value: "0666"}}},
+				{Type: "nosuchfs"},
+			}}
+			h, pid, out := planSpawnWith(t, plan, "echo ok", nil, func(c *Config) {
+				if userns {
+					c.NewFlags |= unix.CLONE_NEWUSER
+					c.UIDMappings = []IDMap{{ContainerID: 0, HostID: 100000, Size: 65536}}
+					c.GIDMappings = []IDMap{{ContainerID: 0, HostID: 100000, Size: 65536}}
+				}
+			})
+			fs, err := h.Filesystems()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				for _, in := range fs {
+					if in.Mount != nil {
+						in.Mount.Close()
+					}
+				}
+			}()
+			if len(fs) != 4 {
+				t.Fatalf("%d instances, want 4", len(fs))
+			}
+			if fs[0].Err != nil {
+				t.Fatalf("tmpfs: %v", fs[0].Err)
+			}
+			var st unix.Stat_t
+			if err := unix.Fstat(int(fs[0].Mount.Fd()), &st); err != nil {
+				t.Fatal(err)
+			}
+			owner := uint32(0)
+			if userns {
+				owner = 100000
+			}
+			if st.Mode&0o7777 != 0o710 || st.Uid != owner || st.Gid != owner {
+				t.Errorf("tmpfs root: mode %o, owner %d:%d; want 710, %d:%d", st.Mode&0o7777, st.Uid, st.Gid, owner, owner)
+			}
+			var sfs unix.Statfs_t
+			if err := unix.Fstatfs(int(fs[0].Mount.Fd()), &sfs); err != nil {
+				t.Fatal(err)
+			}
+			if sfs.Type != unix.TMPFS_MAGIC || sfs.Flags&unix.ST_NOSUID == 0 || sfs.Flags&unix.ST_NODEV == 0 || sfs.Blocks*uint64(sfs.Bsize) != 1<<20 {
+				t.Errorf("tmpfs: type %#x, flags %#x, %d bytes", sfs.Type, sfs.Flags, sfs.Blocks*uint64(sfs.Bsize))
+			}
+			if fs[1].Err == nil || !strings.Contains(fs[1].Err.Error(), "option nosuchoption=1: invalid argument") {
+				t.Errorf("bad option: %v", fs[1].Err)
+			}
+			if fs[2].Err != nil {
+				t.Errorf("devpts with an optional bad option: %v", fs[2].Err)
+			}
+			if fs[3].Err == nil || !strings.Contains(fs[3].Err.Error(), "fsopen nosuchfs: no such device") {
+				t.Errorf("bad type: %v", fs[3].Err)
+			}
+			if err := h.Release(bbPath(t), "", nil, 0); err != nil {
+				t.Fatalf("Release: %v", err)
+			}
+			if got := commitStartCollect(t, h, pid, sock, out); got != "ok\n" {
+				t.Errorf("process said %q", got)
+			}
+		})
+	}
+}

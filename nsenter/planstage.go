@@ -25,6 +25,7 @@ type rawPlan struct {
 	attr        []byte // the exec program's LSM attribute block (dmzAttrSize), or nil
 	attrLen     int
 	procMnt     uintptr // the proc instance's fd (fsmount): the exec program opens the LSM label's file in it
+	fs          []rawFS // Plan.Filesystems
 	setPersona  bool    // personality(persona)
 	persona     uintptr
 	setMempol   bool // set_mempolicy(mempolMode, mempolNodes, mempolMax)
@@ -62,6 +63,18 @@ type rawPlan struct {
 	filter [maxFilter]unix.SockFilter
 	fprog  unix.SockFprog
 	cwdBuf [pathMax]byte
+}
+
+// rawFS is a PlanFS with its strings NUL-terminated.
+type rawFS struct {
+	fsType *byte
+	opts   []rawFSOpt // "source" first, when set
+	attrs  uintptr
+}
+
+type rawFSOpt struct {
+	key, value *byte // value nil: a flag
+	optional   bool
 }
 
 // kernelSigaction is struct sigaction as rt_sigaction(2) takes it on amd64.
@@ -107,12 +120,27 @@ const (
 //go:norace
 //go:nocheckptr
 func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
+	if step, err1 = planInstances(a); err1 != 0 {
+		return
+	}
+	return planSetup(a)
+}
+
+// planInstances makes what the parent attaches while the stage waits: the cgroup
+// namespace first, then the container's proc and the other filesystem instances.
+// Apart from runPlan's other half so that neither frame overflows the nosplit bound.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func planInstances(a *stageArgs) (step uint16, err1 syscall.Errno) {
 	var (
 		p    = a.plan
 		r1   uintptr
 		fsfd uintptr
-		i    int
+		i, j int
 		rec  record
+		fs   *rawFS
 	)
 
 	// What would end init ends this stage too (see sigexit.go).
@@ -159,6 +187,65 @@ func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
 		}
 	}
 
+	// The other filesystems the parent attaches (Plan.Filesystems), each reported with
+	// its fd, or with the errno and the call that failed: the parent decides what a
+	// refusal means (a sysfs it binds instead, an error naming the mount).
+	// Inline, not a function of its own: the nosplit chain has no room for another frame.
+	// Value says which call failed (PlanHandle.Filesystems: the option's index, -1 for
+	// fsopen, one past the options for the superblock, two past for fsmount).
+	for i = 0; i < len(p.fs); i++ {
+		fs = &p.fs[i]
+		rec = record{Magic: recordMagic, Kind: kindFsFd, Step: uint16(i), Value: -1}
+		fsfd, _, err1 = syscall.RawSyscall(unix.SYS_FSOPEN, uintptr(unsafe.Pointer(fs.fsType)), unix.FSOPEN_CLOEXEC, 0)
+		if err1 == 0 {
+			for j = 0; err1 == 0 && j < len(fs.opts); j++ {
+				rec.Value = int64(j)
+				if fs.opts[j].value != nil {
+					_, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_SET_STRING,
+						uintptr(unsafe.Pointer(fs.opts[j].key)), uintptr(unsafe.Pointer(fs.opts[j].value)), 0, 0)
+				} else {
+					_, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_SET_FLAG,
+						uintptr(unsafe.Pointer(fs.opts[j].key)), 0, 0, 0)
+				}
+				if err1 == syscall.EINVAL && fs.opts[j].optional {
+					err1 = 0
+				}
+			}
+			if err1 == 0 {
+				rec.Value = int64(len(fs.opts))
+				_, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_CMD_CREATE, 0, 0, 0, 0)
+			}
+			if err1 == 0 {
+				rec.Value++
+				r1, _, err1 = syscall.RawSyscall(unix.SYS_FSMOUNT, fsfd, unix.FSMOUNT_CLOEXEC, fs.attrs)
+			}
+			if err1 == 0 {
+				rec.Value = int64(r1)
+			}
+			syscall.RawSyscall(syscall.SYS_CLOSE, fsfd, 0, 0)
+		}
+		rec.Errno = uint32(err1)
+		step = stepWriteRecord
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_WRITE, uintptr(a.reportFd), uintptr(unsafe.Pointer(&rec)), recordSize); err1 != 0 {
+			return
+		}
+	}
+	return 0, 0
+}
+
+// planSetup is the rest of runPlan: the go-ahead, the process's settings and the
+// exec program.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func planSetup(a *stageArgs) (step uint16, err1 syscall.Errno) {
+	var (
+		p      = a.plan
+		r1     uintptr
+		i      int
+		cwdErr syscall.Errno
+	)
 	// The parent builds the rootfs in our mount namespace meanwhile; its go-ahead says
 	// what to execute and which filter to load.
 	step = stepWaitPlan
@@ -267,7 +354,7 @@ func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
 	// user may lack search permission on a parent that root has; again after the switch
 	// if that failed.
 	step = stepCwd
-	_, _, cwdErr := syscall.RawSyscall(syscall.SYS_CHDIR, uintptr(unsafe.Pointer(p.cwd)), 0, 0)
+	_, _, cwdErr = syscall.RawSyscall(syscall.SYS_CHDIR, uintptr(unsafe.Pointer(p.cwd)), 0, 0)
 	if cwdErr == 0 {
 		if err1 = cwdInRoot(p); err1 != 0 {
 			return

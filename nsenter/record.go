@@ -31,6 +31,7 @@ const (
 	kindProcFd    = 4 // plan: Value is the fd of the proc instance the last stage made
 	kindWaiting   = 5 // plan: the last stage is set up and waits for start
 	kindCommitted = 6 // plan: the commit byte arrived; the process no longer dies with its creator
+	kindFsFd      = 7 // plan: Step is the index in Plan.Filesystems; Value the instance's fd, or with Errno the failed call (fsStepName)
 )
 
 // Steps, for error messages; Value carries the index into Config.Join where it applies.

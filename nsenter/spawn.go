@@ -226,7 +226,7 @@ func spawn(cfg *Config, handle **PlanHandle) (int, bool, error) {
 			err = fmt.Errorf("nsenter: pidfd of the last stage: %w", err)
 		} else {
 			// The handle owns the report pipe and the go-ahead from here on.
-			*handle = &PlanHandle{cfg: cfg, pid: pid, pidfd: pidfd, procFd: p.procFd, report: rf, goWrite: goWrite, ttyFd: -1, vm: a.vm}
+			*handle = &PlanHandle{cfg: cfg, pid: pid, pidfd: pidfd, procFd: p.procFd, fs: p.fs, report: rf, goWrite: goWrite, ttyFd: -1, vm: a.vm}
 			rf, goWrite = nil, -1
 		}
 	}
@@ -254,7 +254,29 @@ type parent struct {
 	report *reportPipe
 	stage1 int
 	last   int
-	procFd int // plan: the proc instance's fd number in the last stage
+	procFd int      // plan: the proc instance's fd number in the last stage
+	fs     []record // plan: the filesystem instances' records (Plan.Filesystems)
+}
+
+// planRecord keeps a record of the last stage's instances, which may come before or
+// after stage 1's report of its pid; false for any other kind.
+func (p *parent) planRecord(rec record) bool {
+	switch {
+	case p.cfg.Plan == nil:
+		return false
+	case rec.Kind == kindProcFd:
+		p.procFd = int(rec.Value)
+		return true
+	case rec.Kind == kindFsFd && int(rec.Step) == len(p.fs) && len(p.fs) < len(p.cfg.Plan.Filesystems):
+		p.fs = append(p.fs, rec)
+		return true
+	}
+	return false
+}
+
+// planPending: the last stage has instances still to report.
+func (p *parent) planPending() bool {
+	return p.cfg.Plan.MountProc && p.procFd < 0 || len(p.fs) < len(p.cfg.Plan.Filesystems)
 }
 
 func (p *parent) run(goFd int, newUser bool) (int, error) {
@@ -290,9 +312,8 @@ func (p *parent) run(goFd int, newUser bool) (int, error) {
 	if rec, err = p.next(); err != nil {
 		return -1, err
 	}
-	// Plan: the last stage may report its proc instance before stage 1 its pid.
-	if p.cfg.Plan != nil && rec.Kind == kindProcFd {
-		p.procFd = int(rec.Value)
+	// Plan: the last stage may report its instances before stage 1 its pid.
+	for p.planRecord(rec) {
 		if rec, err = p.next(); err != nil {
 			return -1, err
 		}
@@ -308,14 +329,13 @@ func (p *parent) run(goFd int, newUser bool) (int, error) {
 	p.stage1 = -1
 	p.step("stage 1 reaped")
 	if p.cfg.Plan != nil {
-		if p.cfg.Plan.MountProc && p.procFd < 0 {
+		for p.planPending() {
 			if rec, err = p.next(); err != nil {
 				return -1, err
 			}
-			if rec.Kind != kindProcFd {
-				return -1, fmt.Errorf("nsenter: unexpected record %d, want the proc instance", rec.Kind)
+			if !p.planRecord(rec) {
+				return -1, fmt.Errorf("nsenter: unexpected record %d, want the container's filesystem instances", rec.Kind)
 			}
-			p.procFd = int(rec.Value)
 		}
 		p.step("stage 2 waits for its plan")
 		return p.last, nil
