@@ -232,7 +232,7 @@ type PlanHandle struct {
 	cfg     *Config
 	pid     int
 	pidfd   int
-	procFd  int // the proc instance's fd number in the stage, or -1
+	procFd  int      // the proc instance's fd number in the stage, or -1
 	fs      []record // the filesystem instances' records, in Plan.Filesystems order
 	report  *reportPipe
 	goWrite int
