@@ -9,8 +9,11 @@
 #   cycle            `create`, `start` and `delete --force` as three calls, as engines make
 #                    them (bench-cycle.sh, under sh)
 #   exec             `exec true` in a running container
+#   userns           `run` of the same container with a user namespace of its own (ids 0-65535
+#                    mapped to 100000), as podman's --userns=auto makes them (min/median)
 #   cpu, faults, cs  CPU time (user + sys), page faults and context switches per `run`, of
-#                    the whole process tree (GNU time's rusage, minus the loop; see counters)
+#                    the whole process tree (GNU time's rusage, minus the loop; see counters);
+#                    cpu-userns the CPU time of the user-namespaced `run`
 #   syscalls         system calls per `run` of the whole tree (strace -f -c), without the
 #                    Go runtime's own housekeeping (futex, mmap, signal set-up, ...: see
 #                    NOISE below), so the runtimes' work is compared, not their languages
@@ -108,6 +111,7 @@ trap cleanup EXIT
 name_of() { basename "$1"; }
 root_of() { echo "$work/root-$(name_of "$1")"; }
 run_cmd() { echo "$1 --root $(root_of "$1") run -b $work/bundle bench-$(name_of "$1")"; }
+userns_cmd() { echo "$1 --root $(root_of "$1") run -b $work/userns userns-$(name_of "$1")"; }
 exec_cmd() { echo "$1 --root $(root_of "$1") exec sleeper-$(name_of "$1") true"; }
 cycle_cmd() { echo "sh $here/bench-cycle.sh $1 $(root_of "$1") $work/bundle cycle-$(name_of "$1")"; }
 
@@ -117,6 +121,12 @@ jq '.ociVersion = "1.0.2"' "$work/bundle/config.json" >"$work/config.json" && mv
 mkdir -p "$work/sleeper"
 jq --arg r "$work/bundle/rootfs" '.root.path = $r | .process.args = ["sleep", "100000"]' \
 	"$work/bundle/config.json" >"$work/sleeper/config.json"
+# The rootfs stays the host root's: /bin/true is readable and executable by others.
+mkdir -p "$work/userns"
+jq --arg r "$work/bundle/rootfs" '.root.path = $r | .linux.namespaces += [{type: "user"}] |
+	.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
+	.linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]' \
+	"$work/bundle/config.json" >"$work/userns/config.json"
 
 # hybrid_for_crun: on a hybrid host whose cgroup2 mount still holds controllers, move them to
 # v1 hierarchies (only hugetlb is ever left there by the kernel's defaults).
@@ -143,6 +153,15 @@ for rt in "$berth" $(command -v ${RUNTIMES:-runc crun} || true); do
 	fi
 done
 [[ ${runtimes[0]:-} == "$berth" ]] || { echo "bench: $berth cannot run the bundle" >&2; exit 1; }
+# The user-namespaced run, if every runtime left can make one here.
+userns_ok=1
+for rt in "${runtimes[@]}"; do
+	read -r -a cmd <<<"$(userns_cmd "$rt")"
+	if ! "${cmd[@]}" >/dev/null 2>"$work/err"; then
+		echo "bench: no user-namespaced runs: $rt: $(head -n1 "$work/err")" >&2
+		userns_ok=
+	fi
+done
 
 # sample ROUND RUNTIME METRIC VALUE
 sample() { echo "$1 $(name_of "$2") $3 $4" >>"$samples"; }
@@ -162,7 +181,7 @@ time_cmds() {
 	done
 }
 
-# counters ROUND RUNTIME: CPU time, page faults and context switches over LOOP runs, less an
+# counters ROUND RUNTIME [FN [PREFIX]]: CPU time, page faults and context switches over LOOP runs, less an
 # empty loop, from the resource usage of the whole reaped process tree (wait4's rusage,
 # which adds every descendant its parent waited for). GNU time gives the faults and
 # switches; the CPU time comes from bash's `time` around it, the same rusage in whole
@@ -171,22 +190,26 @@ time_cmds() {
 # when it executes a file it cannot read (the kernel's rule for non-dumpable exec), which
 # is how `berth init` is started, so perf would miss init and the container's process for
 # berth and count them for the others.
+# (FN: the command, run_cmd by default; PREFIX: put before the metrics' names, and only
+# the CPU time is kept).
 counters() {
-	local round=$1 rt=$2 script TIMEFORMAT='%3U %3S'
-	script="for i in \$(seq $loop); do $(run_cmd "$rt") >/dev/null; done"
+	local round=$1 rt=$2 fn=${3:-run_cmd} prefix=${4:-} script TIMEFORMAT='%3U %3S'
+	script="for i in \$(seq $loop); do $("$fn" "$rt") >/dev/null; done"
 	{ time /usr/bin/time -f '%R %F %c %w' -o "$work/ru" sh -c "$script" 2>/dev/null; } 2>"$work/cpu"
 	{ time /usr/bin/time -f '%R %F %c %w' -o "$work/ru0" sh -c "for i in \$(seq $loop); do /bin/true; done"; } 2>"$work/cpu0"
 	paste -d' ' "$work/cpu" <(tail -n1 "$work/ru") >"$work/ru.all"
 	paste -d' ' "$work/cpu0" <(tail -n1 "$work/ru0") >"$work/ru0.all"
 	local metric
 	for metric in cpu faults cs; do
-		sample "$round" "$rt" "$metric" "$(awk -v m="$metric" -v n="$loop" '
+		[[ -n $prefix && $metric != cpu ]] && continue
+		sample "$round" "$rt" "$metric$prefix" "$(awk -v m="$metric" -v n="$loop" '
 			NF == 6 && $1 ~ /^[0-9.]+$/ { f++; cpu[f] = ($1 + $2) * 1000; flt[f] = $3 + $4; cs[f] = $5 + $6 }
 			END {
 				if (m == "cpu") d = cpu[1] - cpu[2]; else if (m == "faults") d = flt[1] - flt[2]; else d = cs[1] - cs[2]
 				printf "%.3f", d / n
 			}' "$work/ru.all" "$work/ru0.all")"
 	done
+	[[ -n $prefix ]] && return
 	/usr/bin/time -f %M -o "$work/rss" $(run_cmd "$rt") >/dev/null
 	sample "$round" "$rt" rss "$(awk '{ printf "%.2f", $1 / 1024 }' "$work/rss")"
 }
@@ -208,7 +231,11 @@ for ((round = 1; round <= rounds; round++)); do
 	time_cmds "$round" run-idle "sleep 0.2" run_cmd
 	time_cmds "$round" exec "" exec_cmd
 	time_cmds "$round" cycle "" cycle_cmd
+	[[ -n $userns_ok ]] && time_cmds "$round" userns "" userns_cmd
 	for rt in "${order[@]}"; do counters "$round" "$rt"; done
+	if [[ -n $userns_ok ]]; then
+		for rt in "${order[@]}"; do counters "$round" "$rt" userns_cmd -userns; done
+	fi
 	for p in 4 8; do
 		for rt in "${order[@]}"; do parallel "$round" "$rt" "$p"; done
 	done
@@ -247,6 +274,7 @@ b=$(name_of "$berth")
 			k = split(names, rt, " ")
 			unit["run"] = "ms"; unit["run-min"] = "ms"; unit["run-idle"] = "ms"; unit["run-idle-min"] = "ms"
 			unit["exec"] = "ms"; unit["exec-min"] = "ms"; unit["cpu"] = "ms"; unit["rss"] = "MiB"
+			unit["userns"] = "ms"; unit["userns-min"] = "ms"; unit["cpu-userns"] = "ms"
 			unit["cycle"] = "ms"; unit["cycle-min"] = "ms"
 			unit["binary"] = "MiB"; unit["par4"] = "/s"; unit["par8"] = "/s"
 			for (i = 1; i <= m; i++) {

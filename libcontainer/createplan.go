@@ -13,6 +13,7 @@ import (
 	"github.com/berth-runtime/berth/libcontainer/initproto"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
 	"github.com/berth-runtime/berth/nsenter"
+	"github.com/berth-runtime/berth/rootfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,15 +26,26 @@ import (
 // seccomp program: it sets up user, capabilities and no_new_privs with raw system calls
 // and executes the sealed exec program (nsenter/dmz.go), which waits for `berth start`
 // on exec.sock, then executes the process.
+//
+// With a user namespace the stages make every namespace and the last stage the
+// filesystems as well; the thread enters them afterwards (planuserns.go).
 func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
-	nsb, err := startNSThread(c.cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer nsb.stop()
+	userns := c.cfg.HasNamespace(configs.NEWUSER)
 	ns := namespacesFor(c.cfg)
-	ns.join = append(nsb.joins, joinsNotIn(ns.join, nsb.types)...)
-	ns.newFlags &^= nsb.types
+	var nsb *nsThread
+	defer func() {
+		if nsb != nil {
+			nsb.stop()
+		}
+	}()
+	if !userns {
+		var err error
+		if nsb, err = startNSThread(c.cfg); err != nil {
+			return nil, nil, err
+		}
+		ns.join = append(nsb.joins, joinsNotIn(ns.join, nsb.types)...)
+		ns.newFlags &^= nsb.types
+	}
 	// A new cgroup namespace is the last stage's to make, once in the container's
 	// cgroups, so that it is rooted there (as init makes it once placed).
 	newCgroupNS := ns.newFlags&unix.CLONE_NEWCGROUP != 0
@@ -63,6 +75,26 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	if err := caps.Possible(plan.Effective, plan.Permitted, plan.Inheritable); err != nil {
 		return nil, nil, fmt.Errorf("process.capabilities: %w", err)
 	}
+	var specs []rootfs.InstanceSpec
+	if userns {
+		var err error
+		if specs, err = rootfs.InstanceSpecs(c.cfg, cgroupV2Only()); err != nil {
+			return nil, nil, err
+		}
+		plan.Filesystems = planFilesystems(specs)
+	}
+	// Idmapped mounts, and in a user namespace the binds of host paths, attach trees the
+	// runtime clones from the host's mount namespace, as for init (idmapmounts.go).
+	built, err := buildIDMapSources(c.cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	sources := built.files()
+	defer func() {
+		for _, f := range sources {
+			f.Close()
+		}
+	}()
 
 	into, err := c.prepareCgroup()
 	if err != nil {
@@ -76,9 +108,15 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	r, err := nsenter.SpawnResult(&nsenter.Config{
 		ExecFD: -1, Args: p.Args, Env: env, Files: files,
 		Join: ns.join, NewFlags: ns.newFlags,
+		UIDMappings: idMaps(c.cfg.UIDMappings),
+		GIDMappings: idMaps(c.cfg.GIDMappings),
 		TimeOffsets: c.cfg.TimeOffsets,
 		IntoCgroup:  into,
 		OnReady: func(pid int) error {
+			// A joined user namespace's maps are the ones the thread creates files with.
+			if err := checkJoinedUserMaps(c.cfg, pid); err != nil {
+				return err
+			}
 			c.rdtPlaced = c.cfg.IntelRdt != nil
 			if err := applyIntelRdt(c.opts.ID, c.cfg.IntelRdt, pid); err != nil {
 				return err
@@ -105,6 +143,16 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	handle := r.Plan
 	defer handle.Close()
 	pid := r.Pid
+	var instances map[int]rootfs.Instance
+	if userns {
+		if instances, err = takeInstances(handle, specs); err != nil {
+			return nil, nil, err
+		}
+		defer closeInstances(instances)
+		if nsb, err = startUserNSThread(c.cfg, handle.Pidfd()); err != nil {
+			return nil, nil, err
+		}
+	}
 	st, err := c.spawned(pid)
 	if err != nil {
 		return nil, nil, err
@@ -148,7 +196,10 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 			}
 		}
 		var err error
-		master, peer, err = incontainer.PlanRoot(c.cfg, proc, pid, c.console.foreground())
+		master, peer, err = incontainer.PlanRoot(c.cfg, incontainer.PlanRootOpts{
+			Proc: proc, CgroupPid: pid, Foreground: c.console.foreground(),
+			Sources: sources, Instances: instances,
+		})
 		return err
 	})
 	if master != nil {

@@ -208,6 +208,17 @@ func (s *idmapSources) send(ch *initproto.Parent) error {
 	return nil
 }
 
+// files hands the trees over as files by mount index (the one-runtime path attaches
+// them itself); the caller closes them.
+func (s *idmapSources) files() map[int]*os.File {
+	out := make(map[int]*os.File, len(s.fds))
+	for i, fd := range s.fds {
+		out[s.idx[i]] = os.NewFile(uintptr(fd), fmt.Sprintf("mounts[%d] source", s.idx[i]))
+	}
+	s.fds = nil
+	return out
+}
+
 func (s *idmapSources) close() {
 	for _, fd := range s.fds {
 		unix.Close(fd)

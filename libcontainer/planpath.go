@@ -23,19 +23,23 @@ const NoPlanEnv = "BERTH_NO_PLAN"
 // then executes a sealed exec program that waits for `berth start` and executes the user
 // process, and the runtime builds the rootfs from one of its threads, so no second Go
 // runtime (`berth init`) starts. It is the path of the common container, for `create`
-// and `run` alike: root, new mount and pid namespaces, no user namespace, a
-// terminal only on a devpts at /dev/pts. What it cannot do, or must not (see below),
-// goes through init as before.
+// and `run` alike: root, new mount and pid namespaces, a new user namespace or none
+// (planuserns.go), a terminal only on a devpts at /dev/pts. What it cannot do, or must
+// not (see below), goes through init as before.
 //
-// Why a new pid namespace and no user namespace (CVE-2019-5736 class): until it executes
-// the exec program the last stage is a copy of the runtime, its /proc/<pid>/exe the
-// host's berth binary, where init runs from the protected copy (exe.go). A process that
-// holds that exe can write the host's binary once nothing executes it. The stage is that
-// copy only while the create builds the container, milliseconds, before anyone but the
-// host's root could reach it: it is the first process of a pid namespace nobody else has
-// joined, its namespace files open only to a ptracer of a non-dumpable process, that is
-// the host's root; and with no user namespace its memory belongs to the host's. What
-// waits for start, for as long as it takes, is the sealed program (nsenter/dmz.go).
+// Why a new pid namespace (CVE-2019-5736 class): until it executes the exec program the
+// last stage is a copy of the runtime, its /proc/<pid>/exe the host's berth binary, where
+// init runs from the protected copy (exe.go). A process that holds that exe can write the
+// host's binary once nothing executes it. The stage is that copy only while the create
+// builds the container, milliseconds, before anyone but the host's root could reach it:
+// it is the first process of a pid namespace nobody else has joined, its namespace files
+// open only to a ptracer of a non-dumpable process, that is the host's root; its memory
+// is the runtime's, which belongs to the host's user namespace even once the stage is in
+// the container's (no execve), so CAP_SYS_PTRACE there does not reach it either. A joined
+// pid namespace keeps init. What waits for start, for as long as it takes, is the
+// sealed program (nsenter/dmz.go): executed from a memfd nobody in the container may
+// read, it too belongs to the host's user namespace (the kernel's rule for unreadable
+// executables), like init (security-init-reachable.bats).
 func planPath(cfg *configs.Config, o CreateOpts) error {
 	if err := planRefusal(cfg, &cfg.Process, o.Rootless); err != nil {
 		return err
@@ -54,13 +58,12 @@ func planPath(cfg *configs.Config, o CreateOpts) error {
 		}
 	}
 	if cfg.HasNamespace(configs.NEWUSER) {
-		return errNoPlan("user namespace")
+		if err := planUserNSRefusal(cfg); err != nil {
+			return err
+		}
 	}
 	procs := 0
 	for _, m := range cfg.Mounts {
-		if len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0 {
-			return errNoPlan("idmapped mount")
-		}
 		if m.Type == "proc" && !m.IsBind() {
 			if _, ok := rootfs.ProcAttrs(m); !ok {
 				return errNoPlan("proc mount options")

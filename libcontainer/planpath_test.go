@@ -21,6 +21,13 @@ func planConfig() *configs.Config {
 	}
 }
 
+// withUserNS gives c a new user namespace mapping 0-65535 to 100000.
+func withUserNS(c *configs.Config) {
+	c.Namespaces = append(c.Namespaces, configs.Namespace{Type: configs.NEWUSER})
+	c.UIDMappings = []configs.IDMap{{ContainerID: 0, HostID: 100000, Size: 65536}}
+	c.GIDMappings = []configs.IDMap{{ContainerID: 0, HostID: 100000, Size: 65536}}
+}
+
 // What takes the one-runtime path, and what keeps berth init, each with its reason.
 func TestPlanPath(t *testing.T) {
 	if os.Geteuid() != 0 || !nsenter.PlanSupported() {
@@ -42,9 +49,27 @@ func TestPlanPath(t *testing.T) {
 			c.Mounts = append(c.Mounts, configs.Mount{Type: "devpts", Source: "devpts", Destination: "/dev/pts"},
 				configs.Mount{Type: "tmpfs", Source: "tmpfs", Destination: "/dev/"})
 		}, "terminal without a devpts"},
-		{"user namespace", func(c *configs.Config, _ *CreateOpts) {
-			c.Namespaces = append(c.Namespaces, configs.Namespace{Type: configs.NEWUSER})
-		}, "user namespace"},
+		{"user namespace without a uid 0", func(c *configs.Config, _ *CreateOpts) {
+			withUserNS(c)
+			c.UIDMappings[0].ContainerID = 1
+		}, "user namespace without a uid 0"},
+		{"user namespace without a gid 0", func(c *configs.Config, _ *CreateOpts) {
+			withUserNS(c)
+			c.GIDMappings[0].ContainerID = 1
+		}, "user namespace without a gid 0"},
+		{"joined user namespace without maps", func(c *configs.Config, _ *CreateOpts) {
+			withUserNS(c)
+			c.Namespaces[len(c.Namespaces)-1].Path = "/proc/1/ns/user"
+			c.UIDMappings, c.GIDMappings = nil, nil
+		}, "user namespace without a uid 0"},
+		{"user.* sysctl in a user namespace", func(c *configs.Config, _ *CreateOpts) {
+			withUserNS(c)
+			c.Sysctl = map[string]string{"user.max_user_namespaces": "10"}
+		}, "user.* sysctls"},
+		{"user namespace, a mount flag fsmount lacks", func(c *configs.Config, _ *CreateOpts) {
+			withUserNS(c)
+			c.Mounts = append(c.Mounts, configs.Mount{Type: "tmpfs", Source: "tmpfs", Destination: "/x", Flags: unix.MS_REMOUNT})
+		}, "cannot be given to fsmount"},
 		{"cgroup namespace without proc", func(c *configs.Config, _ *CreateOpts) {
 			c.Namespaces = append(c.Namespaces, configs.Namespace{Type: configs.NEWCGROUP})
 			c.Mounts = nil
@@ -61,9 +86,6 @@ func TestPlanPath(t *testing.T) {
 			c.Process.ApparmorProfile, c.Mounts = "p", nil
 		}, "LSM label without a proc mount"},
 		{"proc options", func(c *configs.Config, _ *CreateOpts) { c.Mounts[0].Data = "hidepid=2" }, "proc mount options"},
-		{"idmapped mount", func(c *configs.Config, _ *CreateOpts) {
-			c.Mounts = append(c.Mounts, configs.Mount{Type: "bind", UIDMappings: []configs.IDMap{{Size: 1}}})
-		}, "idmapped"},
 		{"seccomp agent", func(c *configs.Config, _ *CreateOpts) {
 			c.Seccomp = &specs.LinuxSeccomp{ListenerPath: "/run/agent.sock", DefaultAction: specs.ActAllow,
 				Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir"}, Action: specs.ActNotify}}}
@@ -89,6 +111,15 @@ func TestPlanPath(t *testing.T) {
 	cgns.Namespaces = append(cgns.Namespaces, configs.Namespace{Type: configs.NEWCGROUP})
 	if err := planPath(cgns, run); err != nil {
 		t.Errorf("a new cgroup namespace: %v", err)
+	}
+	// A new user namespace: the stages make the namespaces, the last stage the
+	// filesystems (planuserns.go); idmapped mounts attach the runtime's trees.
+	uns := planConfig()
+	withUserNS(uns)
+	uns.Mounts = append(uns.Mounts, configs.Mount{Type: "tmpfs", Source: "tmpfs", Destination: "/dev", Data: "mode=755"},
+		configs.Mount{Type: "bind", Source: "/tmp", Destination: "/mnt", Flags: unix.MS_BIND, UIDMappings: []configs.IDMap{{Size: 1}}})
+	if err := planPath(uns, run); err != nil {
+		t.Errorf("a new user namespace: %v", err)
 	}
 	tty := planConfig()
 	tty.Process.Terminal = true

@@ -92,6 +92,10 @@ type PlanFS struct {
 	Source  string
 	Options []FSOption
 	Attrs   uint64
+	// Late: made only when the parent asks (PlanHandle.LateFilesystem), which may add
+	// mode= (a tmpfs takes the mode of the directory it covers, known only once the
+	// mounts before it are in place).
+	Late bool
 }
 
 // FSOption is one fsconfig(2) parameter: a string, or a flag when Value is empty.
@@ -112,6 +116,9 @@ func compileFS(list []PlanFS) ([]rawFS, error) {
 			return nil, fmt.Errorf("nsenter: filesystem %d type: %w", i, err)
 		}
 		r.attrs = uintptr(f.Attrs)
+		if f.Late {
+			r.late, r.modeKey = true, &[]byte("mode\x00")[0]
+		}
 		opts := f.Options
 		if f.Source != "" {
 			opts = append([]FSOption{{Key: "source", Value: f.Source}}, opts...)
@@ -233,7 +240,9 @@ type PlanHandle struct {
 	pid     int
 	pidfd   int
 	procFd  int      // the proc instance's fd number in the stage, or -1
-	fs      []record // the filesystem instances' records, in Plan.Filesystems order
+	fs      []record // the filesystem instances' records by index in Plan.Filesystems (late ones: none)
+	// goSocket: the go-ahead goes over a socket, which carries the terminal (SCM_RIGHTS).
+	goSocket bool
 	report  *reportPipe
 	goWrite int
 	ttyFd   int // GiveTerminal's fd, or -1
@@ -270,13 +279,17 @@ type FSInstance struct {
 	Err   error
 }
 
-// Filesystems takes the instances the stage made (Plan.Filesystems, in order), each a
-// detached mount, close-on-exec, for the caller to attach with move_mount; an instance
-// the kernel refused carries the error instead. The caller closes the files.
+// Filesystems takes the instances the stage made (Plan.Filesystems, in order; nothing
+// for the late ones), each a detached mount, close-on-exec, for the caller to attach
+// with move_mount; an instance the kernel refused carries the error instead. The caller
+// closes the files.
 func (h *PlanHandle) Filesystems() ([]FSInstance, error) {
 	out := make([]FSInstance, len(h.fs))
 	for i, rec := range h.fs {
 		f := h.cfg.Plan.Filesystems[i]
+		if f.Late {
+			continue
+		}
 		if rec.Errno != 0 {
 			out[i].Err = fmt.Errorf("%s: %w", fsStepName(f, int(rec.Value)), syscall.Errno(rec.Errno))
 			continue
@@ -293,6 +306,56 @@ func (h *PlanHandle) Filesystems() ([]FSInstance, error) {
 		out[i].Mount = os.NewFile(fd, f.Type+"-instance")
 	}
 	return out, nil
+}
+
+// LateFilesystem has the stage make late filesystem i (Plan.Filesystems[i].Late), with
+// mode= when mode is not nil, and takes it as Filesystems does; the kernel's refusal is
+// the error. Before Release.
+func (h *PlanHandle) LateFilesystem(i int, mode *uint32) (*os.File, error) {
+	fsList := h.cfg.Plan.Filesystems
+	if i < 0 || i >= len(fsList) || !fsList[i].Late {
+		return nil, fmt.Errorf("nsenter: filesystem %d is not a late one", i)
+	}
+	f := fsList[i]
+	hdr := planHeader{Magic: lateMagic, PathLen: uint32(i), NInsns: noMode}
+	if mode != nil {
+		hdr.NInsns = *mode & 0o7777
+		f.Options = append(append([]FSOption(nil), f.Options...), FSOption{Key: "mode", Value: fmt.Sprintf("%04o", hdr.NInsns)})
+	}
+	if err := writeAll(h.goWrite, unsafe.Slice((*byte)(unsafe.Pointer(&hdr)), unsafe.Sizeof(hdr))); err != nil {
+		return nil, fmt.Errorf("nsenter: ask for the %s instance: %w", f.Type, err)
+	}
+	p := &parent{cfg: h.cfg, report: h.report, stage1: -1, last: h.pid}
+	rec, err := p.next()
+	if err != nil {
+		return nil, err
+	}
+	if rec.Kind != kindFsFd || int(rec.Step) != i {
+		return nil, fmt.Errorf("nsenter: unexpected record %d (%d), want filesystem %d", rec.Kind, rec.Step, i)
+	}
+	if rec.Errno != 0 {
+		return nil, fmt.Errorf("%s: %w", fsStepName(f, int(rec.Value)), syscall.Errno(rec.Errno))
+	}
+	fd, _, errno := unix.Syscall(unix.SYS_PIDFD_GETFD, uintptr(h.pidfd), uintptr(rec.Value), 0)
+	if errno != 0 {
+		return nil, fmt.Errorf("nsenter: take the %s instance: %w", f.Type, errno)
+	}
+	return os.NewFile(fd, f.Type+"-instance"), nil
+}
+
+// writeAll writes b whole to fd.
+func writeAll(fd int, b []byte) error {
+	for len(b) > 0 {
+		n, err := unix.Write(fd, b)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
 }
 
 // fsStepName names the call that failed for instance f: the stage reports the index of
@@ -342,15 +405,25 @@ func (h *PlanHandle) Release(path, home string, filter []unix.SockFilter, seccom
 	if len(filter) > 0 {
 		msg = append(msg, unsafe.Slice((*byte)(unsafe.Pointer(&filter[0])), len(filter)*8)...)
 	}
-	for len(msg) > 0 {
-		n, err := unix.Write(h.goWrite, msg)
-		if err == unix.EINTR {
-			continue
+	if h.goSocket && h.ttyFd >= 0 {
+		// CVE-2025-52565 class: the terminal is the peer opened from the verified ptmx,
+		// handed over as it is, never reopened by a path. It rides with the header: the
+		// stage, in a user namespace, may not take it from us (pidfd_getfd).
+		hdrLen := int(unsafe.Sizeof(planHeader{}))
+		for {
+			err := unix.Sendmsg(h.goWrite, msg[:hdrLen], unix.UnixRights(h.ttyFd), nil, 0)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("nsenter: send the go-ahead: %w", err)
+			}
+			break
 		}
-		if err != nil {
-			return fmt.Errorf("nsenter: send the go-ahead: %w", err)
-		}
-		msg = msg[n:]
+		msg = msg[hdrLen:]
+	}
+	if err := writeAll(h.goWrite, msg); err != nil {
+		return fmt.Errorf("nsenter: send the go-ahead: %w", err)
 	}
 	p := &parent{cfg: h.cfg, report: h.report, stage1: -1, last: h.pid}
 	rec, err := p.next()

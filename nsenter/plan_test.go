@@ -594,6 +594,8 @@ func TestPlanFilesystems(t *testing.T) {
 				{Type: "tmpfs", Options: []FSOption{{Key: "nosuchoption", Value: "1"}}},
 				{Type: "devpts", Options: []FSOption{{Key: "newinstance"}, {Key: "bogus", Optional: true}, {Key: "ptmxmode", Value: "0666"}}},
 				{Type: "nosuchfs"},
+				{Type: "tmpfs", Late: true},
+				{Type: "tmpfs", Options: []FSOption{{Key: "size", Value: "nonsense"}}, Late: true},
 			}}
 			h, pid, out := planSpawnWith(t, plan, "echo ok", nil, func(c *Config) {
 				if userns {
@@ -613,8 +615,28 @@ func TestPlanFilesystems(t *testing.T) {
 					}
 				}
 			}()
-			if len(fs) != 4 {
-				t.Fatalf("%d instances, want 4", len(fs))
+			if len(fs) != 6 {
+				t.Fatalf("%d instances, want 6", len(fs))
+			}
+			if fs[4].Mount != nil || fs[4].Err != nil {
+				t.Errorf("a late instance made before it was asked for: %+v", fs[4])
+			}
+			// Asked for, with a mode: the tmpfs's root has it.
+			mode := uint32(0o751)
+			late, err := h.LateFilesystem(4, &mode)
+			if err != nil {
+				t.Fatalf("late tmpfs: %v", err)
+			}
+			defer late.Close()
+			var lst unix.Stat_t
+			if err := unix.Fstat(int(late.Fd()), &lst); err != nil || lst.Mode&0o7777 != 0o751 {
+				t.Errorf("late tmpfs: mode %o (%v), want 751", lst.Mode&0o7777, err)
+			}
+			if _, err := h.LateFilesystem(5, nil); err == nil || !strings.Contains(err.Error(), "option size=nonsense: invalid argument") {
+				t.Errorf("late tmpfs with a bad option: %v", err)
+			}
+			if _, err := h.LateFilesystem(0, nil); err == nil {
+				t.Error("an early instance made again on request")
 			}
 			if fs[0].Err != nil {
 				t.Fatalf("tmpfs: %v", fs[0].Err)

@@ -56,6 +56,13 @@ type rawPlan struct {
 	// dmz: the exec program's parameters, written into its image before the seals.
 	dmz dmzParams
 
+	// goSocket: the go-ahead comes over a socket, with the terminal as SCM_RIGHTS (a new
+	// user namespace); msg, iov and cmsg receive it (tied together by compile).
+	goSocket bool
+	msg      syscall.Msghdr
+	iov      syscall.Iovec
+	cmsg     [24]byte // one SCM_RIGHTS fd: CmsgSpace(4)
+
 	// Filled from the go-ahead message.
 	hdr    planHeader
 	path   [pathMax]byte
@@ -70,11 +77,38 @@ type rawFS struct {
 	fsType *byte
 	opts   []rawFSOpt // "source" first, when set
 	attrs  uintptr
+	// late: made when the parent asks (PlanHandle.LateFilesystem), with mode= in
+	// modeVal when it gives one.
+	late    bool
+	modeKey *byte // "mode"
+	modeVal [8]byte
 }
 
 type rawFSOpt struct {
 	key, value *byte // value nil: a flag
 	optional   bool
+}
+
+// tieGoSocket prepares the stage to read the go-ahead with recvmsg: the pointers of msg
+// are set here, in Go (the stage stores no pointers).
+func (p *rawPlan) tieGoSocket() {
+	p.goSocket = true
+	p.iov.Base = (*byte)(unsafe.Pointer(&p.hdr))
+	p.msg.Iov = &p.iov
+	p.msg.Control = &p.cmsg[0]
+}
+
+// cmsgFd is the fd an SCM_RIGHTS message left in cmsg, or -1.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func (p *rawPlan) cmsgFd() int32 {
+	h := (*syscall.Cmsghdr)(unsafe.Pointer(&p.cmsg[0]))
+	if p.msg.Controllen < unix.SizeofCmsghdr+4 || h.Level != syscall.SOL_SOCKET || h.Type != syscall.SCM_RIGHTS || h.Len != unix.SizeofCmsghdr+4 {
+		return -1
+	}
+	return *(*int32)(unsafe.Pointer(&p.cmsg[unix.SizeofCmsghdr]))
 }
 
 // kernelSigaction is struct sigaction as rt_sigaction(2) takes it on amd64.
@@ -103,6 +137,7 @@ const atFdcwd = ^uintptr(99)
 
 const (
 	planMagic = 0xb5e27a11
+	lateMagic = 0xb5e27a12 // a request for a late filesystem: PathLen its index, NInsns its mode (noMode)
 	pathMax   = 4096
 	maxFilter = 4096 // BPF_MAXINSNS
 )
@@ -138,9 +173,8 @@ func planInstances(a *stageArgs) (step uint16, err1 syscall.Errno) {
 		p    = a.plan
 		r1   uintptr
 		fsfd uintptr
-		i, j int
+		i    int
 		rec  record
-		fs   *rawFS
 	)
 
 	// What would end init ends this stage too (see sigexit.go).
@@ -189,48 +223,133 @@ func planInstances(a *stageArgs) (step uint16, err1 syscall.Errno) {
 
 	// The other filesystems the parent attaches (Plan.Filesystems), each reported with
 	// its fd, or with the errno and the call that failed: the parent decides what a
-	// refusal means (a sysfs it binds instead, an error naming the mount).
-	// Inline, not a function of its own: the nosplit chain has no room for another frame.
-	// Value says which call failed (PlanHandle.Filesystems: the option's index, -1 for
-	// fsopen, one past the options for the superblock, two past for fsmount).
+	// refusal means (a sysfs it binds instead, an error naming the mount). A late one
+	// waits for the parent to ask (a tmpfs whose mode is that of the directory it
+	// covers, known only once the mounts before it are in place).
 	for i = 0; i < len(p.fs); i++ {
-		fs = &p.fs[i]
-		rec = record{Magic: recordMagic, Kind: kindFsFd, Step: uint16(i), Value: -1}
-		fsfd, _, err1 = syscall.RawSyscall(unix.SYS_FSOPEN, uintptr(unsafe.Pointer(fs.fsType)), unix.FSOPEN_CLOEXEC, 0)
-		if err1 == 0 {
-			for j = 0; err1 == 0 && j < len(fs.opts); j++ {
-				rec.Value = int64(j)
-				if fs.opts[j].value != nil {
-					_, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_SET_STRING,
-						uintptr(unsafe.Pointer(fs.opts[j].key)), uintptr(unsafe.Pointer(fs.opts[j].value)), 0, 0)
-				} else {
-					_, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_SET_FLAG,
-						uintptr(unsafe.Pointer(fs.opts[j].key)), 0, 0, 0)
-				}
-				if err1 == syscall.EINVAL && fs.opts[j].optional {
-					err1 = 0
-				}
+		if !p.fs[i].late {
+			if step, err1 = reportFS(a, i, noMode); err1 != 0 {
+				return
 			}
-			if err1 == 0 {
-				rec.Value = int64(len(fs.opts))
-				_, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_CMD_CREATE, 0, 0, 0, 0)
-			}
-			if err1 == 0 {
-				rec.Value++
-				r1, _, err1 = syscall.RawSyscall(unix.SYS_FSMOUNT, fsfd, unix.FSMOUNT_CLOEXEC, fs.attrs)
-			}
-			if err1 == 0 {
-				rec.Value = int64(r1)
-			}
-			syscall.RawSyscall(syscall.SYS_CLOSE, fsfd, 0, 0)
 		}
-		rec.Errno = uint32(err1)
-		step = stepWriteRecord
-		if _, _, err1 = syscall.RawSyscall(syscall.SYS_WRITE, uintptr(a.reportFd), uintptr(unsafe.Pointer(&rec)), recordSize); err1 != 0 {
+	}
+
+	// The parent builds the rootfs in our mount namespace meanwhile: it asks for the late
+	// filesystems, then its go-ahead says what to execute and which filter to load.
+	for {
+		step = stepWaitPlan
+		if err1 = readHeader(a); err1 != 0 {
+			syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 1, 0, 0) // the parent gave up
+		}
+		if p.hdr.Magic != lateMagic {
+			return 0, 0
+		}
+		if p.hdr.PathLen >= uint32(len(p.fs)) || !p.fs[p.hdr.PathLen].late {
+			return stepWaitPlan, syscall.EPROTO
+		}
+		if step, err1 = reportFS(a, int(p.hdr.PathLen), p.hdr.NInsns); err1 != 0 {
 			return
 		}
 	}
+}
+
+// noMode: a late filesystem made without a mode= option.
+const noMode = ^uint32(0)
+
+// reportFS makes filesystem i of the plan (with mode= when mode is not noMode) and
+// reports it: its fd, or the errno with the call that failed in Value (PlanHandle's
+// fsStepName: the option's index, -1 for fsopen, one past the options for the
+// superblock, two past for fsmount; mode= counts as the last option).
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func reportFS(a *stageArgs, i int, mode uint32) (step uint16, err1 syscall.Errno) {
+	var (
+		fs   = &a.plan.fs[i]
+		rec  = record{Magic: recordMagic, Kind: kindFsFd, Step: uint16(i), Value: -1}
+		fsfd uintptr
+		r1   uintptr
+		j    int
+	)
+	fsfd, _, err1 = syscall.RawSyscall6(unix.SYS_FSOPEN, uintptr(unsafe.Pointer(fs.fsType)), unix.FSOPEN_CLOEXEC, 0, 0, 0, 0)
+	if err1 == 0 {
+		for j = 0; err1 == 0 && j < len(fs.opts); j++ {
+			rec.Value = int64(j)
+			if fs.opts[j].value != nil {
+				_, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_SET_STRING,
+					uintptr(unsafe.Pointer(fs.opts[j].key)), uintptr(unsafe.Pointer(fs.opts[j].value)), 0, 0)
+			} else {
+				_, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_SET_FLAG,
+					uintptr(unsafe.Pointer(fs.opts[j].key)), 0, 0, 0)
+			}
+			if err1 == syscall.EINVAL && fs.opts[j].optional {
+				err1 = 0
+			}
+		}
+		if err1 == 0 && mode != noMode {
+			rec.Value = int64(j)
+			// "mode" and the octal digits, in the buffer the parent allocated.
+			fs.modeVal[0] = byte('0' + mode>>9&7)
+			fs.modeVal[1] = byte('0' + mode>>6&7)
+			fs.modeVal[2] = byte('0' + mode>>3&7)
+			fs.modeVal[3] = byte('0' + mode&7)
+			fs.modeVal[4] = 0
+			_, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_SET_STRING,
+				uintptr(unsafe.Pointer(fs.modeKey)), uintptr(unsafe.Pointer(&fs.modeVal[0])), 0, 0)
+			j++
+		}
+		if err1 == 0 {
+			rec.Value = int64(j)
+			_, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_CMD_CREATE, 0, 0, 0, 0)
+		}
+		if err1 == 0 {
+			rec.Value++
+			r1, _, err1 = syscall.RawSyscall6(unix.SYS_FSMOUNT, fsfd, unix.FSMOUNT_CLOEXEC, fs.attrs, 0, 0, 0)
+		}
+		if err1 == 0 {
+			rec.Value = int64(r1)
+		}
+		syscall.RawSyscall6(syscall.SYS_CLOSE, fsfd, 0, 0, 0, 0, 0)
+	}
+	rec.Errno = uint32(err1)
+	if _, _, err1 = syscall.RawSyscall6(syscall.SYS_WRITE, uintptr(a.reportFd), uintptr(unsafe.Pointer(&rec)), recordSize, 0, 0, 0); err1 != 0 {
+		return stepWriteRecord, err1
+	}
 	return 0, 0
+}
+
+// readHeader reads the next message header from the parent into p.hdr. Over a socket
+// (Plan.goSocket) a terminal may come with it (SCM_RIGHTS): it lands in p.cmsg.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func readHeader(a *stageArgs) syscall.Errno {
+	p := a.plan
+	if !p.goSocket {
+		return readFull(a.goFd, unsafe.Pointer(&p.hdr), unsafe.Sizeof(p.hdr))
+	}
+	// msg, iov and cmsg were tied together by compile; only lengths are set here.
+	p.iov.Len = uint64(unsafe.Sizeof(p.hdr))
+	p.msg.Iovlen = 1
+	p.msg.Controllen = uint64(len(p.cmsg))
+	for {
+		r, _, e := syscall.RawSyscall(syscall.SYS_RECVMSG, uintptr(a.goFd), uintptr(unsafe.Pointer(&p.msg)), unix.MSG_CMSG_CLOEXEC)
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != 0 {
+			return e
+		}
+		if r == 0 {
+			return syscall.EPIPE
+		}
+		if r < unsafe.Sizeof(p.hdr) {
+			return readFull(a.goFd, unsafe.Pointer(uintptr(unsafe.Pointer(&p.hdr))+r), unsafe.Sizeof(p.hdr)-r)
+		}
+		return 0
+	}
 }
 
 // planSetup is the rest of runPlan: the go-ahead, the process's settings and the
@@ -246,12 +365,8 @@ func planSetup(a *stageArgs) (step uint16, err1 syscall.Errno) {
 		i      int
 		cwdErr syscall.Errno
 	)
-	// The parent builds the rootfs in our mount namespace meanwhile; its go-ahead says
-	// what to execute and which filter to load.
+	// The go-ahead's header is in (planInstances read it).
 	step = stepWaitPlan
-	if err1 = readFull(a.goFd, unsafe.Pointer(&p.hdr), unsafe.Sizeof(p.hdr)); err1 != 0 {
-		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 1, 0, 0) // the parent gave up
-	}
 	if p.hdr.Magic != planMagic || p.hdr.PathLen == 0 || p.hdr.NInsns > maxFilter {
 		err1 = syscall.EPROTO
 		return
@@ -295,9 +410,19 @@ func planSetup(a *stageArgs) (step uint16, err1 syscall.Errno) {
 	// controlling terminal, as init's setupConsole does.
 	if p.hdr.TtyFd >= 0 {
 		step = stepTerminal
-		r1, _, err1 = syscall.RawSyscall(unix.SYS_PIDFD_GETFD, uintptr(a.parentPidfd), uintptr(p.hdr.TtyFd), 0)
-		if err1 != 0 {
-			return
+		if p.goSocket {
+			// Passed with the header: in a user namespace this stage may not take the
+			// parent's fds (pidfd_getfd is a ptrace access to the host's root).
+			r1 = uintptr(p.cmsgFd())
+			if r1 == ^uintptr(0) {
+				err1 = syscall.EPROTO
+				return
+			}
+		} else {
+			r1, _, err1 = syscall.RawSyscall(unix.SYS_PIDFD_GETFD, uintptr(a.parentPidfd), uintptr(p.hdr.TtyFd), 0)
+			if err1 != 0 {
+				return
+			}
 		}
 		// It lands on the lowest free fd, close-on-exec: maybe one of 0-2 already.
 		for i = 0; i < 3; i++ {

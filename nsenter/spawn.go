@@ -174,7 +174,18 @@ func spawn(cfg *Config, handle **PlanHandle) (int, bool, error) {
 	unix.SetNonblock(report[0], true) // read only what poll said is there
 	rf := &reportPipe{fd: report[0]}
 	defer func() { rf.close() }()
-	if err := syscall.Pipe2(gopipe[:], syscall.O_CLOEXEC); err != nil {
+	// A plan in a new user namespace gets its go-ahead over a socket, which can carry
+	// the terminal (the stage could not take it from us with pidfd_getfd).
+	goSocket := cfg.Plan != nil && a.newUser
+	if goSocket {
+		pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			unix.Close(report[1])
+			return -1, false, fmt.Errorf("nsenter: socketpair: %w", err)
+		}
+		gopipe = pair
+		a.plan.tieGoSocket()
+	} else if err := syscall.Pipe2(gopipe[:], syscall.O_CLOEXEC); err != nil {
 		unix.Close(report[1])
 		return -1, false, fmt.Errorf("nsenter: pipe: %w", err)
 	}
@@ -218,6 +229,9 @@ func spawn(cfg *Config, handle **PlanHandle) (int, bool, error) {
 	}
 
 	p := &parent{cfg: cfg, report: rf, stage1: int(pid1), last: -1, procFd: -1}
+	if cfg.Plan != nil {
+		p.fs = make([]record, len(cfg.Plan.Filesystems))
+	}
 	p.step("stage 1 forked")
 	pid, err := p.run(gopipe[1], a.newUser)
 	if err == nil && cfg.Plan != nil {
@@ -226,7 +240,7 @@ func spawn(cfg *Config, handle **PlanHandle) (int, bool, error) {
 			err = fmt.Errorf("nsenter: pidfd of the last stage: %w", err)
 		} else {
 			// The handle owns the report pipe and the go-ahead from here on.
-			*handle = &PlanHandle{cfg: cfg, pid: pid, pidfd: pidfd, procFd: p.procFd, fs: p.fs, report: rf, goWrite: goWrite, ttyFd: -1, vm: a.vm}
+			*handle = &PlanHandle{cfg: cfg, pid: pid, pidfd: pidfd, procFd: p.procFd, fs: p.fs, goSocket: goSocket, report: rf, goWrite: goWrite, ttyFd: -1, vm: a.vm}
 			rf, goWrite = nil, -1
 		}
 	}
@@ -255,7 +269,8 @@ type parent struct {
 	stage1 int
 	last   int
 	procFd int      // plan: the proc instance's fd number in the last stage
-	fs     []record // plan: the filesystem instances' records (Plan.Filesystems)
+	fs     []record // plan: the filesystem instances' records by index (Plan.Filesystems)
+	fsGot  int      // how many of them arrived (the late ones come later, on request)
 }
 
 // planRecord keeps a record of the last stage's instances, which may come before or
@@ -267,8 +282,14 @@ func (p *parent) planRecord(rec record) bool {
 	case rec.Kind == kindProcFd:
 		p.procFd = int(rec.Value)
 		return true
-	case rec.Kind == kindFsFd && int(rec.Step) == len(p.fs) && len(p.fs) < len(p.cfg.Plan.Filesystems):
-		p.fs = append(p.fs, rec)
+	case rec.Kind == kindFsFd:
+		list := p.cfg.Plan.Filesystems
+		i := int(rec.Step)
+		if i >= len(list) || list[i].Late || p.fs[i].Magic != 0 {
+			return false
+		}
+		p.fs[i] = rec
+		p.fsGot++
 		return true
 	}
 	return false
@@ -276,7 +297,13 @@ func (p *parent) planRecord(rec record) bool {
 
 // planPending: the last stage has instances still to report.
 func (p *parent) planPending() bool {
-	return p.cfg.Plan.MountProc && p.procFd < 0 || len(p.fs) < len(p.cfg.Plan.Filesystems)
+	want := 0
+	for _, f := range p.cfg.Plan.Filesystems {
+		if !f.Late {
+			want++
+		}
+	}
+	return p.cfg.Plan.MountProc && p.procFd < 0 || p.fsGot < want
 }
 
 func (p *parent) run(goFd int, newUser bool) (int, error) {

@@ -171,7 +171,7 @@ func TestVMStagesWanted(t *testing.T) {
 			c.Join = []Join{{Type: unix.CLONE_NEWPID, Path: "/proc/1/ns/pid"}}
 		}, vmFirstOnly},
 		{"no pid namespace", func(c *Config) { c.NewFlags = unix.CLONE_NEWNS }, vmFirstOnly},
-		{"user namespace", func(c *Config) { c.NewFlags |= unix.CLONE_NEWUSER }, vmNone},
+		{"new user namespace", func(c *Config) { c.NewFlags |= unix.CLONE_NEWUSER }, vmAll},
 		{"joined user namespace", func(c *Config) {
 			c.Join = []Join{{Type: unix.CLONE_NEWUSER, Path: "/proc/1/ns/user"}}
 		}, vmNone},

@@ -223,12 +223,7 @@ func (mt *mounter) mountCgroup(m configs.Mount) error {
 		return mt.mountUnified(m, *layout.unified, flags)
 	}
 	// v1 or hybrid: a tmpfs holding one directory per hierarchy.
-	tmpfs := configs.Mount{
-		Source: "tmpfs", Type: "tmpfs", Destination: m.Destination,
-		Flags: unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, Data: "mode=755",
-		PropagationFlags: m.PropagationFlags,
-	}
-	if err := mt.mountFilesystem(tmpfs); err != nil {
+	if err := mt.mountFilesystem(cgroupTmpfs(m)); err != nil {
 		return err
 	}
 	dir, err := mt.root.open(m.Destination)
@@ -260,9 +255,16 @@ func (mt *mounter) mountCgroup(m configs.Mount) error {
 func (mt *mounter) mountUnified(m configs.Mount, h cgroupHierarchy, flags uintptr) error {
 	fs := configs.Mount{Source: "cgroup2", Type: "cgroup2", Destination: m.Destination, Flags: flags,
 		PropagationFlags: m.PropagationFlags}
-	err := mt.mountFilesystem(fs)
-	if err == nil || !errors.Is(err, unix.EPERM) || h.Source == "" {
-		return err
+	// Host details in the container's view (class): built from outside a user namespace
+	// that has no cgroup namespace of its own, the mount would succeed where init's fails
+	// with EPERM (the host's cgroup namespace belongs to the host's user namespace),
+	// showing the host's whole hierarchy: bind the container's own cgroup, as init then
+	// does.
+	if !mt.outsideUserNS() || mt.cgroupNS || h.Source == "" {
+		err := mt.mountFilesystem(fs)
+		if err == nil || !errors.Is(err, unix.EPERM) || h.Source == "" {
+			return err
+		}
 	}
 	bind := configs.Mount{Source: h.Source, Type: "bind", Destination: m.Destination,
 		Flags: flags | unix.MS_BIND | unix.MS_REC, ClearedFlags: m.ClearedFlags,

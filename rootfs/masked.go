@@ -42,7 +42,10 @@ func openOptional(r *root, p string) (*os.File, error) {
 // backports), the directories share one tmpfs: the first gets a new one, the others a
 // bind of it (which keeps its read-only flag), so a profile masking many directories
 // (one per CPU, say) does not make a superblock for each.
-func maskPaths(r *root, paths []string) error {
+//
+// mask, when set, is the tmpfs the container's first process made for the first
+// directory (see InstanceSpecs): attached there instead of mounting one.
+func maskPaths(r *root, paths []string, mask *Instance) error {
 	if len(paths) == 0 {
 		return nil
 	}
@@ -79,7 +82,15 @@ func maskPaths(r *root, paths []string) error {
 				return sys.Mount(ref.of(emptyDir, "/"), ref.of(f, p), "", unix.MS_BIND, "")
 			}
 			if dir {
-				err := sys.Mount("tmpfs", ref.of(f, p), "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "")
+				var err error
+				switch {
+				case mask != nil && mask.Err != nil:
+					err = fmt.Errorf("mount tmpfs: %w", mask.Err)
+				case mask != nil:
+					err = sys.MoveMount(int(mask.Mount.Fd()), int(f.Fd()))
+				default:
+					err = sys.Mount("tmpfs", ref.of(f, p), "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "")
+				}
 				if err != nil {
 					return err
 				}

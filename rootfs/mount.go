@@ -27,9 +27,10 @@ type mounter struct {
 	sources map[int]*os.File
 	// current is the index of the mount being made.
 	current int
-	// proc, cgPid: see PrepareOpts.
-	proc  *os.File
-	cgPid int
+	// proc, cgPid, instances: see PrepareOpts.
+	proc      *os.File
+	cgPid     int
+	instances map[int]Instance
 }
 
 // mountEntry mounts c.Mounts[i] and names the entry in any error.
@@ -97,6 +98,15 @@ func (mt *mounter) mountFilesystem(m configs.Mount) error {
 		// makes it read-only once the container is built, as runc does.
 		flags &^= unix.MS_RDONLY
 	}
+	if ok, err := mt.attachInstance(m, target, covered); ok {
+		if err != nil && m.Type == "sysfs" && errors.Is(err, unix.EPERM) {
+			return mt.mountBind(sysfsAsBind(m))
+		}
+		if err != nil {
+			return err
+		}
+		return mt.filled(m, target)
+	}
 	if covered != nil {
 		m.Data = withTmpfsMode(m.Data, *covered)
 	}
@@ -121,6 +131,12 @@ func (mt *mounter) mountFilesystem(m configs.Mount) error {
 	if err != nil {
 		return fmt.Errorf("mount %s: %w", m.Type, err)
 	}
+	return mt.filled(m, target)
+}
+
+// filled finishes a new filesystem mounted on target: the tmpcopyup copy, then what
+// afterMount applies.
+func (mt *mounter) filled(m configs.Mount, target *os.File) error {
 	if m.TmpCopyUp {
 		if err := mt.copyUp(m, target); err != nil {
 			return err

@@ -165,7 +165,7 @@ func TestMaskedDirectoriesDedupedAndShareOneTmpfs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := maskPaths(mt.root, []string{"/proc/acpi", "/proc/scsi", "/proc/acpi/", "/sys/firmware", "/no/such/dir"}); err != nil {
+	if err := maskPaths(mt.root, []string{"/proc/acpi", "/proc/scsi", "/proc/acpi/", "/sys/firmware", "/no/such/dir"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	wantCalls(t, k,

@@ -29,7 +29,7 @@ func Finish(c *configs.Config) error {
 		return err
 	}
 	defer r.Close()
-	if err := masks(r, c); err != nil {
+	if err := masks(r, c, nil); err != nil {
 		return err
 	}
 	return finishRoot(r, c)
@@ -49,13 +49,16 @@ func openNewRoot() (*root, error) {
 // magic links let the masked directories share one tmpfs. The masks and read-only paths
 // are made first, through the rootfs's handle while the runtime's /proc still serves
 // them; the pivot takes them along.
-func FinishFromOutside(c *configs.Config) error {
+//
+// mask is the masked directories' tmpfs the container's first process made (its
+// Instances, MaskInstance), or nil.
+func FinishFromOutside(c *configs.Config, mask *Instance) error {
 	rootfs := filepath.Clean(c.Rootfs)
 	before, err := openRoot(rootfs)
 	if err != nil {
 		return err
 	}
-	err = masks(before, c)
+	err = masks(before, c, mask)
 	before.Close()
 	if err != nil {
 		return err
@@ -72,8 +75,8 @@ func FinishFromOutside(c *configs.Config) error {
 }
 
 // masks applies maskedPaths, then readonlyPaths, in the root r.
-func masks(r *root, c *configs.Config) error {
-	if err := maskPaths(r, c.MaskedPaths); err != nil {
+func masks(r *root, c *configs.Config, mask *Instance) error {
+	if err := maskPaths(r, c.MaskedPaths, mask); err != nil {
 		return err
 	}
 	return readonlyPaths(r, c.ReadonlyPaths)

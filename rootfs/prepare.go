@@ -23,6 +23,11 @@ type PrepareOpts struct {
 	// thread of the runtime, outside that pid namespace. Its flags were set when it was
 	// made (ProcAttrs).
 	Proc *os.File
+	// Instances, by index in c.Mounts (see InstanceSpecs), are the filesystems the
+	// container's first process made, attached instead of mounting them from here; with
+	// them Prepare runs outside the container's user namespace, in a thread of the
+	// runtime (nsenter's plan mode).
+	Instances map[int]Instance
 	// CgroupPid, when not 0, is a process in the container's cgroups, whose cgroups a
 	// "cgroup" mount shows (default: the caller's own, which init's are).
 	CgroupPid int
@@ -56,13 +61,14 @@ func PrepareWith(c *configs.Config, opts PrepareOpts) error {
 	defer r.Close()
 	userNS := inUserNS(c)
 	mt := &mounter{
-		root:     r,
-		userNS:   userNS,
-		newNetNS: hasNewNamespace(c, configs.NEWNET),
-		cgroupNS: c.HasNamespace(configs.NEWCGROUP),
-		sources:  opts.Sources,
-		proc:     opts.Proc,
-		cgPid:    opts.CgroupPid,
+		root:      r,
+		userNS:    userNS,
+		newNetNS:  hasNewNamespace(c, configs.NEWNET),
+		cgroupNS:  c.HasNamespace(configs.NEWCGROUP),
+		sources:   opts.Sources,
+		proc:      opts.Proc,
+		cgPid:     opts.CgroupPid,
+		instances: opts.Instances,
 	}
 	for i, m := range c.Mounts {
 		if err := mt.mountEntry(i, m); err != nil {
@@ -90,19 +96,8 @@ func ProcAttrs(m configs.Mount) (attrs uint64, ok bool) {
 	if m.Type != "proc" || m.Data != "" || m.IsBind() || len(m.PropagationFlags) > 0 || m.RecAttrSet != 0 || m.RecAttrClr != 0 {
 		return 0, false
 	}
-	for _, f := range []struct{ flag, attr uint64 }{
-		{unix.MS_RDONLY, unix.MOUNT_ATTR_RDONLY}, {unix.MS_NOSUID, unix.MOUNT_ATTR_NOSUID},
-		{unix.MS_NODEV, unix.MOUNT_ATTR_NODEV}, {unix.MS_NOEXEC, unix.MOUNT_ATTR_NOEXEC},
-		{unix.MS_NOATIME, unix.MOUNT_ATTR_NOATIME}, {unix.MS_NODIRATIME, unix.MOUNT_ATTR_NODIRATIME},
-		{unix.MS_RELATIME, unix.MOUNT_ATTR_RELATIME}, {unix.MS_STRICTATIME, unix.MOUNT_ATTR_STRICTATIME},
-	} {
-		if uint64(m.Flags)&f.flag != 0 {
-			attrs |= f.attr
-		}
-	}
-	known := uintptr(unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC | unix.MS_NOATIME |
-		unix.MS_NODIRATIME | unix.MS_RELATIME | unix.MS_STRICTATIME | unix.MS_SILENT)
-	return attrs, m.Flags&^known == 0
+	attrs, rest := mountAttrs(m.Flags &^ unix.MS_SILENT)
+	return attrs, rest == 0
 }
 
 // rootPropagation is linux.rootfsPropagation, defaulting to rslave so that no mount

@@ -29,3 +29,14 @@ func ParseIDMap(s string) ([]IDMap, error) {
 	}
 	return out, nil
 }
+
+// HostID is the host id that id of the container maps to through maps (a uid_map or
+// gid_map), and whether it is mapped at all.
+func HostID(maps []IDMap, id uint32) (uint32, bool) {
+	for _, m := range maps {
+		if id >= m.ContainerID && id-m.ContainerID < m.Size {
+			return m.HostID + (id - m.ContainerID), true
+		}
+	}
+	return 0, false
+}

@@ -10,6 +10,20 @@ import (
 	"github.com/berth-runtime/berth/rootfs"
 )
 
+// PlanRootOpts are what PlanRoot needs besides the config.
+type PlanRootOpts struct {
+	// Proc is the proc instance the container's first process made in its pid namespace;
+	// CgroupPid that process (its cgroups are the container's).
+	Proc      *os.File
+	CgroupPid int
+	// Foreground: berth runs the terminal itself.
+	Foreground bool
+	// Sources and Instances: see rootfs.PrepareOpts. Instances is not nil exactly when
+	// the container has a user namespace the thread is outside of.
+	Sources   map[int]*os.File
+	Instances map[int]rootfs.Instance
+}
+
 // RootResult is what PlanRoot found for the process: the executable's path inside the
 // container and, when the config's env has no HOME, the "HOME=..." entry to add.
 type RootResult struct {
@@ -32,13 +46,18 @@ type RootResult struct {
 //
 // With process.terminal it returns the pty master and the peer, bound onto /dev/console
 // (see OpenPlanPty; foreground: berth runs the terminal itself).
-func PlanRoot(cfg *configs.Config, proc *os.File, cgroupPid int, foreground bool) (master, peer *os.File, err error) {
+func PlanRoot(cfg *configs.Config, o PlanRootOpts) (master, peer *os.File, err error) {
 	sp := stagelog.Begin("prepare rootfs", cfg.Rootfs)
-	if err := sp.End(rootfs.PrepareWith(cfg, rootfs.PrepareOpts{Proc: proc, CgroupPid: cgroupPid})); err != nil {
+	err = rootfs.PrepareWith(cfg, rootfs.PrepareOpts{Proc: o.Proc, CgroupPid: o.CgroupPid, Sources: o.Sources, Instances: o.Instances})
+	if sp.End(err) != nil {
 		return nil, nil, err
 	}
+	var mask *rootfs.Instance
+	if in, ok := o.Instances[rootfs.MaskInstance]; ok {
+		mask = &in
+	}
 	sp = stagelog.Begin("finish rootfs", "pivot_root")
-	if err := sp.End(rootfs.FinishFromOutside(cfg)); err != nil {
+	if err := sp.End(rootfs.FinishFromOutside(cfg, mask)); err != nil {
 		return nil, nil, err
 	}
 	// After the pivot the root is the container's: no symlink can take MkdirAll outside.
@@ -49,7 +68,16 @@ func PlanRoot(cfg *configs.Config, proc *os.File, cgroupPid int, foreground bool
 		return nil, nil, err
 	}
 	if cfg.Process.Terminal {
-		if master, peer, err = OpenPlanPty(&cfg.Process, foreground); err != nil {
+		p := cfg.Process
+		if cfg.HasNamespace(configs.NEWUSER) {
+			// The thread chowns the terminal with the host's ids.
+			uid, ok := configs.HostID(cfg.UIDMappings, p.UID)
+			if !ok {
+				return nil, nil, fmt.Errorf("process.terminal: process.user.uid %d is not mapped in linux.uidMappings", p.UID)
+			}
+			p.UID = uid
+		}
+		if master, peer, err = OpenPlanPty(&p, o.Foreground); err != nil {
 			return nil, nil, err
 		}
 		if err := bindConsole(int(peer.Fd())); err != nil {

@@ -118,12 +118,16 @@ userns_holder() {
 	path=$(userns_holder)
 	with_userns
 	update_config --arg p "$path" '.linux.namespaces |= map(if .type == "user" then .path = $p else . end)'
-	set_args sh -c 'readlink /proc/self/ns/user; cat /proc/self/uid_map'
-	run --separate-stderr berth run --bundle "$BUNDLE" "$ID"
+	set_args sh -c 'readlink /proc/self/ns/user; cat /proc/self/uid_map; stat -c "%u %g" /dev/shm'
+	log=$BATS_TEST_TMPDIR/debug.log
+	run --separate-stderr berth --debug --log "$log" --log-format json run --bundle "$BUNDLE" "$ID"
 	assert_success
 	assert_equal "${lines[0]}" "$(readlink "$path")" "user namespace"
 	read -r -a uid_map <<<"${lines[1]}"
 	assert_equal "${uid_map[*]}" "0 100000 65536" uid_map
+	# /dev/shm was made in the joined namespace, by its root.
+	assert_equal "${lines[2]}" "0 0" "owner of /dev/shm"
+	is_runc || [[ ${BERTH_NO_PLAN:-} == 1 ]] || assert_one_runtime_path "$log"
 }
 
 @test "a joined user namespace with different maps given is refused, naming both" {
@@ -135,4 +139,65 @@ userns_holder() {
 	run --separate-stderr berth run --bundle "$BUNDLE" "$ID"
 	assert_failure
 	assert_one_line_error 'linux\.uidMappings \[0:300000:65536\] differ from the maps of the user namespace it joins .*: \[0:100000:65536\]'
+}
+
+# userns_probe: what a process sees of its own container: ids, maps, capabilities,
+# every mount, the owners and modes of /dev and the mount points, whether root may
+# remount its /dev/shm or mount a tmpfs, and the owner of a file it writes to /dev/shm.
+userns_probe() {
+	set_args sh -c 'id; cat /proc/self/uid_map /proc/self/gid_map; grep -E "^Cap" /proc/self/status; hostname
+		sort /proc/self/mounts
+		for f in /dev /dev/* /dev/pts/ptmx /dev/shm /dev/mqueue /sys/fs/cgroup /sys/fs/cgroup/* /proc/acpi /run /tmp /; do
+			stat -c "%n %u %g %a %F" "$f"; done
+		mount -o remount,size=2m /dev/shm 2>/dev/null; echo "remount shm: $?"
+		mount -t tmpfs none /mnt 2>/dev/null; echo "mount tmpfs: $?"
+		echo hi >/dev/shm/f && stat -c "written %u %g" /dev/shm/f'
+}
+
+@test "a user-namespaced container is built on the one-runtime path, and looks as when init builds it" {
+	# The last stage makes the namespaces and the filesystems in the user namespace; the
+	# runtime's thread attaches them (libcontainer/planuserns.go). Root inside owns its
+	# /dev, /dev/shm and devpts as with init (gid 5 is 200005 outside).
+	with_userns
+	update_config '.mounts += [{destination: "/run", type: "tmpfs", source: "tmpfs", options: ["nosuid", "size=1m"]}] |
+		.linux.maskedPaths += ["/proc/acpi"]'
+	userns_probe
+	log=$BATS_TEST_TMPDIR/plan.log
+	run berth --debug --log "$log" --log-format json run --bundle "$BUNDLE" "$ID"
+	assert_success
+	plan=$output
+	is_runc || [[ ${BERTH_NO_PLAN:-} == 1 ]] || assert_one_runtime_path "$log"
+	BERTH_NO_PLAN=1 run berth run --bundle "$BUNDLE" "$ID-init"
+	assert_success
+	[[ $plan == "$output" ]] || fail "one-runtime path and init differ: $(diff <(echo "$output") <(echo "$plan"))"
+	for want in "/dev 0 0 755 directory" "/dev/shm 0 0 1777 directory" "/run 0 0 " "gid=200005" \
+		"/dev/pts/ptmx 0 0 666 character special file" "written 0 0"; do
+		[[ $plan == *"$want"* ]] || fail "no '$want' in: $plan"
+	done
+}
+
+@test "a user-namespaced container with a terminal: the pty belongs to the process's user (one-runtime path)" {
+	with_userns
+	update_config '.process.terminal = true | .process.user = {uid: 1000, gid: 1000}'
+	set_args sh -c 'stat -c "tty %u %g" $(tty); exit 3'
+	log=$BATS_TEST_TMPDIR/plan.log
+	run script -qec "$BERTH --root $ROOT --debug --log $log --log-format json run --bundle $BUNDLE $ID" /dev/null
+	assert_failure 3
+	[[ $(tr -d '\r' <<<"$output") == *"tty 1000 5"* ]] || fail "pty owner: $output"
+	is_runc || [[ ${BERTH_NO_PLAN:-} == 1 ]] || assert_one_runtime_path "$log"
+}
+
+@test "a user-namespaced container whose tmpfs the kernel refuses fails naming the mount, leaving nothing" {
+	with_userns
+	update_config '.mounts += [{destination: "/run", type: "tmpfs", source: "tmpfs", options: ["nosuchoption=1"]}]'
+	set_args true
+	run --separate-stderr berth run --bundle "$BUNDLE" "$ID"
+	assert_failure
+	n=$(jq '.mounts | length - 1' "$BUNDLE/config.json")
+	# The one-runtime path names the option the kernel refused; init's mount(2) cannot.
+	is_runc || [[ $stderr == *"mounts[$n] (/run): mount tmpfs: "*"invalid argument"* ]] || fail "error: $stderr"
+	is_runc || [[ ${BERTH_NO_PLAN:-} == 1 || $stderr == *"option nosuchoption=1"* ]] || fail "error: $stderr"
+	run berth state "$ID"
+	assert_failure
+	[[ -z $(test_cgroups) ]] || fail "cgroups left: $(test_cgroups)"
 }
