@@ -236,16 +236,16 @@ func (p *Plan) compile() (*rawPlan, error) {
 
 // PlanHandle follows a last stage in plan mode between Spawn and its go-ahead.
 type PlanHandle struct {
-	cfg     *Config
-	pid     int
-	pidfd   int
-	procFd  int      // the proc instance's fd number in the stage, or -1
-	fs      []record // the filesystem instances' records by index in Plan.Filesystems (late ones: none)
+	cfg    *Config
+	pid    int
+	pidfd  int
+	procFd int      // the proc instance's fd number in the stage, or -1
+	fs     []record // the filesystem instances' records by index in Plan.Filesystems (late ones: none)
 	// goSocket: the go-ahead goes over a socket, which carries the terminal (SCM_RIGHTS).
 	goSocket bool
-	report  *reportPipe
-	goWrite int
-	ttyFd   int // GiveTerminal's fd, or -1
+	report   *reportPipe
+	goWrite  int
+	ttyFd    int // GiveTerminal's fd, or -1
 	// vm: the stacks and arguments of stages sharing the caller's memory, kept until
 	// the stage has executed the exec program (Release) or parked (Close).
 	vm *vmStages
