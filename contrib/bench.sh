@@ -50,6 +50,9 @@ samples=$out/samples.txt
 NOISE='^(futex|mmap|munmap|madvise|mprotect|brk|nanosleep|clock_nanosleep|clock_gettime|rt_sigaction|rt_sigprocmask|rt_sigreturn|sigaltstack|sched_yield|sched_getaffinity|gettid|getpid|tgkill|arch_prctl|set_tid_address|set_robust_list|rseq|prlimit64|epoll_create1|epoll_ctl|epoll_pwait|eventfd2|pipe2|fcntl)$'
 
 work=$(mktemp -d)
+# Searchable by others: the user-namespaced container's root (host uid 100000) reaches its
+# rootfs through it.
+chmod 711 "$work"
 mounted_hugetlb=0
 # berth runs from a copy, as the others run from files apt wrote: a binary the Go linker has
 # just written sits in the page cache in a form that fault-around maps more of (0.8 MiB more

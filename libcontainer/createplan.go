@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/berth-runtime/berth/internal/stackgrow"
 	"github.com/berth-runtime/berth/libcontainer/caps"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/libcontainer/incontainer"
@@ -85,16 +86,19 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	}
 	// Idmapped mounts, and in a user namespace the binds of host paths, attach trees the
 	// runtime clones from the host's mount namespace, as for init (idmapmounts.go).
-	built, err := buildIDMapSources(c.cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	sources := built.files()
-	defer func() {
-		for _, f := range sources {
-			f.Close()
+	var sources map[int]*os.File
+	if userns || hasIDMappedMount(c.cfg) {
+		built, err := buildIDMapSources(c.cfg)
+		if err != nil {
+			return nil, nil, err
 		}
-	}()
+		sources = built.files()
+		defer func() {
+			for _, f := range sources {
+				f.Close()
+			}
+		}()
+	}
 
 	into, err := c.prepareCgroup()
 	if err != nil {
@@ -114,8 +118,10 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 		IntoCgroup:  into,
 		OnReady: func(pid int) error {
 			// A joined user namespace's maps are the ones the thread creates files with.
-			if err := checkJoinedUserMaps(c.cfg, pid); err != nil {
-				return err
+			if userns {
+				if err := checkJoinedUserMaps(c.cfg, pid); err != nil {
+					return err
+				}
 			}
 			c.rdtPlaced = c.cfg.IntelRdt != nil
 			if err := applyIntelRdt(c.opts.ID, c.cfg.IntelRdt, pid); err != nil {
@@ -266,6 +272,16 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	return st, nil, nil
 }
 
+// hasIDMappedMount: a mount of cfg is idmapped.
+func hasIDMappedMount(cfg *configs.Config) bool {
+	for i := range cfg.Mounts {
+		if cfg.Mounts[i].IsIDMapped() {
+			return true
+		}
+	}
+	return false
+}
+
 // nsThread is a locked thread of the runtime with the container's own mount, uts, ipc
 // and network namespaces. It runs the functions given to do, then exits with them: a
 // thread whose root and namespaces are the container's never runs another goroutine.
@@ -295,6 +311,7 @@ func startNSThread(cfg *configs.Config) (*nsThread, error) {
 	go func() {
 		// Never unlocked: the thread ends with this goroutine, namespaces and all.
 		runtime.LockOSThread()
+		stackgrow.Grow() // the rootfs code goes deep (internal/stackgrow)
 		ready <- t.enter(cfg)
 		for f := range t.work {
 			t.done <- f()

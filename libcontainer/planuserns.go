@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/berth-runtime/berth/internal/stackgrow"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/nsenter"
 	"github.com/berth-runtime/berth/rootfs"
@@ -112,6 +113,7 @@ func startUserNSThread(cfg *configs.Config, pidfd int) (*nsThread, error) {
 	go func() {
 		// Never unlocked: the thread ends with this goroutine, namespaces, ids and all.
 		runtime.LockOSThread()
+		stackgrow.Grow() // the rootfs code goes deep (internal/stackgrow)
 		ready <- enterAsContainerRoot(pidfd, flags, int(uid), int(gid))
 		for f := range t.work {
 			t.done <- f()

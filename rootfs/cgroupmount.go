@@ -271,3 +271,12 @@ func (mt *mounter) mountUnified(m configs.Mount, h cgroupHierarchy, flags uintpt
 		PropagationFlags: m.PropagationFlags}
 	return mt.mountBind(bind)
 }
+
+// cgroupTmpfs is the tmpfs a v1 or hybrid host's cgroup mount holds its hierarchies in.
+func cgroupTmpfs(m configs.Mount) configs.Mount {
+	return configs.Mount{
+		Source: "tmpfs", Type: "tmpfs", Destination: m.Destination,
+		Flags: unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, Data: "mode=755",
+		PropagationFlags: m.PropagationFlags,
+	}
+}

@@ -81,15 +81,6 @@ func InstanceSpecs(c *configs.Config, cgroupV2Only bool) ([]InstanceSpec, error)
 
 const maskAttrs = unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOEXEC
 
-// cgroupTmpfs is the tmpfs a v1 or hybrid host's cgroup mount holds its hierarchies in.
-func cgroupTmpfs(m configs.Mount) configs.Mount {
-	return configs.Mount{
-		Source: "tmpfs", Type: "tmpfs", Destination: m.Destination,
-		Flags: unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, Data: "mode=755",
-		PropagationFlags: m.PropagationFlags,
-	}
-}
-
 func cgroupTmpfsSpec(i int) InstanceSpec {
 	spec, err := instanceSpec(i, cgroupTmpfs(configs.Mount{}))
 	if err != nil {
@@ -135,27 +126,6 @@ func instanceSpec(i int, m configs.Mount) (InstanceSpec, error) {
 		spec.Options = append(spec.Options, InstanceOption{Key: k, Value: v, Optional: m.Type == "devpts" && k == "gid"})
 	}
 	return spec, nil
-}
-
-// mountAttrs splits mount(2) flags into the MOUNT_ATTR_* flags of fsmount and
-// mount_setattr and the flags that have none.
-func mountAttrs(flags uintptr) (attrs uint64, rest uintptr) {
-	for _, f := range []struct {
-		flag uintptr
-		attr uint64
-	}{
-		{unix.MS_RDONLY, unix.MOUNT_ATTR_RDONLY}, {unix.MS_NOSUID, unix.MOUNT_ATTR_NOSUID},
-		{unix.MS_NODEV, unix.MOUNT_ATTR_NODEV}, {unix.MS_NOEXEC, unix.MOUNT_ATTR_NOEXEC},
-		{unix.MS_NOATIME, unix.MOUNT_ATTR_NOATIME}, {unix.MS_NODIRATIME, unix.MOUNT_ATTR_NODIRATIME},
-		{unix.MS_RELATIME, unix.MOUNT_ATTR_RELATIME}, {unix.MS_STRICTATIME, unix.MOUNT_ATTR_STRICTATIME},
-		{unix.MS_NOSYMFOLLOW, unix.MOUNT_ATTR_NOSYMFOLLOW},
-	} {
-		if flags&f.flag != 0 {
-			attrs |= f.attr
-			flags &^= f.flag
-		}
-	}
-	return attrs, flags
 }
 
 // attachInstance attaches the instance the container's first process made for the

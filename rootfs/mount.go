@@ -98,14 +98,17 @@ func (mt *mounter) mountFilesystem(m configs.Mount) error {
 		// makes it read-only once the container is built, as runc does.
 		flags &^= unix.MS_RDONLY
 	}
-	if ok, err := mt.attachInstance(m, target, covered); ok {
-		if err != nil && m.Type == "sysfs" && errors.Is(err, unix.EPERM) {
-			return mt.mountBind(sysfsAsBind(m))
+	if mt.instances != nil {
+		// Made by the container's first process (a user namespace's, see InstanceSpecs).
+		if ok, err := mt.attachInstance(m, target, covered); ok {
+			if err != nil && m.Type == "sysfs" && errors.Is(err, unix.EPERM) {
+				return mt.mountBind(sysfsAsBind(m))
+			}
+			if err != nil {
+				return err
+			}
+			return mt.filled(m, target)
 		}
-		if err != nil {
-			return err
-		}
-		return mt.filled(m, target)
 	}
 	if covered != nil {
 		m.Data = withTmpfsMode(m.Data, *covered)

@@ -165,3 +165,24 @@ func hasOptionalTag(optional, tag string) bool {
 	}
 	return false
 }
+
+// mountAttrs splits mount(2) flags into the MOUNT_ATTR_* flags of fsmount and
+// mount_setattr and the flags that have none.
+func mountAttrs(flags uintptr) (attrs uint64, rest uintptr) {
+	for _, f := range []struct {
+		flag uintptr
+		attr uint64
+	}{
+		{unix.MS_RDONLY, unix.MOUNT_ATTR_RDONLY}, {unix.MS_NOSUID, unix.MOUNT_ATTR_NOSUID},
+		{unix.MS_NODEV, unix.MOUNT_ATTR_NODEV}, {unix.MS_NOEXEC, unix.MOUNT_ATTR_NOEXEC},
+		{unix.MS_NOATIME, unix.MOUNT_ATTR_NOATIME}, {unix.MS_NODIRATIME, unix.MOUNT_ATTR_NODIRATIME},
+		{unix.MS_RELATIME, unix.MOUNT_ATTR_RELATIME}, {unix.MS_STRICTATIME, unix.MOUNT_ATTR_STRICTATIME},
+		{unix.MS_NOSYMFOLLOW, unix.MOUNT_ATTR_NOSYMFOLLOW},
+	} {
+		if flags&f.flag != 0 {
+			attrs |= f.attr
+			flags &^= f.flag
+		}
+	}
+	return attrs, flags
+}

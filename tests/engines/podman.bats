@@ -172,6 +172,12 @@ engine_force_clean() {
 	assert_equal "$(ps -o uid= -p "$pid" | tr -d ' ')" 200000 "host uid of the container's init"
 	run eng exec mapped sh -c 'id -u; stat -c %u /bin/busybox'
 	assert_equal "$(echo $output)" "0 0" "uid and file owner inside"
+	# The container's own filesystems belong to its root, as when they are mounted from
+	# inside the user namespace (berth makes them there, then attaches them from outside):
+	# /dev's tmpfs, devpts's root, mqueue.
+	run eng exec mapped stat -c %u:%g /dev /dev/pts /dev/mqueue
+	assert_success
+	assert_equal "$(echo $output)" "0:0 0:0 0:0" "owners of /dev, /dev/pts, /dev/mqueue"
 	eng_rm_force mapped
 	run eng_run --rm --userns host "$BUSYBOX" cat /proc/self/uid_map
 	assert_equal "$(echo $output)" "0 0 4294967295" "--userns host"

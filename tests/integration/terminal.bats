@@ -46,6 +46,24 @@ wait_recvtty() {
 	grep -Eq '^c.* 136, +0 .*/dev/console' <<<"$out" || fail "/dev/console is not the pty: $out"
 }
 
+@test "terminal: create --console-socket in a user namespace: the pty is the process user's, /dev/console the pty" {
+	# On the one-runtime path the runtime opens the pty outside the user namespace and
+	# hands the peer to the container's first process with the go-ahead.
+	update_config '.process.terminal = true | .process.user = {uid: 1000, gid: 1000} |
+		.linux.namespaces += [{type: "user"}] |
+		.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
+		.linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	set_args sh -c 'tty; stat -c "owner %u %g" $(tty); ls -l /dev/console; test -t 0 && echo stdin-is-tty'
+	start_recvtty
+	create_container --console-socket "$SOCK" "$ID"
+	berth start "$ID"
+	wait_recvtty
+	out=$(tr -d '\r' <"$TTY_OUT")
+	[[ $out == *"/dev/pts/0"* && $out == *"stdin-is-tty"* ]] || fail "no pty inside: $out"
+	[[ $out == *"owner 1000 5"* ]] || fail "pty owner: $out"
+	grep -Eq '^c.* 136, +0 .*/dev/console' <<<"$out" || fail "/dev/console is not the pty: $out"
+}
+
 @test "terminal: exec -t with --console-socket" {
 	set_args sleep 1000
 	run_detached run -d --bundle "$BUNDLE" "$ID"
