@@ -12,7 +12,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/berth-runtime/berth/internal/stackgrow"
+	// The main goroutine's whole stack before the package inits go deep, no memory
+	// profiling (internal/stackgrow's init).
+	_ "github.com/berth-runtime/berth/internal/stackgrow"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -52,8 +54,6 @@ func init() {
 }
 
 func main() {
-	// The whole stack now, while it is shallow: no deep copy later (internal/stackgrow).
-	stackgrow.Grow()
 	if len(os.Args) > 1 && os.Args[1] == "init" {
 		// Fast path: no flag parsing, and its errors go to the parent over the sync socket.
 		if err := incontainer.Init(); err != nil {
