@@ -306,13 +306,19 @@ var nsThreadTypes = []struct {
 }
 
 func startNSThread(cfg *configs.Config) (*nsThread, error) {
+	return newNSThread(func(t *nsThread) error { return t.enter(cfg) })
+}
+
+// newNSThread starts the locked thread; enter puts it in the container's namespaces
+// before it runs anything else.
+func newNSThread(enter func(*nsThread) error) (*nsThread, error) {
 	t := &nsThread{work: make(chan func() error), done: make(chan error)}
 	ready := make(chan error)
 	go func() {
-		// Never unlocked: the thread ends with this goroutine, namespaces and all.
+		// Never unlocked: the thread ends with this goroutine, namespaces, ids and all.
 		runtime.LockOSThread()
 		stackgrow.Grow() // the rootfs code goes deep (internal/stackgrow)
-		ready <- t.enter(cfg)
+		ready <- enter(t)
 		for f := range t.work {
 			t.done <- f()
 		}

@@ -3,10 +3,8 @@ package libcontainer
 import (
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 
-	"github.com/berth-runtime/berth/internal/stackgrow"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/nsenter"
 	"github.com/berth-runtime/berth/rootfs"
@@ -108,22 +106,7 @@ func startUserNSThread(cfg *configs.Config, pidfd int) (*nsThread, error) {
 	}
 	uid, _ := configs.HostID(cfg.UIDMappings, 0)
 	gid, _ := configs.HostID(cfg.GIDMappings, 0)
-	t := &nsThread{work: make(chan func() error), done: make(chan error)}
-	ready := make(chan error)
-	go func() {
-		// Never unlocked: the thread ends with this goroutine, namespaces, ids and all.
-		runtime.LockOSThread()
-		stackgrow.Grow() // the rootfs code goes deep (internal/stackgrow)
-		ready <- enterAsContainerRoot(pidfd, flags, int(uid), int(gid))
-		for f := range t.work {
-			t.done <- f()
-		}
-	}()
-	if err := <-ready; err != nil {
-		t.stop()
-		return nil, err
-	}
-	return t, nil
+	return newNSThread(func(*nsThread) error { return enterAsContainerRoot(pidfd, flags, int(uid), int(gid)) })
 }
 
 // enterAsContainerRoot runs on the locked thread: setns and the id changes are the

@@ -152,10 +152,6 @@ func checkProcessIDsMapped(c *configs.Config) error {
 }
 
 func idMapped(maps []configs.IDMap, id uint32) bool {
-	for _, m := range maps {
-		if id >= m.ContainerID && uint64(id) < uint64(m.ContainerID)+uint64(m.Size) {
-			return true
-		}
-	}
-	return false
+	_, ok := configs.HostID(maps, id)
+	return ok
 }

@@ -174,10 +174,13 @@ engine_force_clean() {
 	assert_equal "$(echo $output)" "0 0" "uid and file owner inside"
 	# The container's own filesystems belong to its root, as when they are mounted from
 	# inside the user namespace (berth makes them there, then attaches them from outside):
-	# /dev's tmpfs, devpts's root, mqueue.
-	run eng exec mapped stat -c %u:%g /dev /dev/pts /dev/mqueue
+	# /dev's tmpfs, devpts's root, mqueue's (whose group is the one the IPC namespace was
+	# made with: runc 1.1 makes it before its setresgid, which leaves it unmapped).
+	run eng exec mapped stat -c %u:%g /dev /dev/pts
 	assert_success
-	assert_equal "$(echo $output)" "0:0 0:0 0:0" "owners of /dev, /dev/pts, /dev/mqueue"
+	assert_equal "$(echo $output)" "0:0 0:0" "owners of /dev, /dev/pts"
+	run eng exec mapped stat -c %u /dev/mqueue
+	assert_equal "$output" 0 "owner of /dev/mqueue"
 	eng_rm_force mapped
 	run eng_run --rm --userns host "$BUSYBOX" cat /proc/self/uid_map
 	assert_equal "$(echo $output)" "0 0 4294967295" "--userns host"
