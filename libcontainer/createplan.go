@@ -10,6 +10,7 @@ import (
 	"github.com/berth-runtime/berth/internal/stackgrow"
 	"github.com/berth-runtime/berth/libcontainer/caps"
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/hooks"
 	"github.com/berth-runtime/berth/libcontainer/incontainer"
 	"github.com/berth-runtime/berth/libcontainer/initproto"
 	"github.com/berth-runtime/berth/libcontainer/stagelog"
@@ -193,6 +194,12 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 		defer proc.Close()
 	}
 	var master, peer *os.File
+	// With no prestart or createRuntime hook, nothing can change the rootfs between its
+	// building and the process's preparation: the thread finds the executable right
+	// away, and is not woken a second time for it.
+	var proc0 incontainer.RootResult
+	var proc0Err error
+	proc0Early := len(hooks.List(c.cfg.Hooks, "prestart")) == 0 && len(hooks.List(c.cfg.Hooks, "createRuntime")) == 0
 	err = nsb.do(func() error {
 		if newCgroupNS {
 			// cgroupfs is mounted from the container's cgroup namespace, the view
@@ -206,6 +213,9 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 			Proc: proc, CgroupPid: pid, Foreground: c.console.foreground(),
 			Sources: sources, Instances: instances,
 		})
+		if err == nil && proc0Early {
+			proc0, proc0Err = incontainer.PlanProcess(c.cfg) // reported as before, below
+		}
 		return err
 	})
 	if master != nil {
@@ -241,12 +251,14 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	// What init's "prepare process" does: the executable, then (raw, in the stage) user,
 	// capabilities, no_new_privs.
 	sp = stagelog.Begin("prepare process", p.Args[0])
-	var proc0 incontainer.RootResult
-	err = nsb.do(func() error {
-		var err error
-		proc0, err = incontainer.PlanProcess(c.cfg)
-		return err
-	})
+	err = proc0Err
+	if !proc0Early {
+		err = nsb.do(func() error {
+			var err error
+			proc0, err = incontainer.PlanProcess(c.cfg)
+			return err
+		})
+	}
 	if err == nil {
 		err = handle.Release(proc0.Path, proc0.Home, filter, flags)
 	}
