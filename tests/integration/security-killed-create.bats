@@ -36,6 +36,23 @@ load helpers
 	assert_success
 }
 
+@test "killed-create: run -d of a user-namespaced container killed at random points, then delete --force, leaves nothing" {
+	# The one-runtime path with a user namespace (libcontainer/planuserns.go): the last
+	# stage makes the filesystems, one of them late on request (a tmpfs without mode=),
+	# and the runtime's thread enters its namespaces.
+	set_args sleep 100
+	update_config '.hooks.prestart = [{path: "/bin/true"}] |
+		.mounts += [{destination: "/run", type: "tmpfs", source: "tmpfs", options: ["nosuid"]}] |
+		.linux.namespaces += [{type: "user"}] |
+		.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
+		.linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	work=$BATS_TEST_TMPDIR/work
+	mkdir -p "$work"
+	KILLED_CMD="run -d" run "$REPO_ROOT/tests/integration/testdata/killed-create.sh" "$BERTH" "$ROOT" "$BUNDLE" "$work" "${KILLED_CREATES:-24}"
+	echo "$output" | tail -n1 >&3
+	assert_success
+}
+
 @test "killed-create: delete --force of a create that died right after reserving the id" {
 	# The directory of a create killed before it recorded anything: delete --force
 	# removes it, and the id can be used again.
