@@ -25,11 +25,11 @@ import (
 // program: the caller's memory would be open to whoever may ptrace a stage (Runtime
 // init reachable class, CVE-2019-5736). So: create and run of the one-runtime path, with
 // a new pid namespace of which the last stage is the first process (invisible from
-// every other pid namespace but the host's), no user namespace joined (a new one is
-// fine: the memory stays the runtime's, whose user namespace is the host's, so only the
-// host's root may ptrace a stage, non-dumpable as it is, whatever ids it takes in the
-// new one) and no time namespace (clone refuses CLONE_VM into a pending one, setns
-// refuses a shared mm). Where the last stage enters a pid namespace
+// every other pid namespace but the host's), with or without a user namespace (new or
+// joined: the memory stays the runtime's, whose user namespace is the host's, so only
+// the host's root may ptrace a stage, non-dumpable as it is, whatever ids it takes or
+// whoever else holds capabilities in that user namespace), and no time namespace (clone
+// refuses CLONE_VM into a pending one, setns refuses a shared mm). Where the last stage enters a pid namespace
 // in which other processes live (exec; a create joining a pod's pid namespace or
 // keeping the host's), only stage 1 shares the caller's memory: it stays in the host's
 // pid namespace, where no process of a container can name it, and forks the last stage,
@@ -74,20 +74,21 @@ const (
 )
 
 // vmStagesWanted: which of cfg's stages may share the caller's memory (see above): on the
-// one-runtime path, by root, without a time namespace or a joined user namespace; both stages for a create
+// one-runtime path, by root, without a time namespace; both stages for a create
 // with a pid namespace of its own, stage 1 alone otherwise (exec, a joined or the host's
 // pid namespace). BERTH_STAGE_FORK=1 forks them as before, to compare the two.
 func vmStagesWanted(cfg *Config) vmMode {
 	if !vmSupported || vmInstrumented || cfg.Plan == nil || os.Getenv("BERTH_STAGE_FORK") == "1" || os.Geteuid() != 0 {
 		return vmNone
 	}
+	// An exec into a user namespace goes through init (no plan) and never gets here.
 	const refused = unix.CLONE_NEWUSER | unix.CLONE_NEWTIME
 	if cfg.NewFlags&unix.CLONE_NEWTIME != 0 || cfg.JoinPidFlags&refused != 0 {
 		return vmNone
 	}
 	joinsPid := cfg.JoinPidFlags&unix.CLONE_NEWPID != 0
 	for _, j := range cfg.Join {
-		if j.Type&refused != 0 {
+		if j.Type&unix.CLONE_NEWTIME != 0 {
 			return vmNone
 		}
 		joinsPid = joinsPid || j.Type&unix.CLONE_NEWPID != 0

@@ -174,7 +174,7 @@ func TestVMStagesWanted(t *testing.T) {
 		{"new user namespace", func(c *Config) { c.NewFlags |= unix.CLONE_NEWUSER }, vmAll},
 		{"joined user namespace", func(c *Config) {
 			c.Join = []Join{{Type: unix.CLONE_NEWUSER, Path: "/proc/1/ns/user"}}
-		}, vmNone},
+		}, vmAll},
 		{"new time namespace", func(c *Config) { c.NewFlags |= unix.CLONE_NEWTIME }, vmNone},
 		{"time offsets", func(c *Config) { c.NewFlags, c.TimeOffsets = c.NewFlags|unix.CLONE_NEWTIME, "monotonic 5 0" }, vmNone},
 		{"joined time namespace", func(c *Config) {
