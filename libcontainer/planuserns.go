@@ -11,17 +11,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// A container with a new user namespace on the one-runtime path (planPath): a thread of
-// a multi-threaded process can neither make nor join a user namespace, and namespaces
-// made outside the container's user namespace would belong to the host's (its root
-// could not mount, set its hostname or its network's sysctls). So the stages make every
-// namespace, in the user namespace, as for init; the last stage also makes every new
-// filesystem (rootfs.InstanceSpecs), which then belongs to that user namespace and is
-// owned by its root, exactly as init would mount it. A thread of the runtime then enters
-// the other namespaces of the last stage (not its user namespace) and builds the rootfs
-// from those instances, creating files as the container's root (its fsuid and fsgid are
-// the host ids the container's 0 maps to) with the runtime's capabilities, as the
-// thread of a container without a user namespace does as the host's root.
+// A container with a user namespace, new or joined, on the one-runtime path (planPath):
+// a thread of a multi-threaded process can neither make nor join a user namespace, and
+// namespaces made outside the container's user namespace would belong to the host's
+// (its root could not mount, set its hostname or its network's sysctls). So the stages
+// make or join every namespace, the user namespace first, as for init; the last stage
+// also makes every new filesystem (rootfs.InstanceSpecs), which then belongs to that
+// user namespace and is owned by its root, exactly as init would mount it. A thread of
+// the runtime then enters the other namespaces of the last stage (not its user
+// namespace) and builds the rootfs from those instances, creating files as the
+// container's root (its fsuid and fsgid are the host ids the container's 0 maps to)
+// with the runtime's capabilities, as the thread of a container without a user
+// namespace does as the host's root.
 
 // planUserNSRefusal: what keeps a container with a user namespace on init's path.
 func planUserNSRefusal(cfg *configs.Config) error {
