@@ -106,37 +106,48 @@ type FSOption struct {
 	Optional   bool
 }
 
+// options are f's fsconfig parameters in order: "source" first, when set.
+func (f PlanFS) options() []FSOption {
+	if f.Source == "" {
+		return f.Options
+	}
+	return append([]FSOption{{Key: "source", Value: f.Source}}, f.Options...)
+}
+
 // compileFS turns the instances into the stage's preallocated form.
 func compileFS(list []PlanFS) ([]rawFS, error) {
 	out := make([]rawFS, len(list))
 	for i, f := range list {
-		r := &out[i]
-		var err error
-		if r.fsType, err = syscall.BytePtrFromString(f.Type); err != nil {
-			return nil, fmt.Errorf("nsenter: filesystem %d type: %w", i, err)
-		}
-		r.attrs = uintptr(f.Attrs)
-		if f.Late {
-			r.late, r.modeKey = true, &[]byte("mode\x00")[0]
-		}
-		opts := f.Options
-		if f.Source != "" {
-			opts = append([]FSOption{{Key: "source", Value: f.Source}}, opts...)
-		}
-		for _, o := range opts {
-			ro := rawFSOpt{optional: o.Optional}
-			if ro.key, err = syscall.BytePtrFromString(o.Key); err != nil {
-				return nil, fmt.Errorf("nsenter: %s option %q: %w", f.Type, o.Key, err)
-			}
-			if o.Value != "" {
-				if ro.value, err = syscall.BytePtrFromString(o.Value); err != nil {
-					return nil, fmt.Errorf("nsenter: %s option %q: %w", f.Type, o.Key, err)
-				}
-			}
-			r.opts = append(r.opts, ro)
+		if err := out[i].compile(f); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// compile fills r with f, its strings NUL-terminated.
+func (r *rawFS) compile(f PlanFS) error {
+	var err error
+	if r.fsType, err = syscall.BytePtrFromString(f.Type); err != nil {
+		return fmt.Errorf("nsenter: filesystem type %q: %w", f.Type, err)
+	}
+	r.attrs = uintptr(f.Attrs)
+	if f.Late {
+		r.late, r.modeKey = true, &[]byte("mode\x00")[0]
+	}
+	for _, o := range f.options() {
+		ro := rawFSOpt{optional: o.Optional}
+		if ro.key, err = syscall.BytePtrFromString(o.Key); err != nil {
+			return fmt.Errorf("nsenter: %s option %q: %w", f.Type, o.Key, err)
+		}
+		if o.Value != "" {
+			if ro.value, err = syscall.BytePtrFromString(o.Value); err != nil {
+				return fmt.Errorf("nsenter: %s option %q: %w", f.Type, o.Key, err)
+			}
+		}
+		r.opts = append(r.opts, ro)
+	}
+	return nil
 }
 
 // compile turns p into the preallocated form the raw stage reads.
@@ -149,15 +160,15 @@ func (p *Plan) compile() (*rawPlan, error) {
 		groups:      append([]uint32(nil), p.Groups...),
 	}
 	if p.MountProc {
-		r.procFs = &[]byte("proc\x00")[0]
-		r.procAttrs = uintptr(p.ProcAttrs)
-		r.sourceKey = &[]byte("source\x00")[0]
+		// Its source as mountinfo shows it ("none" without one; runtime-spec validators
+		// look the mount up by it).
 		src := p.ProcSource
 		if src == "" {
 			src = "proc"
 		}
-		if r.procSource, err = syscall.BytePtrFromString(src); err != nil {
-			return nil, fmt.Errorf("mounts: proc source: %w", err)
+		r.mountProc = true
+		if err = r.procFS.compile(PlanFS{Type: "proc", Source: src, Attrs: p.ProcAttrs}); err != nil {
+			return nil, fmt.Errorf("mounts: proc: %w", err)
 		}
 	}
 	if r.fs, err = compileFS(p.Filesystems); err != nil {
@@ -265,11 +276,17 @@ func (h *PlanHandle) ProcMount() (*os.File, error) {
 	if h.procFd < 0 {
 		return nil, errors.New("nsenter: the plan has no proc instance")
 	}
-	fd, _, errno := unix.Syscall(unix.SYS_PIDFD_GETFD, uintptr(h.pidfd), uintptr(h.procFd), 0)
+	return h.takeInstance(h.procFd, "proc")
+}
+
+// takeInstance takes the stage's fd of an instance of type fsType (pidfd_getfd, Linux
+// 5.6): a detached mount, close-on-exec.
+func (h *PlanHandle) takeInstance(fd int, fsType string) (*os.File, error) {
+	r, _, errno := unix.Syscall(unix.SYS_PIDFD_GETFD, uintptr(h.pidfd), uintptr(fd), 0)
 	if errno != 0 {
-		return nil, fmt.Errorf("nsenter: take the container's proc instance: %w", errno)
+		return nil, fmt.Errorf("nsenter: take the container's %s instance: %w", fsType, errno)
 	}
-	return os.NewFile(fd, "proc-instance"), nil
+	return os.NewFile(r, fsType+"-instance"), nil
 }
 
 // FSInstance is one of Plan.Filesystems as the stage made it: a detached mount, or the
@@ -294,16 +311,16 @@ func (h *PlanHandle) Filesystems() ([]FSInstance, error) {
 			out[i].Err = fmt.Errorf("%s: %w", fsStepName(f, int(rec.Value)), syscall.Errno(rec.Errno))
 			continue
 		}
-		fd, _, errno := unix.Syscall(unix.SYS_PIDFD_GETFD, uintptr(h.pidfd), uintptr(rec.Value), 0)
-		if errno != 0 {
+		mnt, err := h.takeInstance(int(rec.Value), f.Type)
+		if err != nil {
 			for _, in := range out[:i] {
 				if in.Mount != nil {
 					in.Mount.Close()
 				}
 			}
-			return nil, fmt.Errorf("nsenter: take the %s instance: %w", f.Type, errno)
+			return nil, err
 		}
-		out[i].Mount = os.NewFile(fd, f.Type+"-instance")
+		out[i].Mount = mnt
 	}
 	return out, nil
 }
@@ -336,11 +353,7 @@ func (h *PlanHandle) LateFilesystem(i int, mode *uint32) (*os.File, error) {
 	if rec.Errno != 0 {
 		return nil, fmt.Errorf("%s: %w", fsStepName(f, int(rec.Value)), syscall.Errno(rec.Errno))
 	}
-	fd, _, errno := unix.Syscall(unix.SYS_PIDFD_GETFD, uintptr(h.pidfd), uintptr(rec.Value), 0)
-	if errno != 0 {
-		return nil, fmt.Errorf("nsenter: take the %s instance: %w", f.Type, errno)
-	}
-	return os.NewFile(fd, f.Type+"-instance"), nil
+	return h.takeInstance(int(rec.Value), f.Type)
 }
 
 // writeAll writes b whole to fd.
@@ -362,10 +375,7 @@ func writeAll(fd int, b []byte) error {
 // the option (Source first, when set), -1 for fsopen, one past the options for the
 // superblock, two past for fsmount.
 func fsStepName(f PlanFS, at int) string {
-	opts := f.Options
-	if f.Source != "" {
-		opts = append([]FSOption{{Key: "source", Value: f.Source}}, opts...)
-	}
+	opts := f.options()
 	switch {
 	case at < 0:
 		return "fsopen " + f.Type

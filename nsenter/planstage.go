@@ -12,13 +12,9 @@ import (
 // fork (see Plan). The path and the seccomp program arrive later, with the go-ahead,
 // into buffers already here.
 type rawPlan struct {
-	procFs    *byte // "proc"
-	sourceKey *byte // "source"
-	// procSource: the instance's source (mountinfo shows "none" without one; runtime-spec
-	// validators look the mount up by it)
-	procSource  *byte
-	procAttrs   uintptr // MOUNT_ATTR_* of the proc instance
-	listenFd    int     // exec.sock: `berth start` connects here (connected: the connection)
+	mountProc   bool  // make procFS (Plan.MountProc)
+	procFS      rawFS // the container's proc instance
+	listenFd    int   // exec.sock: `berth start` connects here (connected: the connection)
 	connected   bool
 	terminal    bool   // fd 0 becomes the controlling terminal
 	newCgroupNS bool   // unshare the cgroup namespace first
@@ -170,11 +166,9 @@ func runPlan(a *stageArgs) (step uint16, err1 syscall.Errno) {
 //go:nocheckptr
 func planInstances(a *stageArgs) (step uint16, err1 syscall.Errno) {
 	var (
-		p    = a.plan
-		r1   uintptr
-		fsfd uintptr
-		i    int
-		rec  record
+		p   = a.plan
+		i   int
+		rec record
 	)
 
 	// What would end init ends this stage too (see sigexit.go).
@@ -195,29 +189,14 @@ func planInstances(a *stageArgs) (step uint16, err1 syscall.Errno) {
 	// The container's proc: an instance of this pid namespace, made here (a proc mount
 	// belongs to the pid namespace of whoever creates it) and handed to the parent, which
 	// attaches it where the config says.
-	if p.procFs != nil {
-		step = stepProcMount
-		fsfd, _, err1 = syscall.RawSyscall(unix.SYS_FSOPEN, uintptr(unsafe.Pointer(p.procFs)), unix.FSOPEN_CLOEXEC, 0)
-		if err1 != 0 {
-			return
+	if p.mountProc {
+		rec = record{Magic: recordMagic, Kind: kindProcFd}
+		if p.procMnt, _, err1 = makeFS(&p.procFS, noMode); err1 != 0 {
+			return stepProcMount, err1
 		}
-		if _, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_SET_STRING,
-			uintptr(unsafe.Pointer(p.sourceKey)), uintptr(unsafe.Pointer(p.procSource)), 0, 0); err1 != 0 {
-			return
-		}
-		if _, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_CMD_CREATE, 0, 0, 0, 0); err1 != 0 {
-			return
-		}
-		r1, _, err1 = syscall.RawSyscall(unix.SYS_FSMOUNT, fsfd, unix.FSMOUNT_CLOEXEC, p.procAttrs)
-		if err1 != 0 {
-			return
-		}
-		syscall.RawSyscall(syscall.SYS_CLOSE, fsfd, 0, 0)
-		p.procMnt = r1
-		step = stepWriteRecord
-		rec = record{Magic: recordMagic, Kind: kindProcFd, Value: int64(r1)}
-		if _, _, err1 = syscall.RawSyscall(syscall.SYS_WRITE, uintptr(a.reportFd), uintptr(unsafe.Pointer(&rec)), recordSize); err1 != 0 {
-			return
+		rec.Value = int64(p.procMnt)
+		if err1 = writeRecord(a.reportFd, &rec); err1 != 0 {
+			return stepWriteRecord, err1
 		}
 	}
 
@@ -228,8 +207,8 @@ func planInstances(a *stageArgs) (step uint16, err1 syscall.Errno) {
 	// covers, known only once the mounts before it are in place).
 	for i = 0; i < len(p.fs); i++ {
 		if !p.fs[i].late {
-			if step, err1 = reportFS(a, i, noMode); err1 != 0 {
-				return
+			if err1 = reportFS(a, i, noMode); err1 != 0 {
+				return stepWriteRecord, err1
 			}
 		}
 	}
@@ -247,8 +226,8 @@ func planInstances(a *stageArgs) (step uint16, err1 syscall.Errno) {
 		if p.hdr.PathLen >= uint32(len(p.fs)) || !p.fs[p.hdr.PathLen].late {
 			return stepWaitPlan, syscall.EPROTO
 		}
-		if step, err1 = reportFS(a, int(p.hdr.PathLen), p.hdr.NInsns); err1 != 0 {
-			return
+		if err1 = reportFS(a, int(p.hdr.PathLen), p.hdr.NInsns); err1 != 0 {
+			return stepWriteRecord, err1
 		}
 	}
 }
@@ -257,66 +236,85 @@ func planInstances(a *stageArgs) (step uint16, err1 syscall.Errno) {
 const noMode = ^uint32(0)
 
 // reportFS makes filesystem i of the plan (with mode= when mode is not noMode) and
-// reports it: its fd, or the errno with the call that failed in Value (PlanHandle's
-// fsStepName: the option's index, -1 for fsopen, one past the options for the
-// superblock, two past for fsmount; mode= counts as the last option).
+// reports it: its fd, or the errno with the call that failed (makeFS). It returns only
+// the report's own failure.
 //
 //go:nosplit
 //go:norace
 //go:nocheckptr
-func reportFS(a *stageArgs, i int, mode uint32) (step uint16, err1 syscall.Errno) {
+func reportFS(a *stageArgs, i int, mode uint32) syscall.Errno {
+	rec := record{Magic: recordMagic, Kind: kindFsFd, Step: uint16(i)}
+	fd, at, e := makeFS(&a.plan.fs[i], mode)
+	rec.Errno, rec.Value = uint32(e), int64(fd)
+	if e != 0 {
+		rec.Value = at
+	}
+	return writeRecord(a.reportFd, &rec)
+}
+
+// makeFS makes filesystem instance f (with mode= when mode is not noMode): the
+// fsmount fd, or the errno and which call failed (PlanHandle's fsStepName: the
+// option's index, -1 for fsopen, one past the options for the superblock, two past for
+// fsmount; mode= counts as the last option).
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func makeFS(f *rawFS, mode uint32) (mnt uintptr, at int64, err1 syscall.Errno) {
 	var (
-		fs   = &a.plan.fs[i]
-		rec  = record{Magic: recordMagic, Kind: kindFsFd, Step: uint16(i), Value: -1}
 		fsfd uintptr
-		r1   uintptr
 		j    int
 	)
-	fsfd, _, err1 = syscall.RawSyscall6(unix.SYS_FSOPEN, uintptr(unsafe.Pointer(fs.fsType)), unix.FSOPEN_CLOEXEC, 0, 0, 0, 0)
-	if err1 == 0 {
-		for j = 0; err1 == 0 && j < len(fs.opts); j++ {
-			rec.Value = int64(j)
-			if fs.opts[j].value != nil {
-				_, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_SET_STRING,
-					uintptr(unsafe.Pointer(fs.opts[j].key)), uintptr(unsafe.Pointer(fs.opts[j].value)), 0, 0)
-			} else {
-				_, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_SET_FLAG,
-					uintptr(unsafe.Pointer(fs.opts[j].key)), 0, 0, 0)
-			}
-			if err1 == syscall.EINVAL && fs.opts[j].optional {
-				err1 = 0
-			}
-		}
-		if err1 == 0 && mode != noMode {
-			rec.Value = int64(j)
-			// "mode" and the octal digits, in the buffer the parent allocated.
-			fs.modeVal[0] = byte('0' + mode>>9&7)
-			fs.modeVal[1] = byte('0' + mode>>6&7)
-			fs.modeVal[2] = byte('0' + mode>>3&7)
-			fs.modeVal[3] = byte('0' + mode&7)
-			fs.modeVal[4] = 0
+	at = -1
+	fsfd, _, err1 = syscall.RawSyscall6(unix.SYS_FSOPEN, uintptr(unsafe.Pointer(f.fsType)), unix.FSOPEN_CLOEXEC, 0, 0, 0, 0)
+	if err1 != 0 {
+		return
+	}
+	for j = 0; err1 == 0 && j < len(f.opts); j++ {
+		at = int64(j)
+		if f.opts[j].value != nil {
 			_, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_SET_STRING,
-				uintptr(unsafe.Pointer(fs.modeKey)), uintptr(unsafe.Pointer(&fs.modeVal[0])), 0, 0)
-			j++
+				uintptr(unsafe.Pointer(f.opts[j].key)), uintptr(unsafe.Pointer(f.opts[j].value)), 0, 0)
+		} else {
+			_, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_SET_FLAG,
+				uintptr(unsafe.Pointer(f.opts[j].key)), 0, 0, 0)
 		}
-		if err1 == 0 {
-			rec.Value = int64(j)
-			_, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_CMD_CREATE, 0, 0, 0, 0)
+		if err1 == syscall.EINVAL && f.opts[j].optional {
+			err1 = 0
 		}
-		if err1 == 0 {
-			rec.Value++
-			r1, _, err1 = syscall.RawSyscall6(unix.SYS_FSMOUNT, fsfd, unix.FSMOUNT_CLOEXEC, fs.attrs, 0, 0, 0)
-		}
-		if err1 == 0 {
-			rec.Value = int64(r1)
-		}
-		syscall.RawSyscall6(syscall.SYS_CLOSE, fsfd, 0, 0, 0, 0, 0)
 	}
-	rec.Errno = uint32(err1)
-	if _, _, err1 = syscall.RawSyscall6(syscall.SYS_WRITE, uintptr(a.reportFd), uintptr(unsafe.Pointer(&rec)), recordSize, 0, 0, 0); err1 != 0 {
-		return stepWriteRecord, err1
+	if err1 == 0 && mode != noMode {
+		at = int64(j)
+		// "mode" and the octal digits, in the buffer the parent allocated.
+		f.modeVal[0] = byte('0' + mode>>9&7)
+		f.modeVal[1] = byte('0' + mode>>6&7)
+		f.modeVal[2] = byte('0' + mode>>3&7)
+		f.modeVal[3] = byte('0' + mode&7)
+		f.modeVal[4] = 0
+		_, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_SET_STRING,
+			uintptr(unsafe.Pointer(f.modeKey)), uintptr(unsafe.Pointer(&f.modeVal[0])), 0, 0)
+		j++
 	}
-	return 0, 0
+	if err1 == 0 {
+		at = int64(j)
+		_, _, err1 = syscall.RawSyscall6(unix.SYS_FSCONFIG, fsfd, unix.FSCONFIG_CMD_CREATE, 0, 0, 0, 0)
+	}
+	if err1 == 0 {
+		at++
+		mnt, _, err1 = syscall.RawSyscall6(unix.SYS_FSMOUNT, fsfd, unix.FSMOUNT_CLOEXEC, f.attrs, 0, 0, 0)
+	}
+	syscall.RawSyscall6(syscall.SYS_CLOSE, fsfd, 0, 0, 0, 0, 0)
+	return
+}
+
+// writeRecord writes rec to the report pipe.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func writeRecord(fd int, rec *record) syscall.Errno {
+	_, _, e := syscall.RawSyscall6(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(rec)), recordSize, 0, 0, 0)
+	return e
 }
 
 // readHeader reads the next message header from the parent into p.hdr. Over a socket

@@ -231,6 +231,11 @@ func spawn(cfg *Config, handle **PlanHandle) (int, bool, error) {
 	p := &parent{cfg: cfg, report: rf, stage1: int(pid1), last: -1, procFd: -1}
 	if cfg.Plan != nil {
 		p.fs = make([]record, len(cfg.Plan.Filesystems))
+		for _, f := range cfg.Plan.Filesystems {
+			if !f.Late {
+				p.fsWant++
+			}
+		}
 	}
 	p.step("stage 1 forked")
 	pid, err := p.run(gopipe[1], a.newUser)
@@ -270,7 +275,8 @@ type parent struct {
 	last   int
 	procFd int      // plan: the proc instance's fd number in the last stage
 	fs     []record // plan: the filesystem instances' records by index (Plan.Filesystems)
-	fsGot  int      // how many of them arrived (the late ones come later, on request)
+	fsGot  int      // how many of them arrived
+	fsWant int      // how many come unasked (the late ones come later, on request)
 }
 
 // planRecord keeps a record of the last stage's instances, which may come before or
@@ -297,13 +303,7 @@ func (p *parent) planRecord(rec record) bool {
 
 // planPending: the last stage has instances still to report.
 func (p *parent) planPending() bool {
-	want := 0
-	for _, f := range p.cfg.Plan.Filesystems {
-		if !f.Late {
-			want++
-		}
-	}
-	return p.cfg.Plan.MountProc && p.procFd < 0 || p.fsGot < want
+	return p.cfg.Plan.MountProc && p.procFd < 0 || p.fsGot < p.fsWant
 }
 
 func (p *parent) run(goFd int, newUser bool) (int, error) {
