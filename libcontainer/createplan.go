@@ -87,19 +87,16 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	}
 	// Idmapped mounts, and in a user namespace the binds of host paths, attach trees the
 	// runtime clones from the host's mount namespace, as for init (idmapmounts.go).
-	var sources map[int]*os.File
-	if userns || hasIDMappedMount(c.cfg) {
-		built, err := buildIDMapSources(c.cfg)
-		if err != nil {
-			return nil, nil, err
-		}
-		sources = built.files()
-		defer func() {
-			for _, f := range sources {
-				f.Close()
-			}
-		}()
+	built, err := buildIDMapSources(c.cfg)
+	if err != nil {
+		return nil, nil, err
 	}
+	sources := built.files()
+	defer func() {
+		for _, f := range sources {
+			f.Close()
+		}
+	}()
 
 	into, err := c.prepareCgroup()
 	if err != nil {
@@ -119,10 +116,8 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 		IntoCgroup:  into,
 		OnReady: func(pid int) error {
 			// A joined user namespace's maps are the ones the thread creates files with.
-			if userns {
-				if err := checkJoinedUserMaps(c.cfg, pid); err != nil {
-					return err
-				}
+			if err := checkJoinedUserMaps(c.cfg, pid); err != nil {
+				return err
 			}
 			c.rdtPlaced = c.cfg.IntelRdt != nil
 			if err := applyIntelRdt(c.opts.ID, c.cfg.IntelRdt, pid); err != nil {
@@ -282,16 +277,6 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 		return st, fg, nil
 	}
 	return st, nil, nil
-}
-
-// hasIDMappedMount: a mount of cfg is idmapped.
-func hasIDMappedMount(cfg *configs.Config) bool {
-	for i := range cfg.Mounts {
-		if cfg.Mounts[i].IsIDMapped() {
-			return true
-		}
-	}
-	return false
 }
 
 // nsThread is a locked thread of the runtime with the container's own mount, uts, ipc

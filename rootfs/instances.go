@@ -102,6 +102,7 @@ func instanceSpec(i int, m configs.Mount) (InstanceSpec, error) {
 	if delayedReadonly(m) {
 		flags &^= unix.MS_RDONLY
 	}
+	// Superblock flags are fsconfig flags; read-only is both (mount(2) sets both).
 	for _, f := range []struct {
 		flag uintptr
 		name string
@@ -109,9 +110,12 @@ func instanceSpec(i int, m configs.Mount) (InstanceSpec, error) {
 		{unix.MS_LAZYTIME, "lazytime"}, {unix.MS_MANDLOCK, "mand"}, {unix.MS_POSIXACL, "posixacl"}} {
 		if flags&f.flag != 0 {
 			spec.Options = append(spec.Options, InstanceOption{Key: f.name})
+			if f.flag != unix.MS_RDONLY {
+				flags &^= f.flag
+			}
 		}
 	}
-	attrs, rest := mountAttrs(flags &^ (unix.MS_SYNCHRONOUS | unix.MS_DIRSYNC | unix.MS_LAZYTIME | unix.MS_MANDLOCK | unix.MS_POSIXACL))
+	attrs, rest := mountAttrs(flags)
 	if rest != 0 {
 		return spec, fmt.Errorf("mount flags %#x cannot be given to fsmount", rest)
 	}
