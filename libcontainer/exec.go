@@ -52,6 +52,9 @@ func (s Store) exec(o ExecOpts, spawn spawner) (int, *os.File, error) {
 	if err != nil {
 		return -1, nil, err
 	}
+	if err := specconv.CheckIDsMapped(st.Config, o.Process); err != nil {
+		return -1, nil, err
+	}
 	// runc's texts, which callers may match on.
 	status := s.Status(st)
 	switch {

@@ -47,7 +47,21 @@ func execPlanPath(st *State, o ExecOpts, nListen int, paused bool) error {
 		}
 	}
 	if cfg.HasNamespace(configs.NEWUSER) {
-		return errNoPlan("user namespace")
+		// The thread that looks up the executable and opens the terminal does so as the
+		// container's root (enterAsContainerRoot): it needs the host ids of 0.
+		if _, ok := configs.HostID(cfg.UIDMappings, 0); !ok {
+			return errNoPlan("user namespace without a uid 0 in linux.uidMappings")
+		}
+		if _, ok := configs.HostID(cfg.GIDMappings, 0); !ok {
+			return errNoPlan("user namespace without a gid 0 in linux.gidMappings")
+		}
+		if o.Process.ApparmorProfile != "" || o.Process.SelinuxLabel != "" {
+			// The label is written under a proc instance the stage makes in the
+			// container's pid namespace, which the kernel refuses in a user namespace
+			// whose /proc has masked paths over it (mount_too_revealing); init writes
+			// it through the container's own /proc.
+			return errNoPlan("an LSM label in a user namespace")
+		}
 	}
 	return nil
 }
@@ -63,12 +77,12 @@ func (s Store) execPlan(o ExecOpts, st *State, pidfd int, console *consoleEnd) (
 	sp := stagelog.Begin("prepare process", p.Args[0])
 	var found incontainer.RootResult
 	var master, peer *os.File
-	err := inMountNamespaceOf(pidfd, func() error {
+	err := inMountNamespaceOf(pidfd, st.Config, func() error {
 		var err error
 		if p.Terminal {
 			// Made by the runtime in the container's devpts, before the fork (see
 			// incontainer.OpenPlanPty): the process gets the peer as its stdio.
-			if master, peer, err = incontainer.OpenPlanPty(p, console.foreground()); err != nil {
+			if master, peer, err = incontainer.OpenPlanPty(st.Config, p, console.foreground()); err != nil {
 				return err
 			}
 		}
@@ -231,19 +245,17 @@ func (s Store) execPlan(o ExecOpts, st *State, pidfd int, console *consoleEnd) (
 }
 
 // inMountNamespaceOf runs f on a thread of its own in the mount namespace (and so the
-// root) of the process pidfd refers to. The thread never runs anything else: it ends
-// with f's goroutine.
-func inMountNamespaceOf(pidfd int, f func() error) error {
+// root) of the process pidfd refers to, container cfg's init. With a user namespace the
+// thread takes the host ids of the container's root as its fsuid and fsgid, as the
+// thread that builds such a container's rootfs does (enterAsContainerRoot): what it
+// opens and creates, the container's root would. The thread never runs anything else:
+// it ends with f's goroutine.
+func inMountNamespaceOf(pidfd int, cfg *configs.Config, f func() error) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread exits with the goroutine
-		// setns of a mount namespace needs a thread that shares no fs_struct.
-		if err := unix.Unshare(unix.CLONE_FS); err != nil {
-			errc <- fmt.Errorf("exec: unshare fs: %w", err)
-			return
-		}
-		if err := unix.Setns(pidfd, unix.CLONE_NEWNS); err != nil {
-			errc <- fmt.Errorf("exec: enter the container's mount namespace: %w", err)
+		if err := enterMountNamespaceOf(pidfd, cfg); err != nil {
+			errc <- fmt.Errorf("exec: %w", err)
 			return
 		}
 		errc <- f()
@@ -253,4 +265,21 @@ func inMountNamespaceOf(pidfd int, f func() error) error {
 		return errors.New("cannot exec in a stopped container")
 	}
 	return err
+}
+
+// enterMountNamespaceOf runs on the locked thread of inMountNamespaceOf.
+func enterMountNamespaceOf(pidfd int, cfg *configs.Config) error {
+	if cfg.HasNamespace(configs.NEWUSER) {
+		uid, _ := configs.HostID(cfg.UIDMappings, 0) // present: execPlanPath
+		gid, _ := configs.HostID(cfg.GIDMappings, 0)
+		return enterAsContainerRoot(pidfd, unix.CLONE_NEWNS, int(uid), int(gid))
+	}
+	// setns of a mount namespace needs a thread that shares no fs_struct.
+	if err := unix.Unshare(unix.CLONE_FS); err != nil {
+		return fmt.Errorf("unshare fs: %w", err)
+	}
+	if err := unix.Setns(pidfd, unix.CLONE_NEWNS); err != nil {
+		return fmt.Errorf("enter the container's mount namespace: %w", err)
+	}
+	return nil
 }

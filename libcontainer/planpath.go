@@ -121,8 +121,24 @@ func planRefusal(cfg *configs.Config, p *configs.Process, rootless bool) error {
 		return errNoPlan("seccomp agent")
 	case len(p.Args) == 0:
 		return errNoPlan("no process")
+	case labelledRootGains(p):
+		return errNoPlan("an LSM label with no_new_privs, for a root whose bounding or inheritable set exceeds its permitted")
 	}
 	return nil
+}
+
+// labelledRootGains: the exec program, executed by root, would hold the bounding and
+// inheritable sets as permitted (the kernel's rule for root) while it writes an LSM label,
+// which it must do before no_new_privs caps that (nsenter's planstage.go): the process
+// would keep what the config leaves out of its permitted set. Init sets the label, then
+// no_new_privs, then executes the process once.
+func labelledRootGains(p *configs.Process) bool {
+	if !p.NoNewPrivileges || p.UID != 0 || (p.ApparmorProfile == "" && p.SelinuxLabel == "") || p.Capabilities == nil {
+		return false
+	}
+	last := caps.Last()
+	c := p.Capabilities
+	return (caps.Mask(c.Bounding, last)|caps.Mask(c.Inheritable, last))&^caps.Mask(c.Permitted, last) != 0
 }
 
 type errNoPlan string

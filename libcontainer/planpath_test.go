@@ -86,6 +86,10 @@ func TestPlanPath(t *testing.T) {
 			c.Process.ApparmorProfile, c.Mounts = "p", nil
 		}, "LSM label without a proc mount"},
 		{"proc options", func(c *configs.Config, _ *CreateOpts) { c.Mounts[0].Data = "hidepid=2" }, "proc mount options"},
+		{"apparmor, no_new_privs, root with more bounding than permitted", func(c *configs.Config, _ *CreateOpts) {
+			c.Process.ApparmorProfile, c.Process.NoNewPrivileges = "p", true
+			c.Process.Capabilities = &configs.Capabilities{Bounding: []int{unix.CAP_KILL, unix.CAP_SETUID}, Permitted: []int{unix.CAP_KILL}}
+		}, "an LSM label with no_new_privs"},
 		{"seccomp agent", func(c *configs.Config, _ *CreateOpts) {
 			c.Seccomp = &specs.LinuxSeccomp{ListenerPath: "/run/agent.sock", DefaultAction: specs.ActAllow,
 				Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir"}, Action: specs.ActNotify}}}
@@ -103,6 +107,19 @@ func TestPlanPath(t *testing.T) {
 	aa.Process.ApparmorProfile = "berth-test"
 	if err := planPath(aa, run); err != nil {
 		t.Errorf("an AppArmor profile: %v", err)
+	}
+	// What the exec program gains as root is the permitted set already, or it does not
+	// run as root.
+	aaNNP := planConfig()
+	aaNNP.Process.ApparmorProfile, aaNNP.Process.NoNewPrivileges = "berth-test", true
+	aaNNP.Process.Capabilities = &configs.Capabilities{Bounding: []int{unix.CAP_KILL}, Permitted: []int{unix.CAP_KILL}}
+	if err := planPath(aaNNP, run); err != nil {
+		t.Errorf("an AppArmor profile with no_new_privs, bounding = permitted: %v", err)
+	}
+	aaNNP.Process.UID = 1000
+	aaNNP.Process.Capabilities.Bounding = append(aaNNP.Process.Capabilities.Bounding, unix.CAP_SETUID)
+	if err := planPath(aaNNP, run); err != nil {
+		t.Errorf("an AppArmor profile with no_new_privs, not root: %v", err)
 	}
 	if p := compilePlan(aa, "abc", 9, 0, nil); p.ExecAttr != "exec berth-test" || p.ExecAttrFiles[0] != "self/attr/apparmor/exec" {
 		t.Errorf("AppArmor: attribute %q to %v", p.ExecAttr, p.ExecAttrFiles)
@@ -176,5 +193,57 @@ func TestCompilePlan(t *testing.T) {
 	}
 	if p.Personality == nil || *p.Personality != 8 || !p.MemPolicy || p.MemPolicyMode != 2 || len(p.MemPolicyNodes) != 2 {
 		t.Errorf("personality %v, memory policy %v %d %v", p.Personality, p.MemPolicy, p.MemPolicyMode, p.MemPolicyNodes)
+	}
+}
+
+// What keeps init for exec, and exec into a user namespace taking the path.
+func TestExecPlanPath(t *testing.T) {
+	if os.Geteuid() != 0 || !nsenter.PlanSupported() {
+		t.Skip("the path needs root and a supported architecture")
+	}
+	t.Setenv(NoPlanEnv, "")
+	exec := func(c *configs.Config, p configs.Process) error {
+		return execPlanPath(&State{Config: c}, ExecOpts{Process: &p}, 0, false)
+	}
+	proc := configs.Process{Args: []string{"sh"}, Cwd: "/"}
+	if err := exec(planConfig(), proc); err != nil {
+		t.Fatalf("the common container: %v", err)
+	}
+	uns := planConfig()
+	withUserNS(uns)
+	if err := exec(uns, proc); err != nil {
+		t.Errorf("a user namespace: %v", err)
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(*configs.Config, *configs.Process)
+		reason string
+	}{
+		{"user namespace without a uid 0", func(c *configs.Config, _ *configs.Process) {
+			withUserNS(c)
+			c.UIDMappings[0].ContainerID = 1
+		}, "without a uid 0"},
+		{"joined user namespace without maps", func(c *configs.Config, _ *configs.Process) {
+			withUserNS(c)
+			c.UIDMappings, c.GIDMappings = nil, nil
+		}, "without a uid 0"},
+		{"user namespace, AppArmor", func(c *configs.Config, p *configs.Process) {
+			withUserNS(c)
+			p.ApparmorProfile = "p"
+		}, "an LSM label in a user namespace"},
+		{"paused", nil, "paused container"},
+		{"no pid namespace", func(c *configs.Config, _ *configs.Process) { c.Namespaces = c.Namespaces[:1] }, "own mount and pid"},
+	} {
+		c, p := planConfig(), proc
+		var err error
+		if tc.change == nil {
+			err = execPlanPath(&State{Config: c}, ExecOpts{Process: &p}, 0, true)
+		} else {
+			tc.change(c, &p)
+			err = exec(c, p)
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.reason) {
+			t.Errorf("%s: %v, want a refusal with %q", tc.name, err, tc.reason)
+		}
 	}
 }

@@ -573,7 +573,12 @@ func planSetup(a *stageArgs) (step uint16, err1 syscall.Errno) {
 	if len(p.groups) > 0 {
 		_, _, err1 = syscall.RawSyscall(syscall.SYS_SETGROUPS, uintptr(len(p.groups)), uintptr(unsafe.Pointer(&p.groups[0])), 0)
 	} else {
+		// Refused in a user namespace whose setgroups is "deny" (one a rootless engine
+		// made, joined): with no groups asked that is fine, as for init.
 		_, _, err1 = syscall.RawSyscall(syscall.SYS_SETGROUPS, 0, 0, 0)
+		if err1 == syscall.EPERM {
+			err1 = 0
+		}
 	}
 	if err1 != 0 {
 		return
@@ -610,10 +615,20 @@ func planSetup(a *stageArgs) (step uint16, err1 syscall.Errno) {
 			return
 		}
 	}
-	// no_new_privs is the exec program's to set (dmzParams.nnp), after it has written the
-	// LSM label: AppArmor refuses a profile change under no_new_privs, and runc's init
-	// too sets the label first. Executing the sealed program gains nothing (mode 0111, no
-	// set-id bits, no file capabilities).
+	// no_new_privs before the sealed program, unless an LSM label is still to be written
+	// (AppArmor refuses a profile change under no_new_privs, and runc's init too sets the
+	// label first: the exec program sets it then, dmzParams.nnp). The program's file
+	// gains nothing (mode 0111, no set-id bits, no file capabilities), but the kernel
+	// gives a root that executes any file the whole bounding set as permitted and
+	// effective; no_new_privs caps that at what it has, as it does for init's execve:
+	// set only by the exec program, a root process would keep capabilities the config
+	// has only in its bounding set.
+	if p.noNewPriv && len(p.attr) == 0 {
+		step = stepNoNewPrivs
+		if _, _, err1 = syscall.RawSyscall6(syscall.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0); err1 != 0 {
+			return
+		}
+	}
 
 	// Set up: the exec program takes over (see dmz.go), its exe the sealed memfd.
 	step = stepExecProgram

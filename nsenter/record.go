@@ -64,6 +64,7 @@ const (
 	stepPersonality
 	stepMemPolicy
 	stepTimerSlack
+	stepNoNewPrivs
 )
 
 var stepNames = map[uint16]string{
@@ -95,6 +96,7 @@ var stepNames = map[uint16]string{
 	stepPersonality:  "linux.personality",
 	stepMemPolicy:    "linux.memoryPolicy: set_mempolicy",
 	stepTimerSlack:   "set the caller's timer slack",
+	stepNoNewPrivs:   "process.noNewPrivileges",
 }
 
 func parseRecord(buf [recordSize]byte) (record, error) {

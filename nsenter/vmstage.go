@@ -81,9 +81,10 @@ func vmStagesWanted(cfg *Config) vmMode {
 	if !vmSupported || vmInstrumented || cfg.Plan == nil || os.Getenv("BERTH_STAGE_FORK") == "1" || os.Geteuid() != 0 {
 		return vmNone
 	}
-	// An exec into a user namespace goes through init (no plan) and never gets here.
-	const refused = unix.CLONE_NEWUSER | unix.CLONE_NEWTIME
-	if cfg.NewFlags&unix.CLONE_NEWTIME != 0 || cfg.JoinPidFlags&refused != 0 {
+	// An exec into a user namespace: stage 1 joins it and stays in the host's pid
+	// namespace; the last stage it forks has memory of its own, which it copies from the
+	// runtime's and which so belongs to the host's user namespace too.
+	if cfg.NewFlags&unix.CLONE_NEWTIME != 0 || cfg.JoinPidFlags&unix.CLONE_NEWTIME != 0 {
 		return vmNone
 	}
 	joinsPid := cfg.JoinPidFlags&unix.CLONE_NEWPID != 0

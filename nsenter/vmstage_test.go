@@ -162,7 +162,7 @@ func TestVMStagesWanted(t *testing.T) {
 		{"exec (setns through init's pidfd)", func(c *Config) { c.JoinPidFlags = unix.CLONE_NEWPID | unix.CLONE_NEWNS }, vmFirstOnly},
 		{"exec into a user namespace", func(c *Config) {
 			c.JoinPidFlags = unix.CLONE_NEWPID | unix.CLONE_NEWNS | unix.CLONE_NEWUSER
-		}, vmNone},
+		}, vmFirstOnly},
 		{"exec into a time namespace", func(c *Config) {
 			c.JoinPidFlags = unix.CLONE_NEWPID | unix.CLONE_NEWNS | unix.CLONE_NEWTIME
 		}, vmNone},

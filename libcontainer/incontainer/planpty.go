@@ -26,7 +26,19 @@ var ErrNoDevpts = errors.New("process.terminal: /dev/pts is not the container's 
 // without magic links, checks it is a devpts, and opens that instance's own ptmx without
 // following a symlink or crossing a mount, checked once more to be the ptmx device (5:2)
 // of a devpts. Anything else is ErrNoDevpts.
-func OpenPlanPty(p *configs.Process, foreground bool) (master, peer *os.File, err error) {
+//
+// In a user namespace the thread has the host's ids, so the terminal is given to the
+// host id the process's uid maps to (cfg's maps).
+func OpenPlanPty(cfg *configs.Config, p *configs.Process, foreground bool) (master, peer *os.File, err error) {
+	if cfg.HasNamespace(configs.NEWUSER) {
+		uid, ok := configs.HostID(cfg.UIDMappings, p.UID)
+		if !ok {
+			return nil, nil, fmt.Errorf("process.terminal: process.user.uid %d is not mapped in linux.uidMappings", p.UID)
+		}
+		hostOwned := *p
+		hostOwned.UID = uid
+		p = &hostOwned
+	}
 	root, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("process.terminal: open the container's root: %w", err)

@@ -68,16 +68,7 @@ func PlanRoot(cfg *configs.Config, o PlanRootOpts) (master, peer *os.File, err e
 		return nil, nil, err
 	}
 	if cfg.Process.Terminal {
-		p := cfg.Process
-		if cfg.HasNamespace(configs.NEWUSER) {
-			// The thread chowns the terminal with the host's ids.
-			uid, ok := configs.HostID(cfg.UIDMappings, p.UID)
-			if !ok {
-				return nil, nil, fmt.Errorf("process.terminal: process.user.uid %d is not mapped in linux.uidMappings", p.UID)
-			}
-			p.UID = uid
-		}
-		if master, peer, err = OpenPlanPty(&p, o.Foreground); err != nil {
+		if master, peer, err = OpenPlanPty(cfg, &cfg.Process, o.Foreground); err != nil {
 			return nil, nil, err
 		}
 		if err := bindConsole(int(peer.Fd())); err != nil {

@@ -22,9 +22,33 @@ hold_exec_init() {
 	[[ -n $HELD_PID ]] || fail "exec's init never reached the frozen cgroup"
 }
 
-# release_exec_init: thaw the held exec and wait for it; its output is in $output.
+# hold_exec_stage ID ARGS...: start `berth exec ARGS` in ID in the background under a
+# tracer that holds the first process created in the container's pid namespace,
+# stopped before its first instruction and no longer traced: on the one-runtime path
+# the last raw stage, a copy of the runtime until it executes the exec program (init's
+# path holds init with hold_exec_init). Sets HELD_PID and HELD_EXEC like it;
+# release_exec_init lets it go on.
+hold_exec_stage() {
+	local id=$1 ns tries=100
+	shift
+	ns=$(readlink "/proc/$(container_pid "$id")/ns/pid")
+	HELD_FILE=$BATS_TEST_TMPDIR/held.pid
+	"$REPO_ROOT/tests/integration/testdata/trace-new-processes.py" --hold "$ns" "$HELD_FILE" \
+		"$BERTH" --root "$ROOT" exec "$id" "$@" >"$BATS_TEST_TMPDIR/held.out" 2>&1 </dev/null &
+	HELD_EXEC=$!
+	while ((tries-- > 0)) && [[ ! -s $HELD_FILE ]]; do sleep 0.1; done
+	HELD_PID=$(cat "$HELD_FILE" 2>/dev/null)
+	[[ -n $HELD_PID ]] || fail "no process of the exec appeared in the container's pid namespace"
+}
+
+# release_exec_init: let the held exec go on (thawed, or continued) and wait for it; its
+# output is in $output.
 release_exec_init() {
-	echo THAWED >"$HELD_CG/freezer.state"
+	if [[ -n ${HELD_CG:-} ]]; then
+		echo THAWED >"$HELD_CG/freezer.state"
+	else
+		kill -CONT "$HELD_PID"
+	fi
 	status=0
 	wait "$HELD_EXEC" || status=$?
 	output=$(cat "$BATS_TEST_TMPDIR/held.out")
@@ -44,6 +68,9 @@ eval "helpers_teardown() $(declare -f teardown | tail -n +2)"
 teardown() {
 	if [[ -n ${HELD_CG:-} && -d $HELD_CG ]]; then
 		echo THAWED >"$HELD_CG/freezer.state" 2>/dev/null || true
+	fi
+	if [[ -n ${HELD_FILE:-} && -n ${HELD_PID:-} ]]; then
+		kill -CONT "$HELD_PID" 2>/dev/null || true
 	fi
 	helpers_teardown
 }

@@ -201,3 +201,60 @@ userns_probe() {
 	assert_failure
 	[[ -z $(test_cgroups) ]] || fail "cgroups left: $(test_cgroups)"
 }
+
+# exec_probe: what an exec'd process sees of itself: ids, groups, capabilities, its
+# working directory, HOME, umask, user namespace, and the owner of a file it writes.
+exec_probe='id; grep -E "^(Uid|Gid|Groups|Cap|NoNewPrivs|Seccomp)" /proc/self/status; pwd; echo "HOME=$HOME"; umask
+	cat /proc/self/uid_map /proc/self/gid_map; readlink /proc/self/ns/user
+	echo hi >/dev/shm/e-$(id -u) && stat -c "written %u %g" /dev/shm/e-$(id -u)'
+
+@test "exec into a user-namespaced container takes the one-runtime path, and the process sees what init's exec gives it" {
+	# The stages join the container's user namespace with the others; the runtime's
+	# thread looks the executable up as the container's root (libcontainer/execplan.go).
+	with_userns
+	update_config '.process.capabilities.bounding += ["CAP_SETUID"]'
+	set_args sleep 100
+	run_detached run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	for user in 0:0 1000:1000; do
+		log=$BATS_TEST_TMPDIR/exec-$user.log
+		run berth --debug --log "$log" --log-format json exec --user "$user" --additional-gids 33 --cwd /tmp "$ID" sh -c "$exec_probe"
+		assert_success
+		plan=$output
+		is_runc || [[ ${BERTH_NO_PLAN:-} == 1 ]] || assert_one_runtime_path "$log"
+		BERTH_NO_PLAN=1 run berth exec --user "$user" --additional-gids 33 --cwd /tmp "$ID" sh -c "$exec_probe"
+		assert_success
+		[[ $plan == "$output" ]] || fail "--user $user: one-runtime path and init differ: $(diff <(echo "$output") <(echo "$plan"))"
+		[[ $plan == *"written ${user%%:*} ${user##*:}"* ]] || fail "--user $user: $plan"
+	done
+	[[ $plan == *"groups=33"* && $plan == *"HOME=/home/user"* && $plan == *$'\n/tmp\n'* ]] || fail "probe: $plan"
+	# Outside, the files belong to the mapped ids.
+	pid=$(container_pid "$ID")
+	assert_equal "$(stat -c '%u %g' "/proc/$pid/root/dev/shm/e-1000")" "101000 201000" "owner outside"
+}
+
+@test "exec with a terminal into a user-namespaced container: the pty belongs to the process's user (one-runtime path)" {
+	with_userns
+	set_args sleep 100
+	run_detached run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	log=$BATS_TEST_TMPDIR/exec.log
+	run script -qec "$BERTH --root $ROOT --debug --log $log --log-format json exec -t --user 1000:1000 $ID sh -c 'stat -c \"tty %u %g\" \$(tty); exit 3'" /dev/null
+	assert_failure 3
+	[[ $(tr -d '\r' <<<"$output") == *"tty 1000 5"* ]] || fail "pty owner: $output"
+	is_runc || [[ ${BERTH_NO_PLAN:-} == 1 ]] || assert_one_runtime_path "$log"
+}
+
+@test "exec into a user-namespaced container as a user it does not map fails naming the field" {
+	is_runc && skip "runc 1.1 fails in setresuid with a bare EINVAL"
+	with_userns
+	set_args sleep 100
+	run_detached run -d --bundle "$BUNDLE" "$ID"
+	assert_success
+	run --separate-stderr berth exec --user 70000 "$ID" true
+	assert_failure
+	assert_one_line_error 'process\.user\.uid: 70000 is not mapped by linux\.uidMappings'
+	run --separate-stderr berth exec --user 0:0 --additional-gids 70000 "$ID" true
+	assert_failure
+	assert_one_line_error 'process\.user\.additionalGids\[0\]: 70000 is not mapped by linux\.gidMappings'
+}

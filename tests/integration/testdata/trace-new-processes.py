@@ -8,6 +8,11 @@ A process that lives a few microseconds (a runtime's raw stage before it execute
 init) is seen as surely as a long-lived one. Threads are followed but not printed.
 Exits with COMMAND's status as soon as COMMAND exits (the processes it leaves are let
 go). Needs root (or ptrace rights over COMMAND).
+
+trace-new-processes.py --hold NS FILE COMMAND...: the same, and the first new process
+created in pid namespace NS (a link as /proc/<pid>/ns/pid shows it) is held: let go
+stopped (SIGSTOP) before it runs an instruction, no longer traced, its pid written to
+FILE. SIGCONT lets it go on.
 """
 import ctypes
 import os
@@ -15,6 +20,7 @@ import signal
 import sys
 
 PTRACE_CONT = 7
+PTRACE_DETACH = 17
 PTRACE_SEIZE = 0x4206
 PTRACE_GETEVENTMSG = 0x4201
 PTRACE_O_TRACEFORK = 0x02
@@ -44,11 +50,22 @@ def describe(pid):
     print(f"{pid} {ns} {cmd}", flush=True)
 
 
+def pid_ns(pid):
+    try:
+        return os.readlink(f"/proc/{pid}/ns/pid")
+    except OSError:
+        return None
+
+
 def main():
+    args = sys.argv[1:]
+    hold_ns = held_file = None
+    if args[:1] == ["--hold"]:
+        hold_ns, held_file, args = args[1], args[2], args[3:]
     child = os.fork()
     if child == 0:
         os.kill(os.getpid(), signal.SIGSTOP)
-        os.execvp(sys.argv[1], sys.argv[1:])
+        os.execvp(args[0], args)
     os.waitpid(child, os.WUNTRACED)
     opts = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE
     ptrace(PTRACE_SEIZE, child, 0, opts)
@@ -72,6 +89,16 @@ def main():
             continue
         sig, event = os.WSTOPSIG(st), st >> 16
         deliver = 0
+        if hold_ns is not None and pid != child and pid_ns(pid) == hold_ns:
+            # Its first stop (a new tracee stops before its first instruction, whether
+            # or not its parent's fork event came first): a SIGSTOP waits for it as it
+            # is let go, so it stops again at once, untraced.
+            os.kill(pid, signal.SIGSTOP)
+            ptrace(PTRACE_DETACH, pid, 0, 0)
+            with open(held_file, "w") as f:
+                f.write(f"{pid}\n")
+            hold_ns = None
+            continue
         if event in (PTRACE_EVENT_FORK, PTRACE_EVENT_VFORK):
             new = ctypes.c_ulong()
             ptrace(PTRACE_GETEVENTMSG, pid, 0, ctypes.addressof(new))
