@@ -181,6 +181,10 @@ engine_force_clean() {
 	assert_equal "$(echo $output)" "0:0 0:0" "owners of /dev, /dev/pts"
 	run eng exec mapped stat -c %u /dev/mqueue
 	assert_equal "$output" 0 "owner of /dev/mqueue"
+	# An exec as another user, with a terminal: its ids inside, its pty's owner.
+	run eng exec -t --user 1000:1000 mapped sh -c 'id -u; id -g; stat -c %u $(tty)'
+	assert_success
+	assert_equal "$(echo $output | tr -d '\r')" "1000 1000 1000" "exec --user 1000 -t: uid, gid, owner of the pty"
 	eng_rm_force mapped
 	run eng_run --rm --userns host "$BUSYBOX" cat /proc/self/uid_map
 	assert_equal "$(echo $output)" "0 0 4294967295" "--userns host"
