@@ -11,6 +11,7 @@
 #   exec             `exec true` in a running container
 #   userns           `run` of the same container with a user namespace of its own (ids 0-65535
 #                    mapped to 100000), as podman's --userns=auto makes them (min/median)
+#   exec-userns      `exec true` in a running container with such a user namespace
 #   cpu, faults, cs  CPU time (user + sys), page faults and context switches per `run`, of
 #                    the whole process tree (GNU time's rusage, minus the loop; see counters);
 #                    cpu-userns the CPU time of the user-namespaced `run`
@@ -64,6 +65,7 @@ cleanup() {
 	local rt
 	for rt in "${runtimes[@]:-}"; do
 		[[ -n $rt ]] && "$rt" --root "$(root_of "$rt")" delete --force "sleeper-$(name_of "$rt")" >/dev/null 2>&1
+		[[ -n $rt ]] && "$rt" --root "$(root_of "$rt")" delete --force "usleeper-$(name_of "$rt")" >/dev/null 2>&1
 	done
 	rm -rf --one-file-system "$work"
 	if ((mounted_hugetlb)); then unmount_hugetlb; fi
@@ -116,6 +118,7 @@ root_of() { echo "$work/root-$(name_of "$1")"; }
 run_cmd() { echo "$1 --root $(root_of "$1") run -b $work/bundle bench-$(name_of "$1")"; }
 userns_cmd() { echo "$1 --root $(root_of "$1") run -b $work/userns userns-$(name_of "$1")"; }
 exec_cmd() { echo "$1 --root $(root_of "$1") exec sleeper-$(name_of "$1") true"; }
+exec_userns_cmd() { echo "$1 --root $(root_of "$1") exec usleeper-$(name_of "$1") true"; }
 cycle_cmd() { echo "sh $here/bench-cycle.sh $1 $(root_of "$1") $work/bundle cycle-$(name_of "$1")"; }
 
 ROOTFS_FROM=$template/rootfs RUNTIME=$berth "$here/mkbundle.sh" "$work/bundle" true
@@ -130,6 +133,8 @@ jq --arg r "$work/bundle/rootfs" '.root.path = $r | .linux.namespaces += [{type:
 	.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
 	.linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]' \
 	"$work/bundle/config.json" >"$work/userns/config.json"
+mkdir -p "$work/usleeper"
+jq '.process.args = ["sleep", "100000"]' "$work/userns/config.json" >"$work/usleeper/config.json"
 
 # hybrid_for_crun: on a hybrid host whose cgroup2 mount still holds controllers, move them to
 # v1 hierarchies (only hugetlb is ever left there by the kernel's defaults).
@@ -160,7 +165,8 @@ done
 userns_ok=1
 for rt in "${runtimes[@]}"; do
 	read -r -a cmd <<<"$(userns_cmd "$rt")"
-	if ! "${cmd[@]}" >/dev/null 2>"$work/err"; then
+	if ! "${cmd[@]}" >/dev/null 2>"$work/err" ||
+		! "$rt" --root "$(root_of "$rt")" run -d -b "$work/usleeper" "usleeper-$(name_of "$rt")" </dev/null >/dev/null 2>"$work/err"; then
 		echo "bench: no user-namespaced runs: $rt: $(head -n1 "$work/err")" >&2
 		userns_ok=
 	fi
@@ -234,7 +240,10 @@ for ((round = 1; round <= rounds; round++)); do
 	time_cmds "$round" run-idle "sleep 0.2" run_cmd
 	time_cmds "$round" exec "" exec_cmd
 	time_cmds "$round" cycle "" cycle_cmd
-	[[ -n $userns_ok ]] && time_cmds "$round" userns "" userns_cmd
+	if [[ -n $userns_ok ]]; then
+		time_cmds "$round" userns "" userns_cmd
+		time_cmds "$round" exec-userns "" exec_userns_cmd
+	fi
 	for rt in "${order[@]}"; do counters "$round" "$rt"; done
 	if [[ -n $userns_ok ]]; then
 		for rt in "${order[@]}"; do counters "$round" "$rt" userns_cmd -userns; done
@@ -262,7 +271,7 @@ done
 # The table: the median over rounds of each metric, and berth's ratio to each other runtime.
 b=$(name_of "$berth")
 {
-	printf '%-16s' metric
+	printf '%-19s' metric
 	for rt in "${runtimes[@]}"; do printf '%12s' "$(name_of "$rt")"; done
 	for rt in "${runtimes[@]:1}"; do printf '%14s' "berth/$(name_of "$rt")"; done
 	echo
@@ -278,11 +287,12 @@ b=$(name_of "$berth")
 			unit["run"] = "ms"; unit["run-min"] = "ms"; unit["run-idle"] = "ms"; unit["run-idle-min"] = "ms"
 			unit["exec"] = "ms"; unit["exec-min"] = "ms"; unit["cpu"] = "ms"; unit["rss"] = "MiB"
 			unit["userns"] = "ms"; unit["userns-min"] = "ms"; unit["cpu-userns"] = "ms"
+			unit["exec-userns"] = "ms"; unit["exec-userns-min"] = "ms"
 			unit["cycle"] = "ms"; unit["cycle-min"] = "ms"
 			unit["binary"] = "MiB"; unit["par4"] = "/s"; unit["par8"] = "/s"
 			for (i = 1; i <= m; i++) {
 				x = metrics[i]; label = x (x in unit ? " " unit[x] : "")
-				printf "%-16s", label
+				printf "%-19s", label
 				for (j = 1; j <= k; j++) printf "%12s", ((x, rt[j]) in v) ? sprintf("%.2f", median(v[x, rt[j]])) : "-"
 				for (j = 2; j <= k; j++) {
 					if ((x, rt[j]) in v && (x, b) in v && median(v[x, rt[j]]) > 0)
