@@ -82,7 +82,7 @@ cleanup() {
 unmount_hugetlb() {
 	local h=/sys/fs/cgroup/hugetlb tries=50
 	while ((tries-- > 0)); do
-		rmdir "$h/berth" 2>/dev/null
+		rmdir "$h/berth" 2>/dev/null || true # busy while a child is still going; retried
 		if [[ -z $(find "$h" -mindepth 1 -type d 2>/dev/null) ]]; then
 			umount "$h" || return
 			# Each mount and umount gives the kernel another chance to let it go; a
