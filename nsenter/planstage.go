@@ -615,6 +615,7 @@ func planSetup(a *stageArgs) (step uint16, err1 syscall.Errno) {
 			return
 		}
 	}
+	// Capabilities beyond the permitted set (berth) class, docs/security.md:
 	// no_new_privs before the sealed program, unless an LSM label is still to be written
 	// (AppArmor refuses a profile change under no_new_privs, and runc's init too sets the
 	// label first: the exec program sets it then, dmzParams.nnp). The program's file

@@ -74,3 +74,17 @@ confined() {
 	run berth state "$ID"
 	assert_failure
 }
+
+# bats test_tags=vm
+@test "apparmor: with noNewPrivileges, a confined root gets its permitted set, not its bounding set (capabilities beyond the permitted set class)" {
+	# The exec program must write the label before no_new_privs, so this container
+	# keeps berth init (libcontainer/planpath.go, labelledRootGains).
+	update_config '.process.noNewPrivileges = true | .process.capabilities = {
+		bounding: ["CAP_CHOWN", "CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"]}'
+	set_args sh -c 'cat /proc/self/attr/current; grep -E "^Cap(Prm|Eff)" /proc/self/status'
+	run berth --debug --log "$BATS_TEST_TMPDIR/run.log" --log-format json run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_output_contains "$PROFILE (enforce)"
+	[[ $output =~ CapPrm:[[:space:]]+0000000000000020 && $output =~ CapEff:[[:space:]]+0000000000000020 ]] || fail "capabilities: $output"
+	is_runc || grep -q 'an LSM label with no_new_privs' "$BATS_TEST_TMPDIR/run.log" || fail "not refused the one-runtime path: $(grep path "$BATS_TEST_TMPDIR/run.log")"
+}

@@ -131,27 +131,6 @@ status_field() { awk -v f="$1:" '$1 == f { print $2 }' <<<"$output"; }
 	assert_equal "$(status_field CapAmb)" 0000000000000000 CapAmb
 }
 
-@test "capabilities: with noNewPrivileges, root gets its permitted set, not its bounding set, for run and exec" {
-	# Without no_new_privs the kernel gives a root that executes a file the bounding set;
-	# with it, what root had before the execve. The one-runtime path executes twice
-	# (its sealed exec program, then the process): no_new_privs must hold at the first.
-	update_config '.process.noNewPrivileges = true | .process.capabilities = {
-		bounding: ["CAP_CHOWN", "CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"]}'
-	set_args cat /proc/self/status
-	run berth run --bundle "$BUNDLE" "$ID"
-	assert_success
-	assert_equal "$(status_field CapBnd)" 0000000000000021 CapBnd
-	assert_equal "$(status_field CapPrm)" 0000000000000020 CapPrm
-	assert_equal "$(status_field CapEff)" 0000000000000020 CapEff
-	set_args sleep 100
-	run_detached run -d --bundle "$BUNDLE" "$ID-d"
-	assert_success
-	run berth exec "$ID-d" cat /proc/self/status
-	assert_success
-	assert_equal "$(status_field CapPrm)" 0000000000000020 "exec CapPrm"
-	assert_equal "$(status_field CapEff)" 0000000000000020 "exec CapEff"
-}
-
 @test "capabilities: a non-root user keeps only its ambient set" {
 	update_config '.process.user = {uid: 1000, gid: 1000} | .process.capabilities = {
 		bounding: ["CAP_CHOWN", "CAP_KILL"], effective: ["CAP_CHOWN", "CAP_KILL"],
