@@ -2,15 +2,17 @@
 # The one-runtime path and berth init set up the same process: for a fixed series of
 # pseudo-random process settings (capability sets drawn independently, so bounding,
 # permitted, inheritable and ambient disagree in every way; root or not; groups;
-# no_new_privs; umask; cwd; a file limit), `run` and `exec` through both must succeed or
-# fail alike, and on success the process must see exactly the same ids, capabilities,
-# no_new_privs, umask, cwd and limit. Found a bounding-set leak under no_new_privs on the
+# no_new_privs; umask; cwd; a file limit; for `run`, a seccomp profile or none), `run` and
+# `exec` through both must succeed or fail alike, and on success the process must see
+# exactly the same ids, capabilities, no_new_privs, seccomp mode, umask, cwd and limit,
+# and mkdir must fare the same. Found a bounding-set leak under no_new_privs on the
 # one-runtime path (security-nnp-capabilities.bats). Each case's settings are printed on
 # failure; SEED picks another series.
 
 load helpers
 
-PROBE='id; grep -E "^(Uid|Gid|Groups|Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs)" /proc/self/status; umask; pwd; ulimit -n'
+PROBE='id; grep -E "^(Uid|Gid|Groups|Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp)" /proc/self/status; umask; pwd; ulimit -n
+	mkdir /tmp/probe-$$ 2>&1 | sed "s/-[0-9]*//"; rmdir /tmp/probe-$$ 2>/dev/null; true'
 CAPS=(CAP_CHOWN CAP_KILL CAP_SETUID CAP_SETGID CAP_NET_BIND_SERVICE CAP_DAC_OVERRIDE CAP_AUDIT_WRITE CAP_SYS_PTRACE CAP_FOWNER)
 
 # some_caps [CAP...]: a random subset of the capabilities given (default CAPS), as a
@@ -56,6 +58,16 @@ random_process() {
 		 rlimits: [{type: "RLIMIT_NOFILE", soft: 777, hard: 888}]}'
 }
 
+# random_seccomp: linux.seccomp (JSON) for the container: none, or mkdir refused with
+# EACCES, or only logged.
+random_seccomp() {
+	case $((RANDOM % 3)) in
+	0) echo null ;;
+	1) echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}' ;;
+	2) echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_LOG"}]}' ;;
+	esac
+}
+
 # both_paths NAME CMD...: run `berth CMD` on the one-runtime path, then through init,
 # and require the same outcome and, on success, the same output.
 both_paths() {
@@ -72,18 +84,19 @@ both_paths() {
 	fi
 }
 
-@test "plan-vs-init: run and exec set up the same process on both paths, over 24 random process settings" {
+@test "plan-vs-init: run and exec set up the same process on both paths, over 24 random process settings and seccomp profiles" {
 	is_runc && skip "berth's two paths"
 	RANDOM=${SEED:-12}
-	local n process
+	local n process seccomp
 	set_args sleep 1000
 	run_detached run -d --bundle "$BUNDLE" "$ID-sleeper"
 	assert_success
 	for n in $(seq 24); do
 		process=$(random_process)
 		echo "$process" >"$BATS_TEST_TMPDIR/process.json"
-		update_config --argjson p "$process" '.process = $p'
-		both_paths "case $n: run with $(jq -c . <<<"$process")" run --bundle "$BUNDLE" "$ID-$n"
+		seccomp=$(random_seccomp)
+		update_config --argjson p "$process" --argjson s "$seccomp" '.process = $p | .linux.seccomp = $s'
+		both_paths "case $n: run with $(jq -c . <<<"$process"), seccomp $seccomp" run --bundle "$BUNDLE" "$ID-$n"
 		both_paths "case $n: exec with $(jq -c . <<<"$process")" exec --process "$BATS_TEST_TMPDIR/process.json" "$ID-sleeper"
 	done
 }
