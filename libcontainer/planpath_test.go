@@ -66,6 +66,18 @@ func TestPlanPath(t *testing.T) {
 			withUserNS(c)
 			c.Sysctl = map[string]string{"user.max_user_namespaces": "10"}
 		}, "user.* sysctls"},
+		{"user/ sysctl, slash-separated, in a user namespace", func(c *configs.Config, _ *CreateOpts) {
+			withUserNS(c)
+			c.Sysctl = map[string]string{"user/max_user_namespaces": "10"}
+		}, "user.* sysctls"},
+		{"IPC sysctl in a user namespace", func(c *configs.Config, _ *CreateOpts) {
+			withUserNS(c)
+			c.Sysctl = map[string]string{"net.ipv4.ip_forward": "1", "kernel.shm_rmid_forced": "1"}
+		}, "IPC sysctls in a user namespace"},
+		{"mqueue sysctl in a user namespace", func(c *configs.Config, _ *CreateOpts) {
+			withUserNS(c)
+			c.Sysctl = map[string]string{"fs.mqueue.msg_max": "20"}
+		}, "IPC sysctls in a user namespace"},
 		{"user namespace, a mount flag fsmount lacks", func(c *configs.Config, _ *CreateOpts) {
 			withUserNS(c)
 			c.Mounts = append(c.Mounts, configs.Mount{Type: "tmpfs", Source: "tmpfs", Destination: "/x", Flags: unix.MS_REMOUNT})
@@ -137,6 +149,10 @@ func TestPlanPath(t *testing.T) {
 		configs.Mount{Type: "bind", Source: "/tmp", Destination: "/mnt", Flags: unix.MS_BIND, UIDMappings: []configs.IDMap{{Size: 1}}})
 	if err := planPath(uns, run); err != nil {
 		t.Errorf("a new user namespace: %v", err)
+	}
+	uns.Sysctl = map[string]string{"net.ipv4.ip_forward": "1"}
+	if err := planPath(uns, run); err != nil {
+		t.Errorf("a network sysctl in a user namespace: %v", err)
 	}
 	tty := planConfig()
 	tty.Process.Terminal = true

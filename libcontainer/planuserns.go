@@ -3,11 +3,11 @@ package libcontainer
 import (
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/nsenter"
 	"github.com/berth-runtime/berth/rootfs"
+	"github.com/berth-runtime/berth/specconv"
 	"golang.org/x/sys/unix"
 )
 
@@ -35,11 +35,18 @@ func planUserNSRefusal(cfg *configs.Config) error {
 		return errNoPlan("user namespace without a gid 0")
 	}
 	for name := range cfg.Sysctl {
-		// CVE-2025-52881 class (a runtime's procfs write landing on the host): the user.*
-		// sysctls are those of the writer's user namespace, and the thread is in the
-		// host's; init writes them from inside.
-		if strings.HasPrefix(name, "user.") {
+		switch ns, _ := specconv.SysctlNamespace(name); ns {
+		case configs.NEWUSER:
+			// CVE-2025-52881 class (a runtime's procfs write landing on the host): the
+			// user.* sysctls are those of the writer's user namespace, and the thread is
+			// in the host's; init writes them from inside.
 			return errNoPlan("user.* sysctls")
+		case configs.NEWIPC:
+			// Only the root of the IPC namespace's user namespace may write its sysctls,
+			// checked by effective uid, which no capability overrides: the thread, with
+			// the host's, could only read them (kernel.shm_rmid_forced in a Kubernetes
+			// pod without host users, say); init writes them as that root.
+			return errNoPlan("IPC sysctls in a user namespace")
 		}
 	}
 	if _, err := rootfs.InstanceSpecs(cfg, cgroupV2Only()); err != nil {

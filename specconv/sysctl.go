@@ -25,26 +25,12 @@ func convertSysctl(in map[string]string, c *configs.Config) (map[string]string, 
 	out := make(map[string]string, len(in))
 	for k, v := range in {
 		field := configs.Key("linux.sysctl", k)
-		norm, err := normalizeSysctlKey(k)
+		need, err := SysctlNamespace(k)
 		if err != nil {
 			return nil, configs.FieldErrorf(field, "%w", err)
 		}
 		if strings.ContainsAny(v, "\x00\n") {
 			return nil, configs.FieldErrorf(field, "value contains a NUL byte or newline")
-		}
-		var need configs.NamespaceType
-		switch {
-		case ipcSysctls[norm] || strings.HasPrefix(norm, "fs.mqueue."):
-			need = configs.NEWIPC
-		case strings.HasPrefix(norm, "net."):
-			need = configs.NEWNET
-		case utsSysctls[norm]:
-			need = configs.NEWUTS
-		case strings.HasPrefix(norm, "user."):
-			// The user.max_* counters belong to each user namespace (runc 1.5).
-			need = configs.NEWUSER
-		default:
-			return nil, configs.FieldErrorf(field, "not a namespaced sysctl")
 		}
 		if err := requirePrivateNamespace(c, need); err != nil {
 			return nil, configs.FieldErrorf(field, "%w", err)
@@ -52,6 +38,27 @@ func convertSysctl(in map[string]string, c *configs.Config) (map[string]string, 
 		out[k] = v
 	}
 	return out, nil
+}
+
+// SysctlNamespace is the namespace whose sysctl key k is (either separator), or an error
+// for an invalid key or one that is not namespaced.
+func SysctlNamespace(k string) (configs.NamespaceType, error) {
+	norm, err := normalizeSysctlKey(k)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case ipcSysctls[norm] || strings.HasPrefix(norm, "fs.mqueue."):
+		return configs.NEWIPC, nil
+	case strings.HasPrefix(norm, "net."):
+		return configs.NEWNET, nil
+	case utsSysctls[norm]:
+		return configs.NEWUTS, nil
+	case strings.HasPrefix(norm, "user."):
+		// The user.max_* counters belong to each user namespace (runc 1.5).
+		return configs.NEWUSER, nil
+	}
+	return "", errors.New("not a namespaced sysctl")
 }
 
 // normalizeSysctlKey returns k in dotted form. Keys may use "/" as the separator (then a

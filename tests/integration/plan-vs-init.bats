@@ -7,7 +7,7 @@
 # exactly the same ids, capabilities, no_new_privs, seccomp mode, umask, cwd and limit,
 # and mkdir must fare the same. Found a bounding-set leak under no_new_privs on the
 # one-runtime path (security-nnp-capabilities.bats). Each case's settings are printed on
-# failure; SEED picks another series.
+# failure; SEED picks another series, SHOW=1 prints what the container saw.
 
 load helpers
 
@@ -71,13 +71,13 @@ random_seccomp() {
 # both_paths NAME CMD...: run `berth CMD` on the one-runtime path, then through init,
 # and require the same outcome and, on success, the same output.
 both_paths() {
-	local name=$1 plan plan_status
+	local name=$1 plan plan_status plan_stderr
 	shift
 	run --separate-stderr berth "$@"
-	plan=$output plan_status=$status
+	plan=$output plan_status=$status plan_stderr=$stderr
 	BERTH_NO_PLAN=1 run --separate-stderr berth "$@"
 	if ((plan_status != status)); then
-		fail "$name: the one-runtime path exited $plan_status, init $status (init's error: $stderr)"
+		fail "$name: the one-runtime path exited $plan_status, init $status (errors: '$plan_stderr', '$stderr'; outputs: $(diff <(echo "$output") <(echo "$plan")))"
 	fi
 	if ((status == 0)) && [[ $plan != "$output" ]]; then
 		fail "$name: the one-runtime path and init differ: $(diff <(echo "$output") <(echo "$plan"))"
@@ -98,5 +98,73 @@ both_paths() {
 		update_config --argjson p "$process" --argjson s "$seccomp" '.process = $p | .linux.seccomp = $s'
 		both_paths "case $n: run with $(jq -c . <<<"$process"), seccomp $seccomp" run --bundle "$BUNDLE" "$ID-$n"
 		both_paths "case $n: exec with $(jq -c . <<<"$process")" exec --process "$BATS_TEST_TMPDIR/process.json" "$ID-sleeper"
+	done
+}
+
+# pick JSON_ARRAY: a random subset of a JSON array's elements.
+pick() {
+	local n i out=()
+	n=$(jq length <<<"$1")
+	for ((i = 0; i < n; i++)); do ((RANDOM % 2)) && out+=("$(jq -c ".[$i]" <<<"$1")"); done
+	local IFS=,
+	echo "[${out[*]}]"
+}
+
+# random_container SRC: the container-wide settings (JSON: a jq program's inputs) drawn
+# from $RANDOM; SRC is a host directory a bind may use.
+random_container() {
+	local src=$1
+	jq -n --argjson ro "$(((RANDOM % 2)) && echo true || echo false)" \
+		--argjson masked "$(pick '["/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/acpi", "/proc/scsi", "/sys/firmware", "/proc/no-such-file"]')" \
+		--argjson readonly "$(pick '["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]')" \
+		--argjson mounts "$(pick "$(jq -nc --arg src "$src" '[
+			{destination: "/run", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "size=1m", "mode=700"]},
+			{destination: "/tmp/ro", type: "tmpfs", source: "tmpfs", options: ["ro", "noexec"]},
+			{destination: "/mnt", type: "bind", source: $src, options: ["bind", "ro", "nosuid"]},
+			{destination: "/opt/rw", type: "bind", source: $src, options: ["rbind", "rw"]},
+			{destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=2m"]}]')")" \
+		--argjson hostname "$(((RANDOM % 2)) && echo '"differential"' || echo null)" \
+		--argjson sysctl "$(pick '[{"net.ipv4.ip_forward": "1"}, {"kernel.msgmax": "9000"}]')" \
+		--argjson oom "$(case $((RANDOM % 3)) in 0) echo null ;; 1) echo 100 ;; 2) echo 500 ;; esac)" \
+		--argjson cgroupns "$(((RANDOM % 2)) && echo true || echo false)" \
+		--argjson userns "$(((RANDOM % 3)) && echo false || echo true)" \
+		'{ro: $ro, masked: $masked, readonly: $readonly, mounts: $mounts, hostname: $hostname,
+		  sysctl: ($sysctl | add // {}), oom: $oom, cgroupns: $cgroupns, userns: $userns}'
+}
+
+CONTAINER_PROBE='sort /proc/self/mounts; hostname; cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/msgmax /proc/self/oom_score_adj
+	for f in /proc/kcore /proc/keys /proc/timer_list /proc/acpi /proc/scsi /sys/firmware /proc/bus /proc/sys /run /mnt /opt/rw /dev/shm /tmp/ro /; do
+		stat -c "%n %u %g %a %F" "$f" 2>&1; done
+	head -c 16 /proc/kcore 2>&1 | wc -c; ls /sys/firmware 2>&1 | wc -l
+	touch /proc/sys/kernel/msgmax 2>&1; touch /mnt/probe 2>&1; touch /probe-root 2>&1 && rm /probe-root
+	readlink /proc/self/ns/cgroup >/dev/null && cat /proc/self/cgroup | sed "s/[0-9]*$//" | sort'
+
+@test "plan-vs-init: the container's mounts, masks, read-only paths, hostname, sysctls and oom score are the same on both paths, over 16 random configurations, a third in a user namespace" {
+	is_runc && skip "berth's two paths"
+	RANDOM=${SEED:-12}
+	local n c src=$BATS_TEST_TMPDIR/bind-src
+	mkdir -p "$src" && echo from-host >"$src/file"
+	# Every mount point exists from the start, with a mode of its own (a tmpfs without
+	# mode= takes it): a run that made one would otherwise change what the next one sees.
+	install -d -m 0750 "$BUNDLE/rootfs/tmp/ro"
+	install -d -m 0700 "$BUNDLE/rootfs/opt/rw"
+	install -d -m 0755 "$BUNDLE/rootfs/run" "$BUNDLE/rootfs/mnt"
+	for n in $(seq 16); do
+		c=$(random_container "$src")
+		update_config --argjson c "$c" --arg probe "$CONTAINER_PROBE" '
+			.root.readonly = $c.ro | .linux.maskedPaths = $c.masked | .linux.readonlyPaths = $c.readonly |
+			.mounts += $c.mounts | .linux.sysctl = $c.sysctl |
+			(if $c.hostname == null then del(.hostname) else .hostname = $c.hostname end) |
+			(if $c.oom == null then del(.process.oomScoreAdj) else .process.oomScoreAdj = $c.oom end) |
+			(if $c.cgroupns then .linux.namespaces += [{type: "cgroup"}] else . end) |
+			(if $c.userns then .linux.namespaces += [{type: "user"}] |
+				.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
+				.linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}] else . end) |
+			.process.args = ["sh", "-c", $probe]'
+		both_paths "case $n: $(jq -c . <<<"$c")" run --bundle "$BUNDLE" "$ID-$n"
+		[[ -n ${SHOW:-} ]] && echo "$output" >&3
+		# Back to the bundle's own settings for the next draw.
+		update_config --argjson c "$c" '.mounts |= .[0:(length - ($c.mounts | length))] |
+			.linux.namespaces |= map(select(.type != "cgroup" and .type != "user")) | del(.linux.uidMappings, .linux.gidMappings)'
 	done
 }
