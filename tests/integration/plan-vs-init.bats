@@ -122,24 +122,33 @@ random_container() {
 			{destination: "/tmp/ro", type: "tmpfs", source: "tmpfs", options: ["ro", "noexec"]},
 			{destination: "/mnt", type: "bind", source: $src, options: ["bind", "ro", "nosuid"]},
 			{destination: "/opt/rw", type: "bind", source: $src, options: ["rbind", "rw"]},
+			{destination: "/srv/rslave", type: "bind", source: $src, options: ["rbind", "rslave", "nodev"]},
 			{destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=2m"]}]')")" \
 		--argjson hostname "$(((RANDOM % 2)) && echo '"differential"' || echo null)" \
 		--argjson sysctl "$(pick '[{"net.ipv4.ip_forward": "1"}, {"kernel.msgmax": "9000"}]')" \
 		--argjson oom "$(case $((RANDOM % 3)) in 0) echo null ;; 1) echo 100 ;; 2) echo 500 ;; esac)" \
 		--argjson cgroupns "$(((RANDOM % 2)) && echo true || echo false)" \
 		--argjson userns "$(((RANDOM % 3)) && echo false || echo true)" \
+		--argjson devices "$(pick '[{"path": "/dev/berth-full", "type": "c", "major": 1, "minor": 7, "fileMode": 432, "uid": 1000, "gid": 100},
+			{"path": "/dev/sub/zero2", "type": "c", "major": 1, "minor": 5}, {"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}]')" \
+		--argjson propagation "$(case $((RANDOM % 4)) in 0) echo null ;; 1) echo '"private"' ;; 2) echo '"slave"' ;; 3) echo '"shared"' ;; esac)" \
 		'{ro: $ro, masked: $masked, readonly: $readonly, mounts: $mounts, hostname: $hostname,
-		  sysctl: ($sysctl | add // {}), oom: $oom, cgroupns: $cgroupns, userns: $userns}'
+		  sysctl: ($sysctl | add // {}), oom: $oom, cgroupns: $cgroupns, userns: $userns,
+		  devices: $devices, propagation: $propagation}'
 }
 
-CONTAINER_PROBE='sort /proc/self/mounts; hostname; cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/msgmax /proc/self/oom_score_adj
+# The probe: every mount (from mountinfo, its ids and peer group numbers left out), and
+# what the process finds at the paths the settings touch.
+CONTAINER_PROBE='awk "{ o = \"\"; for (i = 7; \$i != \"-\"; i++) { sub(/:[0-9]+/, \"\", \$i); o = o \" \" \$i }
+		print \$4, \$5, \$6, o, \$(i + 1), \$(i + 2), \$(i + 3) }" /proc/self/mountinfo | sort; hostname; cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/msgmax /proc/self/oom_score_adj
 	for f in /proc/kcore /proc/keys /proc/timer_list /proc/acpi /proc/scsi /sys/firmware /proc/bus /proc/sys /run /mnt /opt/rw /dev/shm /tmp/ro /; do
 		stat -c "%n %u %g %a %F" "$f" 2>&1; done
 	head -c 16 /proc/kcore 2>&1 | wc -c; ls /sys/firmware 2>&1 | wc -l
 	touch /proc/sys/kernel/msgmax 2>&1; touch /mnt/probe 2>&1; touch /probe-root 2>&1 && rm /probe-root
+	for f in /dev/* /dev/sub/*; do stat -c "%n %F %t:%T %a %u %g" "$f" 2>&1; done | sort
 	readlink /proc/self/ns/cgroup >/dev/null && cat /proc/self/cgroup | sed "s/[0-9]*$//" | sort'
 
-@test "plan-vs-init: the container's mounts, masks, read-only paths, hostname, sysctls and oom score are the same on both paths, over 16 random configurations, a third in a user namespace" {
+@test "plan-vs-init: the container's mounts, masks, read-only paths, devices, hostname, sysctls and oom score are the same on both paths, over 16 random configurations, a third in a user namespace" {
 	is_runc && skip "berth's two paths"
 	RANDOM=${SEED:-12}
 	local n c src=$BATS_TEST_TMPDIR/bind-src
@@ -148,7 +157,7 @@ CONTAINER_PROBE='sort /proc/self/mounts; hostname; cat /proc/sys/net/ipv4/ip_for
 	# mode= takes it): a run that made one would otherwise change what the next one sees.
 	install -d -m 0750 "$BUNDLE/rootfs/tmp/ro"
 	install -d -m 0700 "$BUNDLE/rootfs/opt/rw"
-	install -d -m 0755 "$BUNDLE/rootfs/run" "$BUNDLE/rootfs/mnt"
+	install -d -m 0755 "$BUNDLE/rootfs/run" "$BUNDLE/rootfs/mnt" "$BUNDLE/rootfs/srv/rslave"
 	for n in $(seq 16); do
 		c=$(random_container "$src")
 		update_config --argjson c "$c" --arg probe "$CONTAINER_PROBE" '
@@ -157,6 +166,8 @@ CONTAINER_PROBE='sort /proc/self/mounts; hostname; cat /proc/sys/net/ipv4/ip_for
 			(if $c.hostname == null then del(.hostname) else .hostname = $c.hostname end) |
 			(if $c.oom == null then del(.process.oomScoreAdj) else .process.oomScoreAdj = $c.oom end) |
 			(if $c.cgroupns then .linux.namespaces += [{type: "cgroup"}] else . end) |
+			.linux.devices = $c.devices |
+			(if $c.propagation == null then del(.linux.rootfsPropagation) else .linux.rootfsPropagation = $c.propagation end) |
 			(if $c.userns then .linux.namespaces += [{type: "user"}] |
 				.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
 				.linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}] else . end) |
