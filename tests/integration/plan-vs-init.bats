@@ -84,13 +84,20 @@ both_paths() {
 	fi
 }
 
-@test "plan-vs-init: run and exec set up the same process on both paths, over 24 random process settings and seccomp profiles" {
+@test "plan-vs-init: run and exec (also into a user namespace) set up the same process on both paths, over 24 random process settings and seccomp profiles" {
 	is_runc && skip "berth's two paths"
 	RANDOM=${SEED:-12}
 	local n process seccomp
 	set_args sleep 1000
 	run_detached run -d --bundle "$BUNDLE" "$ID-sleeper"
 	assert_success
+	# A second one with a user namespace, for exec (the one-runtime path joins it).
+	update_config '.linux.namespaces += [{type: "user"}] |
+		.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
+		.linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}]'
+	run_detached run -d --bundle "$BUNDLE" "$ID-usleeper"
+	assert_success
+	update_config '.linux.namespaces |= map(select(.type != "user")) | del(.linux.uidMappings, .linux.gidMappings)'
 	for n in $(seq 24); do
 		process=$(random_process)
 		echo "$process" >"$BATS_TEST_TMPDIR/process.json"
@@ -98,6 +105,8 @@ both_paths() {
 		update_config --argjson p "$process" --argjson s "$seccomp" '.process = $p | .linux.seccomp = $s'
 		both_paths "case $n: run with $(jq -c . <<<"$process"), seccomp $seccomp" run --bundle "$BUNDLE" "$ID-$n"
 		both_paths "case $n: exec with $(jq -c . <<<"$process")" exec --process "$BATS_TEST_TMPDIR/process.json" "$ID-sleeper"
+		both_paths "case $n: exec into a user namespace with $(jq -c . <<<"$process")" \
+			exec --process "$BATS_TEST_TMPDIR/process.json" "$ID-usleeper"
 	done
 }
 
