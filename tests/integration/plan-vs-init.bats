@@ -188,3 +188,53 @@ CONTAINER_PROBE='awk "{ o = \"\"; for (i = 7; \$i != \"-\"; i++) { sub(/:[0-9]+/
 			.linux.namespaces |= map(select(.type != "cgroup" and .type != "user")) | del(.linux.uidMappings, .linux.gidMappings)'
 	done
 }
+
+# quiet_stdin: an input that stays open without a byte for a while: script(1) turns the
+# end of its input into a NUL typed on the terminal, which the pty echoes when it comes
+# (as "^@") at a moment that depends on timing.
+quiet_stdin() { sleep 10; }
+
+TTY_PROBE='tty; stat -c "%u %g %a %t:%T" $(tty); stat -c "%F %t:%T" /dev/console; stty -a | tr -s " " | sort; ls /dev/pts | sort; id -u'
+
+@test "plan-vs-init: a foreground terminal looks the same on both paths, for run and exec, root or not, with or without a user namespace" {
+	is_runc && skip "berth's two paths"
+	local userns user size plan
+	set_args sleep 1000
+	for userns in false true; do
+		for user in 0 1000; do
+			for size in null 33x101; do
+				update_config --argjson u "$userns" --argjson uid "$user" --arg size "$size" --arg probe "$TTY_PROBE" '
+					.process.terminal = true | .process.user = {uid: $uid, gid: $uid} |
+					.process.args = ["sh", "-c", $probe] |
+					(if $size == "null" then del(.process.consoleSize)
+					 else .process.consoleSize = {height: ($size | split("x")[0] | tonumber), width: ($size | split("x")[1] | tonumber)} end) |
+					.linux.namespaces |= map(select(.type != "user")) | del(.linux.uidMappings, .linux.gidMappings) |
+					(if $u then .linux.namespaces += [{type: "user"}] |
+						.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
+						.linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}] else . end)'
+				run script -qec "$BERTH --root $ROOT run --bundle $BUNDLE $ID-p" /dev/null < <(quiet_stdin)
+				assert_success
+				plan=$(tr -d '\r' <<<"$output")
+				run script -qec "env BERTH_NO_PLAN=1 $BERTH --root $ROOT run --bundle $BUNDLE $ID-i" /dev/null < <(quiet_stdin)
+				assert_success
+				[[ $plan == "$(tr -d '\r' <<<"$output")" ]] ||
+					fail "run, userns $userns, uid $user, size $size: $(diff <(tr -d '\r' <<<"$output") <(echo "$plan"))"
+				[[ $plan == *"/dev/pts/0"* ]] || fail "no terminal: $plan"
+			done
+		done
+		# exec -t into a running container of each kind.
+		update_config '.process.terminal = false | .process.args = ["sleep", "1000"]'
+		run_detached run -d --bundle "$BUNDLE" "$ID-$userns"
+		assert_success
+		for user in 0 1000; do
+			run script -qec "$BERTH --root $ROOT exec -t --user $user:$user $ID-$userns sh -c '$TTY_PROBE'" /dev/null < <(quiet_stdin)
+			assert_success
+			plan=$(tr -d '\r' <<<"$output")
+			run script -qec "env BERTH_NO_PLAN=1 $BERTH --root $ROOT exec -t --user $user:$user $ID-$userns sh -c '$TTY_PROBE'" /dev/null < <(quiet_stdin)
+			assert_success
+			# The pty's number depends on what the container has open.
+			[[ $(sed 's#/dev/pts/[0-9]*#PTS#; s/^[0-9]$//' <<<"$plan") == "$(tr -d '\r' <<<"$output" | sed 's#/dev/pts/[0-9]*#PTS#; s/^[0-9]$//')" ]] ||
+				fail "exec, userns $userns, uid $user: $(diff <(tr -d '\r' <<<"$output") <(echo "$plan"))"
+		done
+	done
+}
