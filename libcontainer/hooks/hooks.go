@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -18,12 +19,24 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// Run runs hooks in order with the state on stdin. kind names the hook list in
-// errors ("hooks.prestart[1]"). For the hooks whose failure fails the operation, the
-// first failure stops them; poststop failures are only warnings, and runtime-spec says
-// the remaining hooks still run: all their errors are returned.
+// Run runs the runtime's hooks (prestart, createRuntime, poststart, poststop) in order
+// with the state on stdin. kind names the hook list in errors ("hooks.prestart[1]"). For
+// the hooks whose failure fails the operation, the first failure stops them; poststop
+// failures are only warnings, and runtime-spec says the remaining hooks still run: all
+// their errors are returned.
+//
+// They run in the bundle's directory, as runc's do (runc changes to it before it creates
+// or runs a container, and a hook may read config.json there), or in berth's own when
+// the bundle is no longer a directory (a poststop after it was removed).
 func Run(kind string, hooks []specs.Hook, state specs.State) error {
-	return RunIn(Env{}, kind, hooks, state)
+	if len(hooks) == 0 {
+		return nil
+	}
+	var he Env
+	if fi, err := os.Stat(state.Bundle); err == nil && fi.IsDir() && state.Bundle != "" {
+		he.Dir = state.Bundle
+	}
+	return RunIn(he, kind, hooks, state)
 }
 
 // Env is where hooks run when not simply in berth's own directory and environment.

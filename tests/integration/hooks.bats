@@ -181,6 +181,20 @@ all_hooks() {
 	assert_equal "$(cat "$HOOKS/status")" creating status
 }
 
+@test "the runtime's hooks run in the bundle's directory, wherever the caller is, as runc's" {
+	# runc changes to the bundle before it creates or runs a container; a hook may read
+	# config.json from its working directory.
+	local kind
+	update_config --arg out "$HOOKS" '.hooks = ({} | reduce ("prestart", "createRuntime", "poststart", "poststop") as $k
+		(.; .[$k] = [{path: "/bin/sh", args: ["sh", "-c", "pwd > \($out)/\($k).cwd"]}]))'
+	cd /
+	run berth run --bundle "$BUNDLE" "$ID"
+	assert_success
+	for kind in prestart createRuntime poststart poststop; do
+		assert_equal "$(cat "$HOOKS/$kind.cwd")" "$(cd "$BUNDLE" && pwd -P)" "$kind working directory"
+	done
+}
+
 @test "startContainer hooks without env get the container process's environment" {
 	update_config '.process.env += ["FROM_PROCESS=proc-value"] | .hooks = {startContainer: [
 		{path: "/bin/sh", args: ["sh", "-c", "echo \"${FROM_PROCESS:-unset} $PATH\" > /no-env"]},

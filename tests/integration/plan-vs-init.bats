@@ -238,3 +238,48 @@ TTY_PROBE='tty; stat -c "%u %g %a %t:%T" $(tty); stat -c "%F %t:%T" /dev/console
 		done
 	done
 }
+
+# hook_script FILE OUT: a hook that appends to OUT what it sees: its stage (argv[1]), the
+# state on its stdin (the pid left out), its working directory, and which of its
+# namespaces are the container's.
+hook_script() {
+	cat >"$1" <<-'HOOK'
+	#!/bin/sh
+	state=$(cat)
+	pid=$(echo "$state" | jq .pid)
+	{
+		echo "$1: $(echo "$state" | jq -c 'del(.pid)') in $(pwd)"
+		for ns in mnt net pid uts ipc; do
+			if [ "$pid" -gt 0 ] 2>/dev/null && [ "$(readlink /proc/self/ns/$ns)" = "$(readlink /proc/$pid/ns/$ns 2>/dev/null)" ]; then
+				echo "$1: the container's $ns namespace"
+			fi
+		done
+	} >>"$2"
+	HOOK
+	chmod +x "$1"
+}
+
+@test "plan-vs-init: the runtime's hooks see the same state, directory and namespaces on both paths" {
+	is_runc && skip "berth's two paths"
+	local hook=$BATS_TEST_TMPDIR/hook.sh out plan
+	hook_script "$hook"
+	for path in plan init; do
+		out=$BATS_TEST_TMPDIR/hooks-$path.out
+		update_config --arg h "$hook" --arg o "$out" '.hooks = ({} |
+			reduce ("prestart", "createRuntime", "poststart", "poststop") as $s (.; .[$s] = [{path: $h, args: [$h, $s, $o]}])) |
+			.annotations = {"org.example.key": "value"}'
+		set_args true
+		if [[ $path == plan ]]; then
+			run berth run --bundle "$BUNDLE" "$ID"
+		else
+			BERTH_NO_PLAN=1 run berth run --bundle "$BUNDLE" "$ID"
+		fi
+		assert_success
+	done
+	plan=$(cat "$BATS_TEST_TMPDIR/hooks-plan.out")
+	[[ $plan == "$(cat "$BATS_TEST_TMPDIR/hooks-init.out")" ]] ||
+		fail "the hooks saw different things: $(diff "$BATS_TEST_TMPDIR/hooks-init.out" "$BATS_TEST_TMPDIR/hooks-plan.out")"
+	for s in prestart createRuntime poststart poststop; do
+		[[ $plan == *"$s: {"* ]] || fail "no $s hook ran: $plan"
+	done
+}
