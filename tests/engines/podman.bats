@@ -162,11 +162,16 @@ engine_force_clean() {
 	# user-namespaced container (rm fails: unlinkat userdata/shm EBUSY, a known podman
 	# race, containers/podman#11594), which failed two CI runs here; the runtime's calls
 	# are the same either way, and ids are what this test is about.
-	eng_run -d --name mapped --ipc none --uidmap 0:200000:65536 --gidmap 0:200000:65536 "$BUSYBOX" sleep 1000
+	# An IPC sysctl in a user namespace: only that namespace's root may write it, so
+	# berth writes it from init, not from its thread (libcontainer/planuserns.go).
+	eng_run -d --name mapped --ipc none --uidmap 0:200000:65536 --gidmap 0:200000:65536 \
+		--sysctl kernel.shm_rmid_forced=1 "$BUSYBOX" sleep 1000
 	! grep -q "userdata/shm" /proc/self/mountinfo || fail "podman mounted userdata/shm: $(grep userdata/shm /proc/self/mountinfo)"
 	run eng exec mapped cat /proc/self/uid_map
 	assert_success
 	assert_equal "$(echo $output)" "0 200000 65536" "uid_map"
+	run eng exec mapped cat /proc/sys/kernel/shm_rmid_forced
+	assert_equal "$output" 1 "kernel.shm_rmid_forced inside"
 	local pid
 	pid=$(eng_state mapped '{{.State.Pid}}')
 	assert_equal "$(ps -o uid= -p "$pid" | tr -d ' ')" 200000 "host uid of the container's init"
