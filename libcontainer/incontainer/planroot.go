@@ -107,7 +107,7 @@ func PlanProcessOf(p *configs.Process, env []string) (RootResult, error) {
 		}
 		env = withHome
 	}
-	path, err := lookPath(p.Args[0], EnvValue(env, "PATH"))
+	path, err := lookPath(p.Args[0], EnvValue(env, "PATH"), p.Cwd)
 	if err != nil {
 		return res, err
 	}

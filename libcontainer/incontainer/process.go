@@ -56,7 +56,7 @@ func prepareProcess(p *configs.Process, extraEnv []string, preserve int, sc proc
 			return nil, fmt.Errorf("process.rlimits[%d]: %w", i, err)
 		}
 	}
-	path, err := lookPath(p.Args[0], EnvValue(up.env, "PATH"))
+	path, err := lookPath(p.Args[0], EnvValue(up.env, "PATH"), p.Cwd)
 	if err != nil {
 		return nil, err
 	}
@@ -207,9 +207,15 @@ func (up *userProcess) loadSeccomp() error {
 }
 
 // lookPath finds the executable as a shell would, in the container's own PATH.
-func lookPath(file, pathEnv string) (string, error) {
+func lookPath(file, pathEnv, cwd string) (string, error) {
 	if strings.Contains(file, "/") {
-		if err := isExecutable(file); err != nil {
+		// A relative path is the process's, from its working directory, as runc looks
+		// it up after its chdir: from ours it could find another file, or none.
+		check := file
+		if !filepath.IsAbs(file) {
+			check = filepath.Join(cwd, file)
+		}
+		if err := isExecutable(check); err != nil {
 			return "", fmt.Errorf("process.args[0] %s: %w", file, err)
 		}
 		return file, nil

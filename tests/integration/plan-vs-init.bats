@@ -283,3 +283,38 @@ hook_script() {
 		[[ $plan == *"$s: {"* ]] || fail "no $s hook ran: $plan"
 	done
 }
+
+# random_env_process: a process whose environment, program and working directory are drawn
+# from $RANDOM: HOME set, empty or unset, PATH set, unusual or unset, a user with or
+# without a passwd entry, the program by name, by absolute or relative path or missing,
+# a working directory that exists, is new, or is a symlink inside the rootfs.
+random_env_process() {
+	local env=() uid prog cwd
+	case $((RANDOM % 3)) in 0) env+=("HOME=/srv/home") ;; 1) env+=("HOME=") ;; esac
+	case $((RANDOM % 3)) in 0) env+=("PATH=/usr/sbin:/usr/bin:/sbin:/bin") ;; 1) env+=("PATH=/nowhere:/bin") ;; esac
+	case $((RANDOM % 3)) in 0) uid=0 ;; 1) uid=1000 ;; 2) uid=4242 ;; esac
+	case $((RANDOM % 5)) in 0) prog=sh ;; 1) prog=/bin/sh ;; 2) prog=bin/sh ;; 3) prog=no-such-program ;; 4) prog=/bin/no-such ;; esac
+	case $((RANDOM % 4)) in 0) cwd=/ ;; 1) cwd=/srv/new-$RANDOM ;; 2) cwd=/srv/link ;; 3) cwd=/tmp ;; esac
+	jq -n --arg prog "$prog" --arg cwd "$cwd" --argjson uid "$uid" --args '{
+		args: [$prog, "-c", "echo \"HOME=$HOME PATH=$PATH\"; pwd; id; echo \"$0\""],
+		env: $ARGS.positional, cwd: $cwd, user: {uid: $uid, gid: $uid}}' "${env[@]}"
+}
+
+@test "plan-vs-init: HOME, PATH, the program's lookup and the working directory come out the same on both paths, over 24 random processes" {
+	is_runc && skip "berth's two paths"
+	RANDOM=${SEED:-12}
+	local n process
+	mkdir -p "$BUNDLE/rootfs/srv/target"
+	ln -sfn target "$BUNDLE/rootfs/srv/link"
+	set_args sleep 1000
+	run_detached run -d --bundle "$BUNDLE" "$ID-sleeper"
+	assert_success
+	for n in $(seq 24); do
+		process=$(random_env_process)
+		echo "$process" >"$BATS_TEST_TMPDIR/process.json"
+		update_config --argjson p "$process" '.process = $p'
+		both_paths "case $n: run with $(jq -c . <<<"$process")" run --bundle "$BUNDLE" "$ID-$n"
+		[[ -n ${SHOW:-} ]] && echo "$n: $status $output $stderr" >&3
+		both_paths "case $n: exec with $(jq -c . <<<"$process")" exec --process "$BATS_TEST_TMPDIR/process.json" "$ID-sleeper"
+	done
+}
