@@ -2,16 +2,17 @@
 # The one-runtime path and berth init set up the same process: for a fixed series of
 # pseudo-random process settings (capability sets drawn independently, so bounding,
 # permitted, inheritable and ambient disagree in every way; root or not; groups;
-# no_new_privs; umask; cwd; a file limit; for `run`, a seccomp profile or none), `run` and
+# no_new_privs; umask; cwd; resource limits; for `run`, a seccomp profile or none), `run` and
 # `exec` through both must succeed or fail alike, and on success the process must see
-# exactly the same ids, capabilities, no_new_privs, seccomp mode, umask, cwd and limit,
+# exactly the same ids, capabilities, no_new_privs, seccomp mode, umask, cwd and limits,
 # and mkdir must fare the same. Found a bounding-set leak under no_new_privs on the
 # one-runtime path (security-nnp-capabilities.bats). Each case's settings are printed on
 # failure; SEED picks another series, SHOW=1 prints what the container saw.
 
 load helpers
 
-PROBE='id; grep -E "^(Uid|Gid|Groups|Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp)" /proc/self/status; umask; pwd; ulimit -n
+PROBE='id; grep -E "^(Uid|Gid|Groups|Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp)" /proc/self/status; umask; pwd
+	grep -E "^Max (open files|core file size|stack size|locked memory|msgqueue size)" /proc/self/limits
 	mkdir /tmp/probe-$$ 2>&1 | sed "s/-[0-9]*//"; rmdir /tmp/probe-$$ 2>/dev/null; true'
 CAPS=(CAP_CHOWN CAP_KILL CAP_SETUID CAP_SETGID CAP_NET_BIND_SERVICE CAP_DAC_OVERRIDE CAP_AUDIT_WRITE CAP_SYS_PTRACE CAP_FOWNER)
 
@@ -27,6 +28,33 @@ some_caps() {
 
 # caps_in JSON: the names in a JSON array, one per line.
 caps_in() { jq -r '.[]' <<<"$1"; }
+
+# random_rlimits: process.rlimits (JSON): a few of these limits with soft and hard drawn
+# from values below and above this machine's hard limits (raising one needs
+# CAP_SYS_RESOURCE, which root lacks here), now and then a soft above its hard.
+random_rlimits() {
+	local t out=() values=(64 1024 4096 20000 1048576 18446744073709551615) soft hard
+	# Not RLIMIT_NPROC: it counts the user's processes on the whole host, so a low one
+	# makes the probe's forks fail or not with what else runs.
+	for t in RLIMIT_NOFILE RLIMIT_CORE RLIMIT_STACK RLIMIT_MEMLOCK RLIMIT_MSGQUEUE; do
+		((RANDOM % 3)) && continue
+		soft=${values[RANDOM % ${#values[@]}]} hard=${values[RANDOM % ${#values[@]}]}
+		if [[ $t == RLIMIT_STACK ]]; then
+			# Not a stack of a few bytes: on the one-runtime path the limit is set before
+			# the sealed exec program runs, which then dies at once ("report pipe
+			# closed"), where init's process dies of it later (139, as with runc).
+			soft=${values[4 + RANDOM % 2]} hard=${values[4 + RANDOM % 2]}
+		fi
+		# Mostly a valid pair.
+		if ((RANDOM % 4)) && [[ $(printf '%s\n%s\n' "$soft" "$hard" | sort -n | head -1) != "$soft" ]]; then
+			local x=$soft
+			soft=$hard hard=$x
+		fi
+		out+=("{\"type\": \"$t\", \"soft\": $soft, \"hard\": $hard}")
+	done
+	local IFS=,
+	echo "[${out[*]}]"
+}
 
 # random_process: a process object (JSON) for the probe, from $RANDOM.
 random_process() {
@@ -50,12 +78,12 @@ random_process() {
 	fi
 	jq -n --argjson uid "$uid" --argjson gid "$gid" --argjson groups "$groups" --argjson nnp "$nnp" \
 		--argjson umask "$umask" --arg cwd "$cwd" --argjson b "$b" --argjson p "$p" \
-		--argjson e "$e" --argjson i "$i" --argjson a "$a" --arg probe "$PROBE" '
+		--argjson e "$e" --argjson i "$i" --argjson a "$a" --arg probe "$PROBE" --argjson rlimits "$(random_rlimits)" '
 		{user: ({uid: $uid, gid: $gid, additionalGids: $groups} + (if $umask == null then {} else {umask: $umask} end)),
 		 args: ["sh", "-c", $probe], cwd: $cwd, env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"],
 		 noNewPrivileges: $nnp,
 		 capabilities: {bounding: $b, permitted: $p, effective: $e, inheritable: $i, ambient: $a},
-		 rlimits: [{type: "RLIMIT_NOFILE", soft: 777, hard: 888}]}'
+		 rlimits: $rlimits}'
 }
 
 # random_seccomp: linux.seccomp (JSON) for the container: none, or mkdir refused with
