@@ -55,13 +55,6 @@ func execPlanPath(st *State, o ExecOpts, nListen int, paused bool) error {
 		if _, ok := configs.HostID(cfg.GIDMappings, 0); !ok {
 			return errNoPlan("user namespace without a gid 0 in linux.gidMappings")
 		}
-		if o.Process.ApparmorProfile != "" || o.Process.SelinuxLabel != "" {
-			// The label is written under a proc instance the stage makes in the
-			// container's pid namespace, which the kernel refuses in a user namespace
-			// whose /proc has masked paths over it (mount_too_revealing); init writes
-			// it through the container's own /proc.
-			return errNoPlan("an LSM label in a user namespace")
-		}
 	}
 	return nil
 }

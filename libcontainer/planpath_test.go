@@ -230,6 +230,11 @@ func TestExecPlanPath(t *testing.T) {
 	if err := exec(uns, proc); err != nil {
 		t.Errorf("a user namespace: %v", err)
 	}
+	aa := proc
+	aa.ApparmorProfile = "p"
+	if err := exec(uns, aa); err != nil {
+		t.Errorf("a user namespace and an AppArmor profile: %v", err)
+	}
 	for _, tc := range []struct {
 		name   string
 		change func(*configs.Config, *configs.Process)
@@ -243,10 +248,6 @@ func TestExecPlanPath(t *testing.T) {
 			withUserNS(c)
 			c.UIDMappings, c.GIDMappings = nil, nil
 		}, "without a uid 0"},
-		{"user namespace, AppArmor", func(c *configs.Config, p *configs.Process) {
-			withUserNS(c)
-			p.ApparmorProfile = "p"
-		}, "an LSM label in a user namespace"},
 		{"paused", nil, "paused container"},
 		{"no pid namespace", func(c *configs.Config, _ *configs.Process) { c.Namespaces = c.Namespaces[:1] }, "own mount and pid"},
 	} {

@@ -88,3 +88,16 @@ confined() {
 	[[ $output =~ CapPrm:[[:space:]]+0000000000000020 && $output =~ CapEff:[[:space:]]+0000000000000020 ]] || fail "capabilities: $output"
 	is_runc || grep -q 'an LSM label with no_new_privs' "$BATS_TEST_TMPDIR/run.log" || fail "not refused the one-runtime path: $(grep path "$BATS_TEST_TMPDIR/run.log")"
 }
+
+# bats test_tags=vm
+@test "apparmor: an exec into a user-namespaced container runs confined, on the one-runtime path" {
+	# The exec program writes the label under a proc instance the last stage made in the
+	# container's pid namespace, from inside its user namespace.
+	update_config '.linux.namespaces += [{type: "user"}] |
+		.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
+		.linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	chmod 755 "$BATS_TEST_TMPDIR" "$BUNDLE"
+	confined
+	is_runc && return
+	assert_one_runtime_path "$BATS_TEST_TMPDIR/exec.log"
+}
