@@ -263,16 +263,7 @@ func inMountNamespaceOf(pidfd int, cfg *configs.Config, f func() error) error {
 // enterMountNamespaceOf runs on the locked thread of inMountNamespaceOf.
 func enterMountNamespaceOf(pidfd int, cfg *configs.Config) error {
 	if cfg.HasNamespace(configs.NEWUSER) {
-		uid, _ := configs.HostID(cfg.UIDMappings, 0) // present: execPlanPath
-		gid, _ := configs.HostID(cfg.GIDMappings, 0)
-		return enterAsContainerRoot(pidfd, unix.CLONE_NEWNS, int(uid), int(gid))
+		return enterAsContainerRoot(pidfd, unix.CLONE_NEWNS, cfg)
 	}
-	// setns of a mount namespace needs a thread that shares no fs_struct.
-	if err := unix.Unshare(unix.CLONE_FS); err != nil {
-		return fmt.Errorf("unshare fs: %w", err)
-	}
-	if err := unix.Setns(pidfd, unix.CLONE_NEWNS); err != nil {
-		return fmt.Errorf("enter the container's mount namespace: %w", err)
-	}
-	return nil
+	return enterNamespacesOf(pidfd, unix.CLONE_NEWNS)
 }

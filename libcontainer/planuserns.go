@@ -112,14 +112,12 @@ func startUserNSThread(cfg *configs.Config, pidfd int) (*nsThread, error) {
 			flags |= int(n.flag)
 		}
 	}
-	uid, _ := configs.HostID(cfg.UIDMappings, 0)
-	gid, _ := configs.HostID(cfg.GIDMappings, 0)
-	return newNSThread(func(*nsThread) error { return enterAsContainerRoot(pidfd, flags, int(uid), int(gid)) })
+	return newNSThread(func(*nsThread) error { return enterAsContainerRoot(pidfd, flags, cfg) })
 }
 
-// enterAsContainerRoot runs on the locked thread: setns and the id changes are the
-// thread's own.
-func enterAsContainerRoot(pidfd, flags, uid, gid int) error {
+// enterNamespacesOf puts the calling locked thread in the namespaces (flags) of the
+// process pidfd refers to.
+func enterNamespacesOf(pidfd, flags int) error {
 	// A mount namespace is entered only by a thread with its own root and cwd.
 	if err := unix.Unshare(unix.CLONE_FS); err != nil {
 		return fmt.Errorf("unshare the thread's filesystem attributes: %w", err)
@@ -127,6 +125,20 @@ func enterAsContainerRoot(pidfd, flags, uid, gid int) error {
 	if err := unix.Setns(pidfd, flags); err != nil {
 		return fmt.Errorf("enter the container's namespaces %#x: %w", flags, err)
 	}
+	return nil
+}
+
+// enterAsContainerRoot runs on the locked thread: it enters the namespaces (flags) of
+// pidfd's process and takes the host ids cfg's maps give the container's 0 (present:
+// planUserNSRefusal, execPlanPath) as its fsuid and fsgid. setns and the id changes are
+// the thread's own.
+func enterAsContainerRoot(pidfd, flags int, cfg *configs.Config) error {
+	if err := enterNamespacesOf(pidfd, flags); err != nil {
+		return err
+	}
+	hostUID, _ := configs.HostID(cfg.UIDMappings, 0)
+	hostGID, _ := configs.HostID(cfg.GIDMappings, 0)
+	uid, gid := int(hostUID), int(hostGID)
 	// Files the rootfs code creates (mount points, /dev's links and bind targets, the
 	// working directory) belong to the container's root, as when init creates them.
 	// Both calls report the previous id, never an error: read back to check.

@@ -29,8 +29,8 @@ import (
 // joined: the memory stays the runtime's, whose user namespace is the host's, so only
 // the host's root may ptrace a stage, non-dumpable as it is, whatever ids it takes or
 // whoever else holds capabilities in that user namespace), and no time namespace (clone
-// refuses CLONE_VM into a pending one, setns refuses a shared mm). Where the last stage enters a pid namespace
-// in which other processes live (exec; a create joining a pod's pid namespace or
+// refuses CLONE_VM into a pending one, setns refuses a shared mm). Where the last stage
+// enters a pid namespace in which other processes live (exec; a create joining a pod's pid namespace or
 // keeping the host's), only stage 1 shares the caller's memory: it stays in the host's
 // pid namespace, where no process of a container can name it, and forks the last stage,
 // which then has memory of its own. That saves the fork of stage 1 (a copy of the
@@ -84,7 +84,7 @@ func vmStagesWanted(cfg *Config) vmMode {
 	// An exec into a user namespace: stage 1 joins it and stays in the host's pid
 	// namespace; the last stage it forks has memory of its own, which it copies from the
 	// runtime's and which so belongs to the host's user namespace too.
-	if cfg.NewFlags&unix.CLONE_NEWTIME != 0 || cfg.JoinPidFlags&unix.CLONE_NEWTIME != 0 {
+	if (cfg.NewFlags|cfg.JoinPidFlags)&unix.CLONE_NEWTIME != 0 {
 		return vmNone
 	}
 	joinsPid := cfg.JoinPidFlags&unix.CLONE_NEWPID != 0

@@ -71,7 +71,7 @@ func Convert(spec *specs.Spec, opts Options) (*configs.Config, error) {
 	if c.Process, err = convertProcess(spec.Process); err != nil {
 		return nil, err
 	}
-	if err := checkProcessIDsMapped(c); err != nil {
+	if err := CheckIDsMapped(c, &c.Process); err != nil {
 		return nil, err
 	}
 	if err := convertNames(spec, c); err != nil {

@@ -130,14 +130,9 @@ func overlaps(a, asz, b, bsz uint32) bool {
 	return uint64(a) < uint64(b)+uint64(bsz) && uint64(b) < uint64(a)+uint64(asz)
 }
 
-// checkProcessIDsMapped catches a process user that a new user namespace does not map:
-// setresuid/setgroups in init would fail with a bare EINVAL after everything was built.
-func checkProcessIDsMapped(c *configs.Config) error {
-	return CheckIDsMapped(c, &c.Process)
-}
-
 // CheckIDsMapped: the user of process p (the container's first, or one `exec` starts)
-// is mapped by container c's new user namespace, or a field error names the id.
+// is mapped by container c's new user namespace, or a field error names the id:
+// setresuid/setgroups would fail with a bare EINVAL after everything was built.
 func CheckIDsMapped(c *configs.Config, p *configs.Process) error {
 	if !c.HasNamespace(configs.NEWUSER) || c.NamespacePath(configs.NEWUSER) != "" {
 		return nil

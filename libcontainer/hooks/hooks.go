@@ -33,7 +33,7 @@ func Run(kind string, hooks []specs.Hook, state specs.State) error {
 		return nil
 	}
 	var he Env
-	if fi, err := os.Stat(state.Bundle); err == nil && fi.IsDir() && state.Bundle != "" {
+	if fi, err := os.Stat(state.Bundle); err == nil && fi.IsDir() {
 		he.Dir = state.Bundle
 	}
 	return RunIn(he, kind, hooks, state)

@@ -145,6 +145,10 @@ container_pid() {
 	echo "$pid"
 }
 
+# status_field NAME: the value of NAME in the /proc/self/status a container printed
+# ($output).
+status_field() { awk -v f="$1:" '$1 == f { print $2 }' <<<"$output"; }
+
 # container_status ID: the status from `berth state`.
 container_status() { berth state "$1" | jq -r .status; }
 

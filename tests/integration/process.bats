@@ -4,9 +4,6 @@
 
 load helpers
 
-# status_field NAME: the value of NAME in /proc/self/status printed by the container.
-status_field() { awk -v f="$1:" '$1 == f { print $2 }' <<<"$output"; }
-
 @test "args, env and cwd are used as given" {
 	update_config '.process.env += ["BERTH_VAR=with spaces = and equals"] | .process.cwd = "/home/user"'
 	set_args sh -c 'pwd; echo "$BERTH_VAR"; echo "$0 $1"' arg0 "arg 1"

@@ -8,8 +8,6 @@
 
 load helpers
 
-status_field() { awk -v f="$1:" '$1 == f { print $2 }' <<<"$output"; }
-
 @test "nnp-capabilities: with noNewPrivileges, root gets its permitted set, not its bounding set, for run and exec" {
 	# Without no_new_privs the kernel gives a root that executes a file the bounding set;
 	# with it, what root had before the execve. The one-runtime path executes twice
