@@ -195,7 +195,18 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	var proc0 incontainer.RootResult
 	var proc0Err error
 	proc0Early := len(hooks.List(c.cfg.Hooks, "prestart")) == 0 && len(hooks.List(c.cfg.Hooks, "createRuntime")) == 0
-	err = nsb.do(func() error {
+	// The thread's last function ends it, but for a user namespace's thread: made after
+	// the stages, it may run on the thread that forked stage 1, whose parent-death signal
+	// fires when that thread ends (nsenter/spawn.go); it ends with stop, after Commit.
+	last := nsb.doLast
+	if userns {
+		last = nsb.do
+	}
+	root := nsb.do
+	if proc0Early {
+		root = last
+	}
+	err = root(func() error {
 		if newCgroupNS {
 			// cgroupfs is mounted from the container's cgroup namespace, the view
 			// rooted at its own cgroups, as init mounts it.
@@ -248,7 +259,7 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	sp = stagelog.Begin("prepare process", p.Args[0])
 	err = proc0Err
 	if !proc0Early {
-		err = nsb.do(func() error {
+		err = last(func() error {
 			var err error
 			proc0, err = incontainer.PlanProcess(c.cfg)
 			return err
@@ -366,6 +377,19 @@ func (t *nsThread) enter(cfg *configs.Config) error {
 // do runs f on the thread and returns its error.
 func (t *nsThread) do(f func() error) error {
 	t.work <- f
+	return <-t.done
+}
+
+// doLast is do for the thread's last function: the thread ends as soon as f returns,
+// where one left to wait for stop costs two more switches between threads (it is woken
+// only to end).
+func (t *nsThread) doLast(f func() error) error {
+	work := t.work
+	t.work = nil // nothing left for stop
+	work <- func() error {
+		close(work) // the thread's loop ends after f
+		return f()
+	}
 	return <-t.done
 }
 
