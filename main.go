@@ -14,6 +14,7 @@ import (
 	"fmt"
 	// The main goroutine's whole stack before the package inits go deep, no memory
 	// profiling (internal/stackgrow's init).
+	"github.com/berth-runtime/berth/internal/rawfile"
 	_ "github.com/berth-runtime/berth/internal/stackgrow"
 	"os"
 	"path/filepath"
@@ -238,7 +239,7 @@ func rootlessMode(c *cli.Command) (bool, error) {
 // inUserNamespace: berth itself runs in a user namespace other than the initial one, whose
 // uid_map is the identity over all 2^32-1 ids.
 func inUserNamespace() bool {
-	b, err := os.ReadFile("/proc/self/uid_map")
+	b, err := rawfile.ReadKernelFile("/proc/self/uid_map")
 	if err != nil {
 		return false
 	}

@@ -3,8 +3,8 @@ package cgroups
 import (
 	"io"
 	"os"
-	"slices"
 
+	"github.com/berth-runtime/berth/internal/rawfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -40,34 +40,12 @@ func (hostFS) Rmdir(path string) error {
 	return nil
 }
 
-// ReadFile and WriteFile use bare file descriptors, not os.File: cgroupfs files can be
-// polled, so an os.File registers each with the runtime's poller and makes it
-// non-blocking, four system calls more per file (fcntl twice, epoll_ctl in and out),
-// which on v1 adds up to ~250 per `run`. The errors read as os's do.
-func (hostFS) ReadFile(path string) ([]byte, error) {
-	fd, err := openRetry(path, unix.O_RDONLY)
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(fd)
-	buf := make([]byte, 0, 512)
-	for {
-		buf = slices.Grow(buf, 512)
-		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
-		switch {
-		case err == unix.EINTR:
-			continue
-		case err != nil:
-			return nil, &os.PathError{Op: "read", Path: path, Err: err}
-		case n == 0:
-			return buf, nil
-		}
-		buf = buf[:len(buf)+n]
-	}
-}
+// ReadFile and WriteFile use bare file descriptors, not os.File (internal/rawfile): on v1
+// the poller's four system calls per cgroupfs file would add up to ~250 per `run`.
+func (hostFS) ReadFile(path string) ([]byte, error) { return rawfile.ReadKernelFile(path) }
 
 func (hostFS) WriteFile(path string, data []byte) error {
-	fd, err := openRetry(path, unix.O_WRONLY|unix.O_NOFOLLOW)
+	fd, err := rawfile.Open(path, unix.O_WRONLY|unix.O_NOFOLLOW)
 	if err != nil {
 		return err
 	}
@@ -83,20 +61,6 @@ func (hostFS) WriteFile(path string, data []byte) error {
 			return &os.PathError{Op: "write", Path: path, Err: io.ErrShortWrite}
 		}
 		return nil
-	}
-}
-
-// openRetry opens path close-on-exec, again after EINTR, with os.Open's error.
-func openRetry(path string, flags int) (int, error) {
-	for {
-		fd, err := unix.Open(path, flags|unix.O_CLOEXEC, 0)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return -1, &os.PathError{Op: "open", Path: path, Err: err}
-		}
-		return fd, nil
 	}
 }
 

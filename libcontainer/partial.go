@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/berth-runtime/berth/cgroups"
+	"github.com/berth-runtime/berth/internal/rawfile"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -41,7 +42,7 @@ func (c *creation) recordPartial(cg cgroups.State) error {
 // the state: init (if it still runs), every process in the cgroups, the cgroups, the
 // resctrl groups, the directory. The caller holds the id's lock, so the create is over.
 func (s Store) removePartial(id string) error {
-	data, err := os.ReadFile(filepath.Join(s.dir(id), partialFile))
+	data, err := rawfile.Read(filepath.Join(s.dir(id), partialFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return s.remove(id) // died right after reserving the id: nothing else was made
 	}

@@ -3,8 +3,9 @@ package libcontainer
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"strconv"
+
+	"github.com/berth-runtime/berth/internal/rawfile"
 )
 
 // procStat is what berth needs from /proc/<pid>/stat.
@@ -16,7 +17,7 @@ type procStat struct {
 // readProcStat parses /proc/<pid>/stat. The command name may hold spaces and parens,
 // so fields are counted from the last ')'.
 func readProcStat(pid int) (procStat, error) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	data, err := rawfile.ReadKernelFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return procStat{}, err
 	}

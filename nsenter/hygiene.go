@@ -10,6 +10,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/berth-runtime/berth/internal/rawfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -101,7 +102,7 @@ var procTitle = sync.OnceValues(func() (area, title []byte) {
 
 // argArea reads arg_start and arg_end (fields 48 and 49) of /proc/self/stat.
 func argArea() (start, end uint64, ok bool) {
-	data, err := os.ReadFile("/proc/self/stat")
+	data, err := rawfile.ReadKernelFile("/proc/self/stat")
 	if err != nil {
 		return 0, 0, false
 	}

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"unsafe"
 
+	"github.com/berth-runtime/berth/internal/rawfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -339,7 +340,7 @@ func (h *PlanHandle) LateFilesystem(i int, mode *uint32) (*os.File, error) {
 		hdr.NInsns = *mode & 0o7777
 		f.Options = append(append([]FSOption(nil), f.Options...), FSOption{Key: "mode", Value: fmt.Sprintf("%04o", hdr.NInsns)})
 	}
-	if err := writeAll(h.goWrite, unsafe.Slice((*byte)(unsafe.Pointer(&hdr)), unsafe.Sizeof(hdr))); err != nil {
+	if err := rawfile.WriteAll(h.goWrite, unsafe.Slice((*byte)(unsafe.Pointer(&hdr)), unsafe.Sizeof(hdr))); err != nil {
 		return nil, fmt.Errorf("nsenter: ask for the %s instance: %w", f.Type, err)
 	}
 	p := &parent{cfg: h.cfg, report: h.report, stage1: -1, last: h.pid}
@@ -354,21 +355,6 @@ func (h *PlanHandle) LateFilesystem(i int, mode *uint32) (*os.File, error) {
 		return nil, fmt.Errorf("%s: %w", fsStepName(f, int(rec.Value)), syscall.Errno(rec.Errno))
 	}
 	return h.takeInstance(int(rec.Value), f.Type)
-}
-
-// writeAll writes b whole to fd.
-func writeAll(fd int, b []byte) error {
-	for len(b) > 0 {
-		n, err := unix.Write(fd, b)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		b = b[n:]
-	}
-	return nil
 }
 
 // fsStepName names the call that failed for instance f: the stage reports the index of
@@ -432,7 +418,7 @@ func (h *PlanHandle) Release(path, home string, filter []unix.SockFilter, seccom
 		}
 		msg = msg[hdrLen:]
 	}
-	if err := writeAll(h.goWrite, msg); err != nil {
+	if err := rawfile.WriteAll(h.goWrite, msg); err != nil {
 		return fmt.Errorf("nsenter: send the go-ahead: %w", err)
 	}
 	p := &parent{cfg: h.cfg, report: h.report, stage1: -1, last: h.pid}

@@ -2,10 +2,10 @@ package rootfs
 
 import (
 	"fmt"
-	"os"
 	"path"
 	"strconv"
 
+	"github.com/berth-runtime/berth/internal/rawfile"
 	"github.com/moby/sys/mountinfo"
 )
 
@@ -25,7 +25,7 @@ func CgroupBinds(dest, rootfs string, pid int) ([]Bind, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read mountinfo: %w", err)
 	}
-	content, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	content, err := rawfile.ReadKernelFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
 	if err != nil {
 		return nil, err
 	}

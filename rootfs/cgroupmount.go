@@ -3,12 +3,12 @@ package rootfs
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/berth-runtime/berth/internal/rawfile"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/moby/sys/mountinfo"
 	"golang.org/x/sys/unix"
@@ -193,7 +193,7 @@ func (mt *mounter) cgroupLayout() (*cgroupLayout, error) {
 	if mt.cgPid != 0 {
 		own = "/proc/" + strconv.Itoa(mt.cgPid) + "/cgroup"
 	}
-	content, err := os.ReadFile(own)
+	content, err := rawfile.ReadKernelFile(own)
 	if err != nil {
 		return nil, err
 	}

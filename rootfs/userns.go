@@ -1,9 +1,9 @@
 package rootfs
 
 import (
-	"os"
 	"strings"
 
+	"github.com/berth-runtime/berth/internal/rawfile"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 )
 
@@ -13,7 +13,7 @@ func inUserNS(c *configs.Config) bool {
 	if c.HasNamespace(configs.NEWUSER) {
 		return true
 	}
-	uidMap, err := os.ReadFile("/proc/self/uid_map")
+	uidMap, err := rawfile.ReadKernelFile("/proc/self/uid_map")
 	if err != nil {
 		return false // no /proc/self/uid_map: kernel without user namespaces
 	}

@@ -1,11 +1,11 @@
 package caps
 
 import (
-	"os"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/berth-runtime/berth/internal/rawfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -22,7 +22,7 @@ func Last() int {
 }
 
 func readLastCap() int {
-	if b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap"); err == nil {
+	if b, err := rawfile.ReadKernelFile("/proc/sys/kernel/cap_last_cap"); err == nil {
 		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && n >= 0 {
 			return n
 		}
