@@ -14,7 +14,6 @@ import (
 	"fmt"
 	// The main goroutine's whole stack before the package inits go deep, no memory
 	// profiling (internal/stackgrow's init).
-	"github.com/berth-runtime/berth/internal/rawfile"
 	_ "github.com/berth-runtime/berth/internal/stackgrow"
 	"os"
 	"path/filepath"
@@ -24,6 +23,7 @@ import (
 	"github.com/berth-runtime/berth/cgroups"
 	// One P for the whole command, set before the other packages' init (docs/performance.md).
 	_ "github.com/berth-runtime/berth/internal/oneproc"
+	"github.com/berth-runtime/berth/internal/rawfile"
 	"github.com/berth-runtime/berth/libcontainer"
 	"github.com/berth-runtime/berth/libcontainer/incontainer"
 	"github.com/berth-runtime/berth/libcontainer/seccomp"

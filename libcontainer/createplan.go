@@ -195,16 +195,9 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	var proc0 incontainer.RootResult
 	var proc0Err error
 	proc0Early := len(hooks.List(c.cfg.Hooks, "prestart")) == 0 && len(hooks.List(c.cfg.Hooks, "createRuntime")) == 0
-	// The thread's last function ends it, but for a user namespace's thread: made after
-	// the stages, it may run on the thread that forked stage 1, whose parent-death signal
-	// fires when that thread ends (nsenter/spawn.go); it ends with stop, after Commit.
-	last := nsb.doLast
-	if userns {
-		last = nsb.do
-	}
 	root := nsb.do
 	if proc0Early {
-		root = last
+		root = nsb.doLast // nothing more for the thread after this
 	}
 	err = root(func() error {
 		if newCgroupNS {
@@ -259,7 +252,7 @@ func (c *creation) runPlan(lis *os.File) (*State, *os.File, error) {
 	sp = stagelog.Begin("prepare process", p.Args[0])
 	err = proc0Err
 	if !proc0Early {
-		err = last(func() error {
+		err = nsb.doLast(func() error {
 			var err error
 			proc0, err = incontainer.PlanProcess(c.cfg)
 			return err
@@ -298,6 +291,10 @@ type nsThread struct {
 	done  chan error
 	joins []nsenter.Join
 	types uintptr // CLONE_NEW* the stages join here instead of making
+	// endsEarly: doLast may end the thread. A thread made after the stages may run on
+	// the OS thread that forked stage 1, whose parent-death signal fires when that
+	// thread ends (nsenter/spawn.go): such a thread ends with stop, after Commit.
+	endsEarly bool
 }
 
 // nsThreadTypes are the namespaces the thread holds: the ones a thread may change for
@@ -314,7 +311,11 @@ var nsThreadTypes = []struct {
 }
 
 func startNSThread(cfg *configs.Config) (*nsThread, error) {
-	return newNSThread(func(t *nsThread) error { return t.enter(cfg) })
+	t, err := newNSThread(func(t *nsThread) error { return t.enter(cfg) })
+	if t != nil {
+		t.endsEarly = true // made before the stages: it forked none of them
+	}
+	return t, err
 }
 
 // newNSThread starts the locked thread; enter puts it in the container's namespaces
@@ -382,8 +383,11 @@ func (t *nsThread) do(f func() error) error {
 
 // doLast is do for the thread's last function: the thread ends as soon as f returns,
 // where one left to wait for stop costs two more switches between threads (it is woken
-// only to end).
+// only to end). Without endsEarly it is do.
 func (t *nsThread) doLast(f func() error) error {
+	if !t.endsEarly {
+		return t.do(f)
+	}
 	work := t.work
 	t.work = nil // nothing left for stop
 	work <- func() error {

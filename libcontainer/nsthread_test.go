@@ -18,6 +18,7 @@ func TestNSThreadDoLastEndsTheThread(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	th.endsEarly = true // as startNSThread's, made before the stages
 	var first, last int
 	if err := th.do(func() error { first = unix.Gettid(); return nil }); err != nil {
 		t.Fatal(err)
@@ -39,14 +40,25 @@ func TestNSThreadDoLastEndsTheThread(t *testing.T) {
 	}
 }
 
-// Without doLast the thread waits for stop.
+// Without doLast, or for a thread that may not end early (a user namespace's, which
+// may be the one that forked stage 1), the thread waits for stop.
 func TestNSThreadStopEndsAnIdleThread(t *testing.T) {
+	for _, viaDoLast := range []bool{false, true} {
+		testStopEndsAnIdleThread(t, viaDoLast)
+	}
+}
+
+func testStopEndsAnIdleThread(t *testing.T, viaDoLast bool) {
 	before := runtime.NumGoroutine()
 	th, err := newNSThread(func(*nsThread) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := th.do(func() error { return nil }); err != nil {
+	call := th.do
+	if viaDoLast {
+		call = th.doLast // endsEarly unset: it is do
+	}
+	if err := call(func() error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(10 * time.Millisecond)

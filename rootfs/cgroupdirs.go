@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"strconv"
 
 	"github.com/berth-runtime/berth/internal/rawfile"
 	"github.com/berth-runtime/berth/libcontainer/configs"
@@ -54,7 +53,7 @@ func (mt *mounter) mountCgroupDirAt(m configs.Mount, h cgroupHierarchy, tmpfs *o
 		if err != nil {
 			return fmt.Errorf("open bind source: %w", err)
 		}
-		err = sys.Mount("/proc/self/fd/"+strconv.Itoa(src), fdPath(target), "", unix.MS_BIND|unix.MS_REC, "")
+		err = sys.Mount(fdNumPath(src), fdPath(target), "", unix.MS_BIND|unix.MS_REC, "")
 		unix.Close(src)
 		if err != nil {
 			return fmt.Errorf("bind %s: %w", h.Source, err)

@@ -197,5 +197,10 @@ func cleanDest(dest string) string {
 // fdPath is the magic link through which the kernel reaches f's file without
 // resolving its path again.
 func fdPath(f *os.File) string {
-	return "/proc/self/fd/" + strconv.Itoa(int(f.Fd()))
+	return fdNumPath(int(f.Fd()))
+}
+
+// fdNumPath is fdPath for a bare fd.
+func fdNumPath(fd int) string {
+	return "/proc/self/fd/" + strconv.Itoa(fd)
 }
